@@ -1,0 +1,190 @@
+/**
+ * Argument validation shared by every backend. Each check runs once, at the boundary, and throws a
+ * TypeError (wrong kind of value) or RangeError (right kind, bad value) whose message starts with
+ * the function and names the argument.
+ */
+import type {
+  DenseMatrix, InverseRewardArgs, MaxSimTopKArgs, MultiVectorSet, PoolMaskedArgs, PoolMode,
+  Qrels, RankedEvalArgs, ScoreTopKArgs,
+} from './types';
+
+/** Set REINPOOL_VALIDATE_FINITE=1 to reject NaN and Infinity in vector data (an O(n) scan). */
+export function checkFiniteEnabled(): boolean {
+  const v = process.env.REINPOOL_VALIDATE_FINITE;
+  return v === '1' || v === 'true';
+}
+
+function fail(fn: string, msg: string, type: 'type' | 'range' = 'range'): never {
+  const text = `${fn}: ${msg}`;
+  throw type === 'type' ? new TypeError(text) : new RangeError(text);
+}
+
+export function checkObject(fn: string, name: string, v: unknown): asserts v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object') fail(fn, `${name} must be an object, got ${v === null ? 'null' : typeof v}`, 'type');
+}
+
+export function checkInt(fn: string, name: string, v: unknown, min: number, max = 0x7fffffff): number {
+  if (typeof v !== 'number' || !Number.isInteger(v)) fail(fn, `${name} must be an integer, got ${String(v)}`, 'type');
+  if (v < min || v > max) fail(fn, `${name} must be in [${min}, ${max}], got ${v}`);
+  return v;
+}
+
+type TypedArrayCtor = Float32Array | Int32Array | Uint8Array;
+
+function checkTyped<T extends TypedArrayCtor>(fn: string, name: string, v: unknown,
+  ctor: { new (...a: never[]): T; name: string }): T {
+  if (!(v instanceof ctor)) {
+    const got = v === null ? 'null' : typeof v === 'object' ? (v as object).constructor?.name ?? 'object' : typeof v;
+    fail(fn, `${name} must be a ${ctor.name}, got ${got}`, 'type');
+  }
+  // A transferred (detached) ArrayBuffer reports byteLength 0 and cannot be read.
+  const buf = (v as unknown as { buffer: ArrayBufferLike }).buffer;
+  if ((v as unknown as { length: number }).length > 0 && buf.byteLength === 0) fail(fn, `${name} is backed by a detached ArrayBuffer`, 'type');
+  if ((buf as ArrayBuffer).detached === true) fail(fn, `${name} is backed by a detached ArrayBuffer`, 'type');
+  return v;
+}
+
+export const checkFloat32 = (fn: string, name: string, v: unknown) => checkTyped(fn, name, v, Float32Array);
+export const checkInt32 = (fn: string, name: string, v: unknown) => checkTyped(fn, name, v, Int32Array);
+export const checkUint8 = (fn: string, name: string, v: unknown) => checkTyped(fn, name, v, Uint8Array);
+
+function checkFiniteValues(fn: string, name: string, a: Float32Array): void {
+  if (!checkFiniteEnabled()) return;
+  for (let i = 0; i < a.length; i++) {
+    if (!Number.isFinite(a[i])) fail(fn, `${name}[${i}] is ${a[i]} (finite values required)`);
+  }
+}
+
+/** Validates a ragged set; returns the number of items and of rows. */
+export function checkSet(fn: string, name: string, s: unknown): { count: number; total: number } {
+  checkObject(fn, name, s);
+  const dim = checkInt(fn, `${name}.dim`, s.dim, 1, 1 << 20);
+  const vectors = checkFloat32(fn, `${name}.vectors`, s.vectors);
+  const offsets = checkInt32(fn, `${name}.offsets`, s.offsets);
+  if (offsets.length < 1) fail(fn, `${name}.offsets must have count + 1 >= 1 entries, got 0`);
+  if (offsets[0] !== 0) fail(fn, `${name}.offsets[0] must be 0, got ${offsets[0]}`);
+  for (let i = 1; i < offsets.length; i++) {
+    if (offsets[i] < offsets[i - 1]) {
+      fail(fn, `${name}.offsets must be non-decreasing, but offsets[${i - 1}]=${offsets[i - 1]} > offsets[${i}]=${offsets[i]}`);
+    }
+  }
+  const count = offsets.length - 1;
+  const total = offsets[count];
+  if (vectors.length !== total * dim) {
+    fail(fn, `${name}.vectors has ${vectors.length} values but offsets end at ${total} rows x dim ${dim} = ${total * dim}`);
+  }
+  if (s.ids !== undefined) {
+    if (!Array.isArray(s.ids)) fail(fn, `${name}.ids must be an array of strings`, 'type');
+    if (s.ids.length !== count) fail(fn, `${name}.ids has ${s.ids.length} entries for ${count} items`);
+  }
+  checkFiniteValues(fn, `${name}.vectors`, vectors);
+  return { count, total };
+}
+
+export function checkMatrix(fn: string, name: string, m: unknown, dim?: number): DenseMatrix {
+  checkObject(fn, name, m);
+  const rows = checkInt(fn, `${name}.rows`, m.rows, 0);
+  const d = checkInt(fn, `${name}.dim`, m.dim, 1, 1 << 20);
+  const data = checkFloat32(fn, `${name}.data`, m.data);
+  if (data.length !== rows * d) fail(fn, `${name}.data has ${data.length} values, expected rows ${rows} x dim ${d} = ${rows * d}`);
+  if (dim !== undefined && d !== dim) fail(fn, `${name}.dim is ${d} but must equal ${dim}`);
+  checkFiniteValues(fn, `${name}.data`, data);
+  return m as unknown as DenseMatrix;
+}
+
+function checkMode(fn: string, v: unknown): PoolMode {
+  if (v === undefined) return 'mean';
+  if (v !== 'mean' && v !== 'max') fail(fn, `mode must be 'mean' or 'max', got ${String(v)}`, 'type');
+  return v;
+}
+
+function checkBool(fn: string, name: string, v: unknown, dflt: boolean): boolean {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'boolean') fail(fn, `${name} must be a boolean, got ${typeof v}`, 'type');
+  return v;
+}
+
+export interface PoolPlan { count: number; total: number; groups: number; mode: PoolMode; normalize: boolean }
+
+export function checkPoolMasked(fn: string, a: unknown): PoolPlan {
+  checkObject(fn, 'args', a);
+  const { count, total } = checkSet(fn, 'docs', a.docs);
+  const groups = checkInt(fn, 'groups', a.groups, 1, 1 << 16);
+  const masks = checkUint8(fn, 'masks', a.masks);
+  if (masks.length !== groups * total) fail(fn, `masks has ${masks.length} bytes, expected groups ${groups} x ${total} document vectors = ${groups * total}`);
+  return { count, total, groups, mode: checkMode(fn, a.mode), normalize: checkBool(fn, 'normalize', a.normalize, true) };
+}
+
+export function checkScoreTopK(fn: string, a: unknown): { k: number } {
+  checkObject(fn, 'args', a);
+  const q = checkMatrix(fn, 'queries', a.queries);
+  checkMatrix(fn, 'keys', a.keys, q.dim);
+  const k = checkInt(fn, 'k', a.k, 1);
+  return { k: Math.min(k, (a.keys as DenseMatrix).rows) };
+}
+
+export function checkQrels(fn: string, name: string, q: unknown, queries: number): Qrels {
+  checkObject(fn, name, q);
+  const offsets = checkInt32(fn, `${name}.offsets`, q.offsets);
+  const docs = checkInt32(fn, `${name}.docs`, q.docs);
+  const gains = checkFloat32(fn, `${name}.gains`, q.gains);
+  if (offsets.length !== queries + 1) fail(fn, `${name}.offsets has ${offsets.length} entries, expected queries + 1 = ${queries + 1}`);
+  if (offsets[0] !== 0) fail(fn, `${name}.offsets[0] must be 0, got ${offsets[0]}`);
+  for (let i = 1; i < offsets.length; i++) {
+    if (offsets[i] < offsets[i - 1]) fail(fn, `${name}.offsets must be non-decreasing at index ${i}`);
+  }
+  const n = offsets[queries];
+  if (docs.length !== n) fail(fn, `${name}.docs has ${docs.length} entries, offsets end at ${n}`);
+  if (gains.length !== n) fail(fn, `${name}.gains has ${gains.length} entries, offsets end at ${n}`);
+  for (let i = 0; i < n; i++) {
+    if (docs[i] < 0) fail(fn, `${name}.docs[${i}] must be >= 0, got ${docs[i]}`);
+    if (Number.isNaN(gains[i])) fail(fn, `${name}.gains[${i}] is NaN`);
+  }
+  return q as unknown as Qrels;
+}
+
+export function checkRankedEval(fn: string, a: unknown): { queries: number; k: number } {
+  checkObject(fn, 'args', a);
+  const width = checkInt(fn, 'width', a.width, 1);
+  const ranked = checkInt32(fn, 'ranked', a.ranked);
+  if (ranked.length % width !== 0) fail(fn, `ranked has ${ranked.length} entries, not a multiple of width ${width}`);
+  const queries = ranked.length / width;
+  for (let i = 0; i < ranked.length; i++) {
+    if (ranked[i] < -1) fail(fn, `ranked[${i}] must be a document id >= 0 or -1 for an empty slot, got ${ranked[i]}`);
+  }
+  checkQrels(fn, 'qrels', a.qrels, queries);
+  const k = checkInt(fn, 'k', a.k, 1);
+  return { queries, k };
+}
+
+export function checkMaxSimTopK(fn: string, a: unknown): { k: number; queries: number; docs: number } {
+  checkObject(fn, 'args', a);
+  const q = checkSet(fn, 'queries', a.queries);
+  const d = checkSet(fn, 'docs', a.docs);
+  if ((a.queries as MultiVectorSet).dim !== (a.docs as MultiVectorSet).dim) {
+    fail(fn, `queries.dim ${(a.queries as MultiVectorSet).dim} differs from docs.dim ${(a.docs as MultiVectorSet).dim}`);
+  }
+  const k = checkInt(fn, 'k', a.k, 1);
+  return { k: Math.min(k, d.count), queries: q.count, docs: d.count };
+}
+
+export interface RewardPlan extends PoolPlan { k: number; queries: number; docIndex: Int32Array }
+
+export function checkInverseReward(fn: string, a: unknown): RewardPlan {
+  const pool = checkPoolMasked(fn, a);
+  const args = a as unknown as InverseRewardArgs;
+  const queries = checkMatrix(fn, 'queries', args.queries, args.docs.dim);
+  const owner = checkInt32(fn, 'queryOwner', args.queryOwner);
+  if (owner.length !== queries.rows) fail(fn, `queryOwner has ${owner.length} entries for ${queries.rows} queries`);
+  let docIndex: Int32Array;
+  if (args.docIndex === undefined) {
+    docIndex = new Int32Array(pool.count);
+    for (let i = 0; i < pool.count; i++) docIndex[i] = i;
+  } else {
+    docIndex = checkInt32(fn, 'docIndex', args.docIndex);
+    if (docIndex.length !== pool.count) fail(fn, `docIndex has ${docIndex.length} entries for ${pool.count} documents`);
+  }
+  const k = args.k === undefined ? 3 : checkInt(fn, 'k', args.k, 1);
+  if (queries.rows < 1) fail(fn, 'queries must have at least one row');
+  return { ...pool, k, queries: queries.rows, docIndex };
+}
