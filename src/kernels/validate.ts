@@ -3,10 +3,7 @@
  * TypeError (wrong kind of value) or RangeError (right kind, bad value) whose message starts with
  * the function and names the argument.
  */
-import type {
-  DenseMatrix, InverseRewardArgs, MaxSimTopKArgs, MultiVectorSet, PoolMaskedArgs, PoolMode,
-  Qrels, RankedEvalArgs, ScoreTopKArgs,
-} from './types';
+import type { DenseMatrix, InverseRewardArgs, MultiVectorSet, PoolMode, Qrels } from './types';
 
 /** Set REINPOOL_VALIDATE_FINITE=1 to reject NaN and Infinity in vector data (an O(n) scan). */
 export function checkFiniteEnabled(): boolean {
@@ -40,7 +37,7 @@ function checkTyped<T extends TypedArrayCtor>(fn: string, name: string, v: unkno
   // A transferred (detached) ArrayBuffer reports byteLength 0 and cannot be read.
   const buf = (v as unknown as { buffer: ArrayBufferLike }).buffer;
   if ((v as unknown as { length: number }).length > 0 && buf.byteLength === 0) fail(fn, `${name} is backed by a detached ArrayBuffer`, 'type');
-  if ((buf as ArrayBuffer).detached === true) fail(fn, `${name} is backed by a detached ArrayBuffer`, 'type');
+  if ((buf as { detached?: boolean }).detached === true) fail(fn, `${name} is backed by a detached ArrayBuffer`, 'type');
   return v;
 }
 

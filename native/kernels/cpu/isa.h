@@ -1,0 +1,46 @@
+// Internal: the table of SIMD hot loops. isa_impl.inc is compiled three times (isa_sse2.cpp,
+// isa_avx2.cpp, isa_avx512.cpp) with different per-file target flags, each into its own namespace;
+// dispatch.cpp picks one table at run time with __builtin_cpu_supports.
+//
+// ODR rule for the ISA translation units: they define nothing outside their own namespace and use
+// no inline functions or templates from shared headers (no <algorithm>, <vector>, <cmath>, no
+// kernels.h), so the linker can never merge an AVX-512 copy of a shared function into code that a
+// baseline CPU runs. This header holds only a plain struct of function pointers.
+#ifndef REINPOOL_CPU_ISA_H
+#define REINPOOL_CPU_ISA_H
+
+#include <cstdint>
+
+namespace reinpool {
+namespace cpu {
+
+struct IsaOps {
+  const char* name;  // "avx512" | "avx2" | "sse2"
+  int mr;            // query rows per micro-kernel call
+  int nr;            // keys per packed panel
+
+  // Scores c[r * ldc + j] = <q_r, key j> for r < rows (rows <= mr; q_r = q + r * dim) and
+  // j < npanels * nr, where the keys are packed in panels of nr: panel p holds
+  // panels[(p * dim + t) * nr + j] = component t of key p * nr + j. fp32 FMA accumulation.
+  void (*gemmTile)(const float* q, int rows, int dim, const float* panels, int64_t npanels,
+                   float* c, int64_t ldc);
+  // rowmax[r] = max(rowmax[r], max over all packed keys of <q_r, key>) for r < rows <= mr.
+  void (*maxTile)(const float* q, int rows, int dim, const float* panels, int64_t npanels,
+                  float* rowmax);
+  // Writes to idx the positions j < n with c[j] >= thr (ordered) and returns how many.
+  int64_t (*filterGE)(const float* c, int64_t n, float thr, int32_t* idx);
+  // acc[t] += rows[i * dim + t] (as double) for every i < n with mask[i] != 0; returns the count.
+  int64_t (*sumMasked)(const float* rows, int64_t n, int dim, const uint8_t* mask, double* acc);
+  // acc[t] = max(acc[t], rows[i * dim + t]) over every kept row (acc starts at -inf; NaN ignored);
+  // returns the number of kept rows.
+  int64_t (*maxMasked)(const float* rows, int64_t n, int dim, const uint8_t* mask, double* acc);
+};
+
+const IsaOps* isaOpsSse2();
+const IsaOps* isaOpsAvx2();    // only call when the CPU has AVX2 + FMA
+const IsaOps* isaOpsAvx512();  // only call when the CPU has AVX-512F
+
+}  // namespace cpu
+}  // namespace reinpool
+
+#endif

@@ -1,0 +1,127 @@
+/**
+ * reinpool info [--json]: version, the kernel backend chosen and why every other one was or was not
+ * usable, the TensorFlow.js backend the policy runs on, and SIMD/thread facts when known.
+ * Never throws because an addon is missing: an unavailable backend is reported with its reason.
+ */
+import * as os from 'os';
+import { Args, CliIO, CommandSpec, packageInfo } from './args';
+import type { Command } from './main';
+
+export const spec: CommandSpec = {
+  name: 'info',
+  summary: 'Show the version, the kernel backend in use (REINPOOL_BACKEND=auto|cuda|cpu|ts) and why each other backend was or was not usable, the TensorFlow.js backend and SIMD/thread information.',
+  synopsis: '[--json] [--no-tf]',
+  options: {
+    json: { type: 'boolean', desc: 'print one JSON object instead of text' },
+    'no-tf': { type: 'boolean', desc: 'do not initialise TensorFlow.js (faster; tfjs fields are omitted)' },
+  },
+  examples: ['reinpool info', 'REINPOOL_BACKEND=ts reinpool info --json'],
+};
+
+export interface InfoReport {
+  version: string;
+  backend: string;
+  requested: string;
+  backends: Record<string, { available: boolean; reason: string }>;
+  tfjs?: { backend: string | null; version?: string; provider?: string; skipped?: Record<string, string>; simd?: boolean; threads?: boolean | number; reason?: string };
+  native?: Record<string, unknown>;
+  simd?: Record<string, unknown> | string | boolean;
+  threads?: number;
+  node: string;
+  platform: string;
+  arch: string;
+  cpus: number;
+}
+
+/** Optional hook of the native loader: CPU features / thread count of the built addon. */
+function nativeDetails(): Record<string, unknown> | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const native = require('../kernels/native') as Record<string, unknown>;
+    for (const fn of ['nativeInfo', 'addonInfo', 'nativeDetails', 'cpuFeatures']) {
+      const f = native[fn];
+      if (typeof f === 'function') {
+        const r = (f as () => unknown)();
+        if (r && typeof r === 'object') return r as Record<string, unknown>;
+      }
+    }
+  } catch { /* addon or loader missing: nothing to add */ }
+  return undefined;
+}
+
+/** The tfjs backend the policy module chose (initialises it), or null with the reason. */
+async function tfjsDetails(): Promise<InfoReport['tfjs']> {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const backend = require('../policy/backend') as typeof import('../policy/backend');
+    const r = await backend.initTf();
+    const tf = backend.tf;
+    const out: NonNullable<InfoReport['tfjs']> = { backend: r.backend, version: tf.version.tfjs, provider: r.provider, skipped: r.skipped } as NonNullable<InfoReport['tfjs']>;
+    if (r.backend === 'wasm') {
+      try { out.simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')); } catch { /* unknown */ }
+      try { out.threads = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')); } catch { /* unknown */ }
+    }
+    return out;
+  } catch (e) {
+    return { backend: null, reason: (e as Error).message.split('\n')[0] };
+  }
+}
+
+export async function collectInfo(opts: { tf?: boolean } = {}): Promise<InfoReport> {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  let report: { backend: string; requested: string; backends: InfoReport['backends'] };
+  try {
+    const kernels = require('../kernels') as typeof import('../kernels');
+    report = kernels.backendReport();
+  } catch (e) {
+    const msg = (e as Error).message;
+    report = {
+      backend: 'ts', requested: process.env.REINPOOL_BACKEND ?? 'auto',
+      backends: { cpu: { available: false, reason: msg }, cuda: { available: false, reason: msg }, ts: { available: true, reason: 'pure TypeScript, always available' } },
+    };
+  }
+  const info: InfoReport = {
+    version: packageInfo().version,
+    backend: report.backend,
+    requested: report.requested,
+    backends: report.backends,
+    node: process.version,
+    platform: process.platform,
+    arch: process.arch,
+    cpus: os.cpus().length,
+  };
+  const nat = nativeDetails();
+  if (nat) {
+    info.native = nat;
+    if (nat.simd !== undefined) info.simd = nat.simd as InfoReport['simd'];
+    if (typeof nat.threads === 'number') info.threads = nat.threads;
+  }
+  if (info.threads === undefined) info.threads = os.cpus().length;
+  if (opts.tf !== false) info.tfjs = await tfjsDetails();
+  return info;
+}
+
+export function formatInfo(info: InfoReport): string {
+  const lines = [`reinpool ${info.version} (node ${info.node}, ${info.platform}-${info.arch}, ${info.cpus} CPUs)`];
+  lines.push(`kernel backend: ${info.backend}${info.requested !== 'auto' ? ` (REINPOOL_BACKEND=${info.requested})` : ' (auto)'}`);
+  for (const [name, s] of Object.entries(info.backends)) {
+    lines.push(`  ${name.padEnd(5)} ${s.available ? 'available  ' : 'unavailable'}  ${s.reason}`);
+  }
+  if (info.simd !== undefined) lines.push(`SIMD: ${typeof info.simd === 'object' ? JSON.stringify(info.simd) : String(info.simd)}`);
+  if (info.threads !== undefined) lines.push(`threads: ${info.threads}`);
+  if (info.tfjs) {
+    const t = info.tfjs;
+    const extra = [t.version ? `tfjs ${t.version}` : '', t.simd !== undefined ? `simd=${t.simd}` : '', t.threads !== undefined ? `threads=${t.threads}` : ''].filter(Boolean).join(', ');
+    lines.push(`tfjs backend: ${t.backend ?? `unavailable (${t.reason})`}${extra ? ` (${extra})` : ''}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export const command: Command = {
+  spec,
+  async run(args: Args, io: CliIO) {
+    const info = await collectInfo({ tf: !args.flag('no-tf') });
+    io.stdout.write(args.flag('json') ? JSON.stringify(info, null, 2) + '\n' : formatInfo(info));
+    return 0;
+  },
+};

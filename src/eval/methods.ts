@@ -1,0 +1,264 @@
+/**
+ * The retrieval methods compared by evaluate(). A Method turns a corpus (MultiVectorSet) into a
+ * MethodIndex: the stored document representation, how queries are encoded for it, and a search that
+ * ranks documents for a set of multi-vector queries. All scoring goes through the kernels.
+ *
+ * Names (exact): maxsim, mean, max, tokenpool-N (N vectors per document; tokenpool = tokenpool-pf2),
+ * tokenpool-pfF (pool factor F), muvera, reinpool.
+ */
+import type { DenseMatrix, Kernels, MultiVectorSet, PoolMode, TopK } from '../kernels/types';
+import { MuveraEncoder, MuveraOptions } from './muvera';
+import { clusterCount, wardLabels } from './ward';
+
+/** How a multi-vector query becomes one vector for single-vector methods (DESIGN.md: sum by default). */
+export type QueryPool = 'sum' | 'mean' | 'max';
+
+/** A corpus compressor, e.g. a trained ReinPool policy: one row of `dim` floats per document. */
+export type CompressFn = (docs: MultiVectorSet) => Float32Array | Promise<Float32Array>;
+
+export interface MethodIndex {
+  readonly method: string;
+  /** 'single': one vector per document (a DenseMatrix); 'multi': a ragged set searched by MaxSim */
+  readonly kind: 'single' | 'multi';
+  /** what is stored for the corpus */
+  readonly representation: DenseMatrix | MultiVectorSet;
+  /** dimension of each stored vector */
+  readonly dim: number;
+  /** average vectors stored per document */
+  readonly vectorsPerDoc: number;
+  /** average floats stored per document (vectorsPerDoc x dim) */
+  readonly floatsPerDoc: number;
+  /** parameters worth reporting (muvera's configuration, tokenpool's target, ...) */
+  readonly info: Record<string, number | string | boolean>;
+  /** the queries as this method searches them: a DenseMatrix for single-vector methods, else the set */
+  encodeQueries(queries: MultiVectorSet): DenseMatrix | MultiVectorSet;
+  /** top-k documents (indices into the corpus) for each query, best first */
+  search(queries: MultiVectorSet, k: number): Promise<TopK>;
+}
+
+export interface Method {
+  readonly name: string;
+  index(docs: MultiVectorSet, kernels: Kernels): Promise<MethodIndex>;
+}
+
+export const METHOD_NAMES = ['maxsim', 'mean', 'max', 'tokenpool', 'muvera', 'reinpool'] as const;
+
+/** The default comparison: every baseline, tokenpool at 1..32 vectors, and reinpool when a compressor is given. */
+export const DEFAULT_METHODS = [
+  'maxsim', 'mean', 'max', 'tokenpool-1', 'tokenpool-2', 'tokenpool-4', 'tokenpool-8', 'tokenpool-16', 'tokenpool-32', 'muvera', 'reinpool',
+];
+
+function countOf(set: MultiVectorSet): number {
+  return set.offsets.length - 1;
+}
+
+/** One vector per query: sum (default), mean or element-wise max of its token vectors. An empty query is a zero vector. */
+export function poolQueries(queries: MultiVectorSet, mode: QueryPool = 'sum'): DenseMatrix {
+  const { dim, vectors, offsets } = queries;
+  const n = countOf(queries);
+  const out = new Float32Array(n * dim);
+  const acc = new Float64Array(dim);
+  for (let q = 0; q < n; q++) {
+    const t0 = offsets[q];
+    const t1 = offsets[q + 1];
+    if (t1 === t0) continue;
+    acc.fill(mode === 'max' ? -Infinity : 0);
+    for (let t = t0; t < t1; t++) {
+      const r = t * dim;
+      if (mode === 'max') {
+        for (let j = 0; j < dim; j++) if (vectors[r + j] > acc[j]) acc[j] = vectors[r + j];
+      } else {
+        for (let j = 0; j < dim; j++) acc[j] += vectors[r + j];
+      }
+    }
+    const s = mode === 'mean' ? 1 / (t1 - t0) : 1;
+    for (let j = 0; j < dim; j++) out[q * dim + j] = acc[j] * s;
+  }
+  return { rows: n, dim, data: out };
+}
+
+function singleIndex(method: string, kernels: Kernels, representation: DenseMatrix,
+  encode: (q: MultiVectorSet) => DenseMatrix, info: MethodIndex['info']): MethodIndex {
+  return {
+    method,
+    kind: 'single',
+    representation,
+    dim: representation.dim,
+    vectorsPerDoc: 1,
+    floatsPerDoc: representation.dim,
+    info,
+    encodeQueries: encode,
+    search: (queries, k) => kernels.scoreTopKAsync({ queries: encode(queries), keys: representation, k }),
+  };
+}
+
+function multiIndex(method: string, kernels: Kernels, representation: MultiVectorSet, info: MethodIndex['info']): MethodIndex {
+  const count = countOf(representation);
+  const vectorsPerDoc = count > 0 ? representation.offsets[count] / count : 0;
+  return {
+    method,
+    kind: 'multi',
+    representation,
+    dim: representation.dim,
+    vectorsPerDoc,
+    floatsPerDoc: vectorsPerDoc * representation.dim,
+    info,
+    encodeQueries: (q) => q,
+    search: (queries, k) => kernels.maxSimTopKAsync({ queries, docs: representation, k }),
+  };
+}
+
+/** Full multi-vector late interaction (ColBERT MaxSim) over every stored vector. */
+export function maxsimMethod(): Method {
+  return { name: 'maxsim', index: async (docs, kernels) => multiIndex('maxsim', kernels, docs, {}) };
+}
+
+export interface PoolMethodOptions {
+  /** L2-normalise the pooled document vector (default true) */
+  normalize?: boolean;
+  queryPool?: QueryPool;
+  name?: string;
+}
+
+/** All vectors of a document pooled (mean or element-wise max) into one, L2-normalised, via kernels.poolMasked. */
+export function poolMethod(mode: PoolMode, opts: PoolMethodOptions = {}): Method {
+  const name = opts.name ?? mode;
+  const normalize = opts.normalize ?? true;
+  const queryPool = opts.queryPool ?? 'sum';
+  return {
+    name,
+    index: async (docs, kernels) => {
+      const masks = new Uint8Array(docs.offsets[countOf(docs)]).fill(1);
+      const data = await kernels.poolMaskedAsync({ docs, masks, groups: 1, mode, normalize });
+      const rep: DenseMatrix = { rows: countOf(docs), dim: docs.dim, data };
+      return singleIndex(name, kernels, rep, (q) => poolQueries(q, queryPool), { pool: mode, normalize, queryPool });
+    },
+  };
+}
+
+export interface TokenPoolOptions {
+  /** clusters per document (min(vectors, T_d)); takes precedence over poolFactor */
+  vectors?: number;
+  /** clusters = max(1, floor(T_d / poolFactor)); default 2 when vectors is not given */
+  poolFactor?: number;
+  /** L2-normalise each cluster mean (default true, as the reference implementation does) */
+  normalize?: boolean;
+  name?: string;
+}
+
+/** Token pooling by Ward clustering; returns the pooled ragged set (one row per cluster mean, clusters in first-appearance order). */
+export function tokenPool(docs: MultiVectorSet, opts: TokenPoolOptions = {}): MultiVectorSet {
+  const { dim, vectors, offsets } = docs;
+  const count = countOf(docs);
+  const normalize = opts.normalize ?? true;
+  const spec = { vectors: opts.vectors, poolFactor: opts.poolFactor };
+  const outOffsets = new Int32Array(count + 1);
+  for (let d = 0; d < count; d++) outOffsets[d + 1] = outOffsets[d] + clusterCount(offsets[d + 1] - offsets[d], spec);
+  const out = new Float32Array(outOffsets[count] * dim);
+  const acc = new Float64Array(dim);
+  for (let d = 0; d < count; d++) {
+    const t0 = offsets[d];
+    const T = offsets[d + 1] - t0;
+    const c = outOffsets[d + 1] - outOffsets[d];
+    if (c === 0) continue;
+    const labels = wardLabels(vectors, dim, t0, T, c);
+    for (let k = 0; k < c; k++) {
+      acc.fill(0);
+      let n = 0;
+      for (let t = 0; t < T; t++) {
+        if (labels[t] !== k) continue;
+        n++;
+        const r = (t0 + t) * dim;
+        for (let j = 0; j < dim; j++) acc[j] += vectors[r + j];
+      }
+      let norm2 = 0;
+      for (let j = 0; j < dim; j++) {
+        acc[j] /= n;
+        norm2 += acc[j] * acc[j];
+      }
+      const inv = normalize && norm2 > 0 ? 1 / Math.sqrt(norm2) : 1;
+      const o = (outOffsets[d] + k) * dim;
+      for (let j = 0; j < dim; j++) out[o + j] = acc[j] * inv;
+    }
+  }
+  return { dim, vectors: out, offsets: outOffsets, ids: docs.ids };
+}
+
+/** Hierarchical-clustering token pooling (Clavie et al. 2024), scored by MaxSim against the pooled vectors. */
+export function tokenpoolMethod(opts: TokenPoolOptions = {}): Method {
+  if (opts.vectors !== undefined && (!Number.isInteger(opts.vectors) || opts.vectors < 1)) {
+    throw new RangeError(`tokenpool: vectors must be a positive integer, got ${opts.vectors}`);
+  }
+  if (opts.poolFactor !== undefined && !(opts.poolFactor >= 1)) {
+    throw new RangeError(`tokenpool: poolFactor must be >= 1, got ${opts.poolFactor}`);
+  }
+  const name = opts.name ?? (opts.vectors !== undefined ? `tokenpool-${opts.vectors}` : `tokenpool-pf${opts.poolFactor ?? 2}`);
+  const info: MethodIndex['info'] = opts.vectors !== undefined ? { vectors: opts.vectors } : { poolFactor: opts.poolFactor ?? 2 };
+  info.normalize = opts.normalize ?? true;
+  return { name, index: async (docs, kernels) => multiIndex(name, kernels, tokenPool(docs, opts), info) };
+}
+
+/** MUVERA fixed dimensional encodings, one vector per document, scored by inner product. */
+export function muveraMethod(opts: MuveraOptions & { name?: string } = {}): Method {
+  const name = opts.name ?? 'muvera';
+  return {
+    name,
+    index: async (docs, kernels) => {
+      const enc = new MuveraEncoder(docs.dim, opts);
+      const rep = enc.encodeDocs(docs);
+      const c = enc.config;
+      return singleIndex(name, kernels, rep, (q) => enc.encodeQueries(q), {
+        kSim: c.kSim, dProj: c.dProj, reps: c.reps, dFinal: c.dFinal, fillEmpty: c.fillEmpty, seed: c.seed, fdeDim: enc.fdeDim,
+      });
+    },
+  };
+}
+
+/** A learned compressor (ReinPool): `compress` maps the corpus to one vector per document; queries are pooled (sum by default). */
+export function reinpoolMethod(compress: CompressFn, opts: { queryPool?: QueryPool; name?: string } = {}): Method {
+  const name = opts.name ?? 'reinpool';
+  const queryPool = opts.queryPool ?? 'sum';
+  return {
+    name,
+    index: async (docs, kernels) => {
+      const count = countOf(docs);
+      const data = await compress(docs);
+      if (!(data instanceof Float32Array)) throw new TypeError(`${name}: compress must return a Float32Array, got ${typeof data}`);
+      if (count > 0 && data.length % count !== 0) {
+        throw new RangeError(`${name}: compress returned ${data.length} floats, not a multiple of the ${count} documents`);
+      }
+      const dim = count > 0 ? data.length / count : docs.dim;
+      if (dim !== docs.dim) throw new RangeError(`${name}: compress returned ${dim} floats per document; queries have dim ${docs.dim}`);
+      return singleIndex(name, kernels, { rows: count, dim, data }, (q) => poolQueries(q, queryPool), { queryPool });
+    },
+  };
+}
+
+export interface MethodOptions {
+  /** ReinPool compressor; required for 'reinpool' */
+  reinpool?: CompressFn;
+  /** query pooling for single-vector methods (mean, max, reinpool); default sum */
+  queryPool?: QueryPool;
+  /** L2-normalise mean/max pooled documents (default true) */
+  normalize?: boolean;
+  muvera?: MuveraOptions;
+  tokenpool?: { normalize?: boolean };
+}
+
+/** A method from its name: maxsim, mean, max, tokenpool, tokenpool-N, tokenpool-pfF, muvera, reinpool. */
+export function methodFromName(name: string, opts: MethodOptions = {}): Method {
+  const n = name.trim();
+  if (n === 'maxsim') return maxsimMethod();
+  if (n === 'mean' || n === 'max') return poolMethod(n, { normalize: opts.normalize, queryPool: opts.queryPool });
+  if (n === 'tokenpool') return tokenpoolMethod({ poolFactor: 2, normalize: opts.tokenpool?.normalize, name: 'tokenpool' });
+  let m = /^tokenpool-(\d+)$/.exec(n);
+  if (m) return tokenpoolMethod({ vectors: Number(m[1]), normalize: opts.tokenpool?.normalize });
+  m = /^tokenpool-pf(\d+(?:\.\d+)?)$/.exec(n);
+  if (m) return tokenpoolMethod({ poolFactor: Number(m[1]), normalize: opts.tokenpool?.normalize });
+  if (n === 'muvera') return muveraMethod(opts.muvera);
+  if (n === 'reinpool') {
+    if (!opts.reinpool) throw new RangeError("method 'reinpool' needs a compress function (the reinpool option: a trained policy's compress)");
+    return reinpoolMethod(opts.reinpool, { queryPool: opts.queryPool });
+  }
+  throw new RangeError(`unknown method '${name}': expected one of maxsim, mean, max, tokenpool, tokenpool-N, tokenpool-pfF, muvera, reinpool`);
+}

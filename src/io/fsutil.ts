@@ -1,0 +1,88 @@
+/**
+ * File plumbing: exact positional reads (a short read is a truncated file, never silently zero
+ * bytes) and atomic writes (temp file beside the target, fsync, rename) so that a crash or an
+ * error never leaves a half-written output where a reader would find it.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { fileError, FileFormatError } from './errors';
+
+export function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch (e) {
+    throw new FileFormatError(file, (e as Error).message);
+  }
+}
+
+/** Reads exactly `len` bytes at `pos` into `into` (or a new buffer); a short read is an error. */
+export function readExact(fd: number, file: string, pos: number, len: number, into?: Uint8Array): Uint8Array {
+  const buf = into ?? new Uint8Array(len);
+  let done = 0;
+  while (done < len) {
+    const n = fs.readSync(fd, buf, done, Math.min(len - done, 1 << 30), pos + done);
+    if (n === 0) fileError(file, `unexpected end of file: wanted ${len} bytes at offset ${pos}, got ${done}`);
+    done += n;
+  }
+  return buf;
+}
+
+export async function readExactAsync(fh: fs.promises.FileHandle, file: string, pos: number, len: number, into: Uint8Array): Promise<Uint8Array> {
+  let done = 0;
+  while (done < len) {
+    const { bytesRead } = await fh.read(into, done, Math.min(len - done, 1 << 30), pos + done);
+    if (bytesRead === 0) fileError(file, `unexpected end of file: wanted ${len} bytes at offset ${pos}, got ${done}`);
+    done += bytesRead;
+  }
+  return into;
+}
+
+export function openRead<T>(file: string, fn: (fd: number, size: number) => T): T {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    throw new FileFormatError(file, (e as Error).message);
+  }
+  try {
+    return fn(fd, fs.fstatSync(fd).size);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Writes `file` atomically. `write` receives a function that appends bytes; everything goes to a temp
+ * file in the same directory (rename is only atomic within one file system), which is fsynced and then
+ * renamed over the target. On any error the temp file is removed and the target is untouched.
+ */
+export function writeFileAtomic(file: string, write: (append: (bytes: Uint8Array) => void) => void): void {
+  const dir = path.dirname(path.resolve(file));
+  const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
+  let fd = -1;
+  try {
+    fd = fs.openSync(tmp, 'wx', 0o644);
+    const fdw = fd;
+    write((bytes) => {
+      let off = 0;
+      while (off < bytes.length) off += fs.writeSync(fdw, bytes, off, Math.min(bytes.length - off, 1 << 30));
+    });
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = -1;
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    if (fd >= 0) try { fs.closeSync(fd); } catch { /* already failing */ }
+    try { fs.unlinkSync(tmp); } catch { /* may not exist */ }
+    if (e instanceof FileFormatError) throw e;
+    throw new FileFormatError(file, `write failed: ${(e as Error).message}`);
+  }
+  // Persist the rename itself; not every platform lets a directory be opened, so this is best effort.
+  try {
+    const dfd = fs.openSync(dir, 'r');
+    try { fs.fsyncSync(dfd); } finally { fs.closeSync(dfd); }
+  } catch { /* best effort */ }
+}
+
+/** The bytes of a typed array, as a Uint8Array view (no copy). */
+export const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);

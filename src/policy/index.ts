@@ -1,0 +1,11 @@
+export { initTf, tfBackendInfo, wasmDir } from './backend';
+export type { TfBackendInfo } from './backend';
+export { Policy, DEFAULT_POLICY_CONFIG, resolvePolicyConfig, mlpInputWidth } from './network';
+export type { PolicyConfig, PolicyType, WeightMap } from './network';
+export { padBatch, subset, lengthChunks } from './batch';
+export type { PaddedBatch } from './batch';
+export { compress, compressAsync, keepLogits, keepLogitsAsync, selectMasks } from './infer';
+export type { CompressOptions, SelectOptions, SelectMode } from './infer';
+export { savePolicy, loadPolicy, readWeights, writeWeights, POLICY_FORMAT } from './io';
+export { Rng } from './rng';
+export type { RngState } from './rng';

@@ -1,0 +1,99 @@
+/**
+ * Every hyper-parameter of a ReinPool training run, in one object. Defaults were tuned on NPL and
+ * SciFact with GloVe token vectors (docs/training.md says how); the paper publishes none of them.
+ */
+import type { PoolMode } from '../kernels/types';
+import type { PolicyConfig } from '../policy/network';
+
+export type QueryReduce = 'sum' | 'mean' | 'max';
+
+export interface TrainConfig {
+  /** seed of everything: weight init, batch order, mask sampling. Default 0. */
+  seed: number;
+  /** policy network options (dim comes from the data). Default: the MLP, see DEFAULT_POLICY_CONFIG. */
+  policy: Partial<PolicyConfig>;
+  /** rollout steps (one batch of documents each). Default 300. */
+  steps: number;
+  /** documents per rollout step. Default 32. */
+  batchDocs: number;
+  /** G: masks sampled per document. Default 8. */
+  groupSize: number;
+  /** optimiser updates on each rollout batch (GRPO's mu). Default 2. */
+  innerEpochs: number;
+  /** PPO/GRPO ratio clip epsilon. Default 0.2. */
+  clipEps: number;
+  /** weight of the k3 KL penalty to the frozen initial policy. Default 0.01. */
+  beta: number;
+  /** eps in A = (r - mean) / (std + eps). Default 1e-4. */
+  advEps: number;
+  /** peak learning rate. Default 3e-3. */
+  lr: number;
+  /** linear warm-up steps. Default 10. */
+  warmupSteps: number;
+  /** the cosine decays to minLrRatio * lr at the last step. Default 0.1. */
+  minLrRatio: number;
+  /** AdamW decoupled weight decay (weight matrices only). Default 0.01. */
+  weightDecay: number;
+  /** AdamW beta1. Default 0.9. */
+  adamBeta1: number;
+  /** AdamW beta2. Default 0.999. */
+  adamBeta2: number;
+  /** AdamW epsilon. Default 1e-8. */
+  adamEps: number;
+  /** global gradient-norm clip; 0 disables. Default 1.0. */
+  maxGradNorm: number;
+  /** NDCG cut-off of the inverse-retrieval reward. Default 3. */
+  rewardK: number;
+  /** pooling of the kept vectors (reward and inference). Default 'mean'. */
+  pool: PoolMode;
+  /** how a multi-vector synthetic query becomes one vector when train() gets a MultiVectorSet. Default 'sum'. */
+  queryReduce: QueryReduce;
+  /** write a checkpoint every this many steps (and at the end); 0: only at the end. Default 50. */
+  checkpointEvery: number;
+  /** checkpoints kept on disk (oldest removed). Default 2. */
+  keepCheckpoints: number;
+  /** every this many steps, log the reward of the deterministic (p > 0.5) selection on a fixed sample; 0: never. Default 25. */
+  evalEvery: number;
+  /** size of that fixed sample of training documents. Default 256. */
+  evalDocs: number;
+}
+
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
+  seed: 0,
+  policy: {},
+  steps: 300,
+  batchDocs: 32,
+  groupSize: 8,
+  innerEpochs: 2,
+  clipEps: 0.2,
+  beta: 0.01,
+  advEps: 1e-4,
+  lr: 3e-3,
+  warmupSteps: 10,
+  minLrRatio: 0.1,
+  weightDecay: 0.01,
+  adamBeta1: 0.9,
+  adamBeta2: 0.999,
+  adamEps: 1e-8,
+  maxGradNorm: 1.0,
+  rewardK: 3,
+  pool: 'mean',
+  queryReduce: 'sum',
+  checkpointEvery: 50,
+  keepCheckpoints: 2,
+  evalEvery: 25,
+  evalDocs: 256,
+};
+
+export function resolveTrainConfig(c: Partial<TrainConfig> = {}): TrainConfig {
+  const out: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...c, policy: { ...DEFAULT_TRAIN_CONFIG.policy, ...(c.policy ?? {}) } };
+  const posInt = ['steps', 'batchDocs', 'groupSize', 'innerEpochs', 'rewardK', 'keepCheckpoints', 'evalDocs'] as const;
+  for (const k of posInt) if (!Number.isInteger(out[k]) || out[k] < 1) throw new RangeError(`config.${k} must be a positive integer, got ${out[k]}`);
+  for (const k of ['warmupSteps', 'checkpointEvery', 'evalEvery'] as const) if (!Number.isInteger(out[k]) || out[k] < 0) throw new RangeError(`config.${k} must be an integer >= 0, got ${out[k]}`);
+  if (out.groupSize < 2) throw new RangeError(`config.groupSize must be >= 2 (advantages compare masks within a group), got ${out.groupSize}`);
+  for (const k of ['lr', 'clipEps', 'advEps', 'adamEps'] as const) if (!(out[k] > 0)) throw new RangeError(`config.${k} must be > 0, got ${out[k]}`);
+  for (const k of ['beta', 'weightDecay', 'maxGradNorm', 'minLrRatio'] as const) if (!(out[k] >= 0)) throw new RangeError(`config.${k} must be >= 0, got ${out[k]}`);
+  if (out.pool !== 'mean' && out.pool !== 'max') throw new RangeError(`config.pool must be 'mean' or 'max', got '${out.pool}'`);
+  if (!['sum', 'mean', 'max'].includes(out.queryReduce)) throw new RangeError(`config.queryReduce must be sum, mean or max, got '${out.queryReduce}'`);
+  return out;
+}

@@ -1,0 +1,15 @@
+export { train, greedyReward } from './train';
+export type { TrainInput, TrainResult } from './train';
+export { DEFAULT_TRAIN_CONFIG, resolveTrainConfig } from './config';
+export type { TrainConfig, QueryReduce } from './config';
+export { AdamW, clipByGlobalNorm } from './adamw';
+export type { AdamWOptions } from './adamw';
+export { lrAt } from './schedule';
+export { groupAdvantages, sampleMasks, actionLogProbs, grpoObjective } from './grpo';
+export type { GrpoInputs, GrpoTerms, SampledMasks } from './grpo';
+export { writeCheckpoint, readCheckpoint, latestCheckpoint, listCheckpoints, CHECKPOINT_FORMAT } from './checkpoint';
+export type { Manifest, StepMetrics, CheckpointContents } from './checkpoint';
+export { reduceQueries } from './queries';
+export { ProgressBar, JsonlLog } from './progress';
+export { syntheticTask } from './synthetic';
+export type { SyntheticTask } from './synthetic';

@@ -1,0 +1,106 @@
+/**
+ * Hand-computed answers for the metric and top-k kernels, checked on every available backend.
+ * Synthetic, tiny inputs: each expected value is worked out in the comment beside it.
+ */
+import { kernelsFor, tsKernels } from '../../src/kernels';
+import type { Kernels, Qrels } from '../../src/kernels';
+
+const backends: Kernels[] = [tsKernels, kernelsFor('cpu')].filter((k): k is Kernels => k !== null);
+const D = (r: number) => 1 / Math.log2(r + 1);
+
+function qrels(rows: Array<Array<[number, number]>>): Qrels {
+  const offsets = new Int32Array(rows.length + 1);
+  const docs: number[] = [];
+  const gains: number[] = [];
+  rows.forEach((row, i) => {
+    for (const [d, g] of row) { docs.push(d); gains.push(g); }
+    offsets[i + 1] = docs.length;
+  });
+  return { offsets, docs: Int32Array.from(docs), gains: Float32Array.from(gains) };
+}
+
+describe.each(backends.map((k) => [k.name, k] as const))('%s backend', (_name, K) => {
+  test('NDCG@k with graded gains matches trec_eval ndcg_cut by hand', () => {
+    // query 0 ranks [5, 2, 9, 1]; judged 2 -> 3, 1 -> 1, 7 -> 2 (7 is never retrieved)
+    // DCG@3  = 3/log2(3)            (doc 2 at rank 2)
+    // IDCG@3 = 3/log2(2) + 2/log2(3) + 1/log2(4)
+    // query 1 ranks [4, 3, 0, 8]; judged 4 -> 1: perfect at rank 1 => 1
+    const q = qrels([[[2, 3], [1, 1], [7, 2]], [[4, 1]]]);
+    const ranked = Int32Array.from([5, 2, 9, 1, 4, 3, 0, 8]);
+    const got = K.ndcgAtK({ ranked, width: 4, qrels: q, k: 3 });
+    expect(got[0]).toBeCloseTo((3 * D(2)) / (3 * D(1) + 2 * D(2) + 1 * D(3)), 12);
+    expect(got[1]).toBeCloseTo(1, 12);
+    // @4 picks up doc 1 at rank 4 and the ideal list gains its third entry at rank 3
+    const at4 = K.ndcgAtK({ ranked, width: 4, qrels: q, k: 4 });
+    expect(at4[0]).toBeCloseTo((3 * D(2) + 1 * D(4)) / (3 * D(1) + 2 * D(2) + 1 * D(3)), 12);
+  });
+
+  test('more relevant documents than k: the ideal list is cut at k', () => {
+    // 5 relevant docs (gain 1), k = 2, ranking hits at ranks 1 and 3 => DCG@2 = 1, IDCG@2 = 1 + 1/log2(3)
+    const q = qrels([[[0, 1], [1, 1], [2, 1], [3, 1], [4, 1]]]);
+    const ranked = Int32Array.from([0, 9, 1]);
+    expect(K.ndcgAtK({ ranked, width: 3, qrels: q, k: 2 })[0]).toBeCloseTo(1 / (1 + D(2)), 12);
+    // recall@2 = 1 of 5; recall@3 = 2 of 5
+    expect(K.recallAtK({ ranked, width: 3, qrels: q, k: 2 })[0]).toBeCloseTo(0.2, 12);
+    expect(K.recallAtK({ ranked, width: 3, qrels: q, k: 3 })[0]).toBeCloseTo(0.4, 12);
+  });
+
+  test('zero and negative gains are not relevant; empty slots (-1) count as misses', () => {
+    const q = qrels([[[0, 0], [1, -1], [2, 2]], [[3, 0]]]);
+    const ranked = Int32Array.from([0, 1, -1, 2, 3, -1, -1, -1]);
+    const ndcg = K.ndcgAtK({ ranked, width: 4, qrels: q, k: 10 });
+    expect(ndcg[0]).toBeCloseTo((2 * D(4)) / (2 * D(1)), 12);
+    expect(ndcg[1]).toBe(0); // nothing relevant
+    const rec = K.recallAtK({ ranked, width: 4, qrels: q, k: 10 });
+    expect(rec[0]).toBe(1);
+    expect(rec[1]).toBe(0);
+  });
+
+  test('scoreTopK orders by score, breaks exact ties by lower index, and caps k at n', () => {
+    // keys: e0, e1, e0 again, -e0 ; query e0 => scores [1, 0, 1, -1]
+    const keys = { rows: 4, dim: 2, data: Float32Array.from([1, 0, 0, 1, 1, 0, -1, 0]) };
+    const queries = { rows: 1, dim: 2, data: Float32Array.from([1, 0]) };
+    const r = K.scoreTopK({ queries, keys, k: 10 });
+    expect(r.k).toBe(4);
+    expect(Array.from(r.ids)).toEqual([0, 2, 1, 3]);
+    expect(Array.from(r.scores)).toEqual([1, 1, 0, -1]);
+  });
+
+  test('maxSimTopK sums each query vector\'s best document match', () => {
+    // doc 0 = {e0, e1}, doc 1 = {(e0+e1)/1}, query = {e0, e1}
+    // doc 0: max(1,0) + max(0,1) = 2 ; doc 1: 1 + 1 = 2 -> tie, lower index first; doc 2 = {-e0}: -1 + 0 = -1
+    const docs = { dim: 2, vectors: Float32Array.from([1, 0, 0, 1, 1, 1, -1, 0]), offsets: Int32Array.from([0, 2, 3, 4]) };
+    const queries = { dim: 2, vectors: Float32Array.from([1, 0, 0, 1]), offsets: Int32Array.from([0, 2]) };
+    const r = K.maxSimTopK({ queries, docs, k: 3 });
+    expect(Array.from(r.ids)).toEqual([0, 1, 2]);
+    expect(Array.from(r.scores)).toEqual([2, 2, -1]);
+  });
+
+  test('inverseRetrievalReward: a pooled vector that ranks its own queries first scores 1', () => {
+    // doc 0 = {e0, e1}; doc 1 = {e1}. queries: q0 = e0 (owner 0), q1 = e1 (owner 1), q2 = 0.9 e0 (owner 0)
+    const docs = { dim: 2, vectors: Float32Array.from([1, 0, 0, 1, 0, 1]), offsets: Int32Array.from([0, 2, 3]) };
+    const queries = { rows: 3, dim: 2, data: Float32Array.from([1, 0, 0, 1, 0.9, 0]) };
+    const queryOwner = Int32Array.from([0, 1, 0]);
+    // groups = 2: doc 0 masks [1,0] (keeps e0) and [0,1] (keeps e1); doc 1 masks [1] and [0]
+    const masks = Uint8Array.from([1, 0, 0, 1, 1, 0]);
+    const r = K.inverseRetrievalReward({ docs, masks, groups: 2, queries, queryOwner, k: 2 });
+    // doc 0, mask e0: ranking q0 (1), q2 (0.9) -> both relevant -> 1
+    expect(r[0]).toBeCloseTo(1, 6);
+    // doc 0, mask e1: ranking q1 (1), then q0 (0) -> no hit in top 2 -> 0
+    expect(r[1]).toBeCloseTo(0, 6);
+    // doc 1, mask e1: q1 first, 1 relevant -> 1
+    expect(r[2]).toBeCloseTo(1, 6);
+    // doc 1, empty mask: zero vector, all scores 0, ties by lower index: q0, q1 -> hit at rank 2 -> D(2)/D(1)
+    expect(r[3]).toBeCloseTo(D(2), 6);
+  });
+
+  test('poolMasked mean and max with normalisation', () => {
+    const docs = { dim: 2, vectors: Float32Array.from([3, 0, 0, 4, 1, 1]), offsets: Int32Array.from([0, 3]) };
+    const masks = Uint8Array.from([1, 1, 0]);
+    const mean = K.poolMasked({ docs, masks, groups: 1 });
+    expect(mean[0]).toBeCloseTo(0.6, 6); // mean (1.5, 2) -> /2.5
+    expect(mean[1]).toBeCloseTo(0.8, 6);
+    const max = K.poolMasked({ docs, masks, groups: 1, mode: 'max', normalize: false });
+    expect(Array.from(max)).toEqual([3, 4]);
+  });
+});
