@@ -132,6 +132,12 @@ REINPOOL_DECLARE_KERNELS
 int poolThreads();
 // The SIMD level chosen at run time: "avx512", "avx2" or "sse2" (REINPOOL_SIMD caps it).
 const char* simdLevel();
+// Caps the SIMD level at `level` ("avx512" | "avx2" | "sse2") and returns the level now used (the
+// best the CPU supports at or below the cap). For tests and benchmarks; do not call while a kernel
+// runs.
+const char* setSimdLevel(const char* level);
+// Sets the default number of threads per call (0 = all pool threads); returns the count now used.
+int setDefaultThreads(int n);
 }  // namespace cpu
 
 namespace cuda {

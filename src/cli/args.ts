@@ -130,7 +130,8 @@ function cleanParseMessage(err: NodeError): string {
 
 /** Typed access to parsed values; every error names the option. */
 export class Args {
-  constructor(readonly values: ParsedValues) {}
+  /** raw: the command's arguments as given (for reports that show the command line) */
+  constructor(readonly values: ParsedValues, readonly raw: string[] = []) {}
 
   has(name: string): boolean { return this.values[name] !== undefined; }
 

@@ -77,7 +77,7 @@ export async function main(argv: string[] = process.argv.slice(2), io: CliIO = p
       return EXIT_OK;
     }
     const cio: CliIO = { ...io, quiet: io.quiet || values.quiet === true };
-    const code = await cmd.run(new Args(values), cio);
+    const code = await cmd.run(new Args(values, rest), cio);
     return typeof code === 'number' ? code : EXIT_OK;
   } catch (e) {
     if (e instanceof UsageError) {

@@ -8,7 +8,7 @@
  */
 import type { DenseMatrix, Kernels, MultiVectorSet, PoolMode, TopK } from '../kernels/types';
 import { MuveraEncoder, MuveraOptions } from './muvera';
-import { clusterCount, wardLabels } from './ward';
+import { clusterCount, cutWardTree, wardTree, WardTree } from './ward';
 
 /** How a multi-vector query becomes one vector for single-vector methods (DESIGN.md: sum by default). */
 export type QueryPool = 'sum' | 'mean' | 'max';
@@ -42,11 +42,6 @@ export interface Method {
 }
 
 export const METHOD_NAMES = ['maxsim', 'mean', 'max', 'tokenpool', 'muvera', 'reinpool'] as const;
-
-/** The default comparison: every baseline, tokenpool at 1..32 vectors, and reinpool when a compressor is given. */
-export const DEFAULT_METHODS = [
-  'maxsim', 'mean', 'max', 'tokenpool-1', 'tokenpool-2', 'tokenpool-4', 'tokenpool-8', 'tokenpool-16', 'tokenpool-32', 'muvera', 'reinpool',
-];
 
 function countOf(set: MultiVectorSet): number {
   return set.offsets.length - 1;
@@ -146,7 +141,22 @@ export interface TokenPoolOptions {
   name?: string;
 }
 
-/** Token pooling by Ward clustering; returns the pooled ragged set (one row per cluster mean, clusters in first-appearance order). */
+// Ward dendrograms depend only on the corpus: built once per corpus object, cut for every tokenpool-N.
+const treeCache = new WeakMap<MultiVectorSet, Array<WardTree | undefined>>();
+
+function treeOf(docs: MultiVectorSet, d: number): WardTree {
+  let trees = treeCache.get(docs);
+  if (!trees) treeCache.set(docs, (trees = new Array(docs.offsets.length - 1)));
+  let t = trees[d];
+  if (!t) trees[d] = t = wardTree(docs.vectors, docs.dim, docs.offsets[d], docs.offsets[d + 1] - docs.offsets[d]);
+  return t;
+}
+
+/**
+ * Token pooling by Ward clustering; returns the pooled ragged set (one row per cluster mean, clusters
+ * in first-appearance order). The dendrograms are cached per `docs` object (a WeakMap), so pooling
+ * the same corpus at several sizes clusters it once; do not mutate docs.vectors in between.
+ */
 export function tokenPool(docs: MultiVectorSet, opts: TokenPoolOptions = {}): MultiVectorSet {
   const { dim, vectors, offsets } = docs;
   const count = countOf(docs);
@@ -161,7 +171,7 @@ export function tokenPool(docs: MultiVectorSet, opts: TokenPoolOptions = {}): Mu
     const T = offsets[d + 1] - t0;
     const c = outOffsets[d + 1] - outOffsets[d];
     if (c === 0) continue;
-    const labels = wardLabels(vectors, dim, t0, T, c);
+    const labels = c === T || c === 1 ? cutWardTree({ n: T, a: new Int32Array(0), b: new Int32Array(0), height: new Float64Array(0) }, c) : cutWardTree(treeOf(docs, d), c);
     for (let k = 0; k < c; k++) {
       acc.fill(0);
       let n = 0;

@@ -59,6 +59,8 @@ export class MuveraEncoder {
   private readonly hyper: Float32Array[]; // per rep: kSim x dim
   private readonly inner: Float32Array[] | null; // per rep: dProj x dim (+-1/sqrt(dProj))
   private readonly final: Int8Array | null; // dFinal x fdeDim signs
+  /** all reps' hyperplanes then projections as one row-major matrix: reps x (kSim + proj) rows of dim */
+  private readonly combined: Float64Array;
 
   constructor(readonly dim: number, opts: MuveraOptions = {}) {
     const kSim = opts.kSim ?? 5;
@@ -94,6 +96,12 @@ export class MuveraEncoder {
     } else {
       this.inner = null;
     }
+    const rowsPerRep = kSim + (this.inner ? this.proj : 0);
+    this.combined = new Float64Array(reps * rowsPerRep * dim);
+    for (let r = 0; r < reps; r++) {
+      this.combined.set(this.hyper[r], r * rowsPerRep * dim);
+      if (this.inner) this.combined.set(this.inner[r], (r * rowsPerRep + kSim) * dim);
+    }
     if (dFinal > 0) {
       this.final = new Int8Array(dFinal * this.fdeDim);
       for (let i = 0; i < this.final.length; i++) this.final[i] = rnd.sign();
@@ -120,62 +128,73 @@ export class MuveraEncoder {
     const out = new Float32Array(count * this.outDim);
     const fde = new Float64Array(this.fdeDim);
     const counts = new Int32Array(buckets);
-    let maxT = 0;
-    for (let d = 0; d < count; d++) maxT = Math.max(maxT, set.offsets[d + 1] - set.offsets[d]);
-    const codes = new Int32Array(maxT);
-    const projected = new Float64Array(maxT * proj);
+
+    const reps = this.config.reps;
+    const rowsPerRep = kSim + (this.inner ? proj : 0);
+    const W = this.combined;
+    const x = new Float64Array(dim);
+    const y = new Float64Array(reps * rowsPerRep);
+    // per token and rep: its code and its projection, for the documents' empty-bucket filling
+    let codes = new Int32Array(0);
+    let projected = new Float64Array(0);
 
     for (let d = 0; d < count; d++) {
       const t0 = set.offsets[d];
       const T = set.offsets[d + 1] - t0;
+      if (codes.length < T * reps) {
+        codes = new Int32Array(T * reps);
+        projected = new Float64Array(T * reps * proj);
+      }
       fde.fill(0);
-      for (let r = 0; r < this.config.reps; r++) {
-        const g = this.hyper[r];
-        const m = this.inner ? this.inner[r] : null;
-        const base = r * buckets * proj;
-        counts.fill(0);
-        for (let t = 0; t < T; t++) {
-          const row = (t0 + t) * dim;
+      for (let t = 0; t < T; t++) {
+        const row = (t0 + t) * dim;
+        for (let j = 0; j < dim; j++) x[j] = set.vectors[row + j];
+        for (let i = 0, w = 0; i < y.length; i++, w += dim) {
+          let s0 = 0;
+          let s1 = 0;
+          let j = 0;
+          for (; j + 1 < dim; j += 2) {
+            s0 += W[w + j] * x[j];
+            s1 += W[w + j + 1] * x[j + 1];
+          }
+          if (j < dim) s0 += W[w + j] * x[j];
+          y[i] = s0 + s1;
+        }
+        for (let r = 0; r < reps; r++) {
+          const yr = r * rowsPerRep;
           let code = 0;
-          for (let b = 0; b < kSim; b++) {
-            let s = 0;
-            const gb = b * dim;
-            for (let j = 0; j < dim; j++) s += g[gb + j] * set.vectors[row + j];
-            if (s > 0) code |= 1 << b;
-          }
-          codes[t] = code;
-          const p = t * proj;
-          if (m) {
-            for (let i = 0; i < proj; i++) {
-              let s = 0;
-              const mi = i * dim;
-              for (let j = 0; j < dim; j++) s += m[mi + j] * set.vectors[row + j];
-              projected[p + i] = s;
-            }
-          } else {
-            for (let i = 0; i < proj; i++) projected[p + i] = set.vectors[row + i];
-          }
-          counts[code]++;
-          const o = base + code * proj;
+          for (let b = 0; b < kSim; b++) if (y[yr + b] > 0) code |= 1 << b;
+          codes[t * reps + r] = code;
+          const p = (t * reps + r) * proj;
+          if (this.inner) for (let i = 0; i < proj; i++) projected[p + i] = y[yr + kSim + i];
+          else for (let i = 0; i < proj; i++) projected[p + i] = x[i];
+          const o = r * buckets * proj + code * proj;
           for (let i = 0; i < proj; i++) fde[o + i] += projected[p + i];
         }
-        if (!isDoc) continue;
-        for (let b = 0; b < buckets; b++) {
-          const o = base + b * proj;
-          if (counts[b] > 0) {
-            const inv = 1 / counts[b];
-            for (let i = 0; i < proj; i++) fde[o + i] *= inv;
-          } else if (this.config.fillEmpty && T > 0) {
-            let best = 0;
-            let bestH = Infinity;
-            for (let t = 0; t < T; t++) {
-              const h = popcount(codes[t] ^ b);
-              if (h < bestH) {
-                bestH = h;
-                best = t;
+      }
+      if (isDoc) {
+        for (let r = 0; r < reps; r++) {
+          counts.fill(0);
+          for (let t = 0; t < T; t++) counts[codes[t * reps + r]]++;
+          const base = r * buckets * proj;
+          for (let b = 0; b < buckets; b++) {
+            const o = base + b * proj;
+            if (counts[b] > 0) {
+              const inv = 1 / counts[b];
+              for (let i = 0; i < proj; i++) fde[o + i] *= inv;
+            } else if (this.config.fillEmpty && T > 0) {
+              let best = 0;
+              let bestH = Infinity;
+              for (let t = 0; t < T; t++) {
+                const h = popcount(codes[t * reps + r] ^ b);
+                if (h < bestH) {
+                  bestH = h;
+                  best = t;
+                }
               }
+              const p = (best * reps + r) * proj;
+              for (let i = 0; i < proj; i++) fde[o + i] = projected[p + i];
             }
-            for (let i = 0; i < proj; i++) fde[o + i] = projected[best * proj + i];
           }
         }
       }

@@ -1,17 +1,15 @@
 /**
- * Relevance judgements for evaluate(): accepted as string-id triples, a nested record or map
+ * Relevance judgements for evaluate(): accepted as io's QrelEntry list ({qid, docid, rel}, what
+ * readBeirQrels and readTrecQrels return), [qid, docid, rel] tuples, a nested record or map
  * (pytrec_eval style), or the kernels' Qrels CSR aligned with the query set. They are turned into
  * the CSR the metric kernels read, restricted to the queries that have at least one relevant
  * (gain > 0) judgement: trec_eval's average runs over the queries of the qrels file, and the
  * qrels.txt written beside the runs holds exactly these queries, so both agree.
  */
+import type { QrelEntry } from '../io';
 import type { Qrels } from '../kernels/types';
 
-export interface QrelEntry {
-  query: string;
-  doc: string;
-  gain: number;
-}
+export type { QrelEntry };
 
 export type QrelsInput =
   | QrelEntry[]
@@ -67,12 +65,12 @@ export function qrelsToMap(input: QrelsInput, queryIds: string[], docIds: string
   } else if (Array.isArray(input)) {
     for (const e of input as Array<QrelEntry | [string, string, number]>) {
       if (Array.isArray(e)) put(String(e[0]), String(e[1]), e[2]);
-      else put(String(e.query), String(e.doc), e.gain);
+      else put(String(e.qid), String(e.docid), e.rel);
     }
   } else if (typeof input === 'object' && input !== null) {
     for (const q of Object.keys(input)) for (const [d, g] of Object.entries((input as Record<string, Record<string, number>>)[q])) put(q, d, g);
   } else {
-    throw new TypeError('qrels must be an array of {query, doc, gain}, a nested record or map, or a Qrels CSR');
+    throw new TypeError('qrels must be an array of {qid, docid, rel} or [qid, docid, rel], a nested record or map, or a Qrels CSR');
   }
   return out;
 }

@@ -1,27 +1,13 @@
 /**
- * TREC run and qrels files, written so that trec_eval reproduces evaluate()'s numbers.
+ * Rankings in trec_eval's order, so that trec_eval reproduces evaluate()'s numbers from the run files.
  *
  * trec_eval ignores the rank column: it sorts a query's lines by score descending and breaks exact
- * ties by docno descending (strcmp). So scores are written as the shortest decimal that reads back
- * to the same float32 (distinct float32 scores stay distinct, equal ones stay equal), and
- * trecOrder() puts each ranking in trec_eval's order BEFORE the metrics are computed: what evaluate()
- * reports is the metric of exactly the ranking trec_eval will see.
+ * ties by docno descending (strcmp). The run writer (io's writeTrecRun) writes each score as the
+ * shortest decimal that reads back to the same float32, so distinct float32 scores stay distinct and
+ * equal ones stay equal; trecOrder() puts each ranking in trec_eval's order BEFORE the metrics are
+ * computed, so what evaluate() reports is the metric of exactly the ranking trec_eval will see.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import type { TopK } from '../kernels/types';
-
-/** Shortest decimal that reads back to the same float32 (at most 9 significant digits). */
-export function formatScore(v: number): string {
-  if (Number.isNaN(v)) throw new RangeError('formatScore: NaN score');
-  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-  const f = Math.fround(v);
-  for (let p = 1; p <= 9; p++) {
-    const s = f.toPrecision(p);
-    if (Math.fround(Number(s)) === f) return String(Number(s));
-  }
-  return String(f);
-}
 
 /** strcmp on UTF-8 bytes = comparison by code points. */
 export function compareCodePoints(a: string, b: string): number {
@@ -62,46 +48,3 @@ export function trecOrder(top: TopK, row: number, docIds: string[]): { docs: Int
   return { docs, scores };
 }
 
-function checkId(kind: string, id: string): string {
-  if (id.length === 0 || /\s/.test(id)) throw new RangeError(`${kind} id ${JSON.stringify(id)} cannot be written to a TREC file (empty or contains whitespace)`);
-  return id;
-}
-
-export interface RunRow {
-  queryId: string;
-  docIds: string[];
-  scores: ArrayLike<number>;
-}
-
-/** TREC run lines: qid Q0 docid rank score tag (rank from 1, in the given order). */
-export function formatRun(rows: RunRow[], tag: string): string {
-  checkId('run tag', tag);
-  const out: string[] = [];
-  for (const r of rows) {
-    const qid = checkId('query', r.queryId);
-    for (let i = 0; i < r.docIds.length; i++) {
-      out.push(`${qid} Q0 ${checkId('document', r.docIds[i])} ${i + 1} ${formatScore(r.scores[i])} ${tag}\n`);
-    }
-  }
-  return out.join('');
-}
-
-/** TREC qrels lines: qid 0 docid relevance (relevance must be an integer for trec_eval). */
-export function formatQrels(qrels: Map<string, Map<string, number>> | Array<[string, Map<string, number>]>): string {
-  const out: string[] = [];
-  for (const [q, m] of qrels) {
-    const qid = checkId('query', q);
-    for (const [d, g] of m) {
-      if (!Number.isInteger(g)) throw new RangeError(`qrels: relevance of (${q}, ${d}) is ${g}; trec_eval reads integer relevance only`);
-      out.push(`${qid} 0 ${checkId('document', d)} ${g}\n`);
-    }
-  }
-  return out.join('');
-}
-
-export function writeText(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
-}

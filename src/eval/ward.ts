@@ -8,19 +8,27 @@
  * merges, as scipy's fcluster(..., criterion='maxclust') does.
  */
 
+/** A Ward dendrogram over n points: merge m joins the clusters holding points a[m] and b[m]; merges sorted by height. */
+export interface WardTree {
+  n: number;
+  a: Int32Array;
+  b: Int32Array;
+  height: Float64Array;
+}
+
 /**
  * Cluster labels (0 .. c-1, numbered by first appearance) for rows start .. start+n-1 of the
  * row-major `vectors`, with c = clamp(clusters, 1, n).
  */
 export function wardLabels(vectors: Float32Array, dim: number, start: number, n: number, clusters: number): Int32Array {
-  const labels = new Int32Array(n);
-  if (n === 0) return labels;
   const c = Math.max(1, Math.min(Math.trunc(clusters), n));
-  if (c === n) {
-    for (let i = 0; i < n; i++) labels[i] = i;
-    return labels;
-  }
-  if (c === 1) return labels;
+  if (n === 0 || c === n || c === 1) return cutWardTree({ n, a: new Int32Array(0), b: new Int32Array(0), height: new Float64Array(0) }, c);
+  return cutWardTree(wardTree(vectors, dim, start, n), c);
+}
+
+/** The full Ward dendrogram of rows start .. start+n-1 (nearest-neighbour chain, O(n^2)). */
+export function wardTree(vectors: Float32Array, dim: number, start: number, n: number): WardTree {
+  if (n <= 1) return { n, a: new Int32Array(0), b: new Int32Array(0), height: new Float64Array(0) };
 
   // squared Euclidean distances, float64
   const D = new Float64Array(n * n);
@@ -100,9 +108,28 @@ export function wardLabels(vectors: Float32Array, dim: number, start: number, n:
     active[a] = 0;
   }
 
-  // cut: apply the n - c lowest merges (stable by merge order on equal heights)
+  // sort merges by height (stable by merge order on equal heights)
   const order = Array.from({ length: n - 1 }, (_, i) => i);
   order.sort((x, y) => height[x] - height[y] || x - y);
+  return {
+    n,
+    a: Int32Array.from(order, (m) => mergeA[m]),
+    b: Int32Array.from(order, (m) => mergeB[m]),
+    height: Float64Array.from(order, (m) => height[m]),
+  };
+}
+
+/** Labels for c clusters (clamped to [1, n]): the tree's n - c lowest merges applied, labels by first appearance. */
+export function cutWardTree(tree: WardTree, clusters: number): Int32Array {
+  const n = tree.n;
+  const labels = new Int32Array(n);
+  if (n === 0) return labels;
+  const c = Math.max(1, Math.min(Math.trunc(clusters), n));
+  if (c === n) {
+    for (let i = 0; i < n; i++) labels[i] = i;
+    return labels;
+  }
+  if (c === 1) return labels;
   const parent = new Int32Array(n);
   for (let i = 0; i < n; i++) parent[i] = i;
   const find = (x: number): number => {
@@ -113,8 +140,8 @@ export function wardLabels(vectors: Float32Array, dim: number, start: number, n:
     return x;
   };
   for (let m = 0; m < n - c; m++) {
-    const ra = find(mergeA[order[m]]);
-    const rb = find(mergeB[order[m]]);
+    const ra = find(tree.a[m]);
+    const rb = find(tree.b[m]);
     if (ra !== rb) parent[ra] = rb;
   }
   const labelOf = new Int32Array(n).fill(-1);

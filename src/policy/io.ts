@@ -4,18 +4,26 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomic } from '../io/fsutil';
+import { readSafetensors, writeFileAtomic, writeSafetensors } from '../io';
 import { Policy, PolicyConfig, WeightMap } from './network';
-import { readF32Safetensors, writeF32Safetensors } from './safetensors';
 
 export const POLICY_FORMAT = 'reinpool-policy/1';
 
+/** Float32 tensors to a safetensors file (atomically, through io's writer), in map order. */
 export function writeWeights(file: string, w: WeightMap, metadata: Record<string, string> = {}): void {
-  writeF32Safetensors(file, w, metadata);
+  const rec: Record<string, { data: Float32Array; shape: number[] }> = {};
+  for (const [k, v] of w) rec[k] = v;
+  writeSafetensors(file, rec, metadata);
 }
 
+/** Reads a safetensors file of float32 tensors (other float types are converted by io's reader). */
 export function readWeights(file: string): WeightMap {
-  return readF32Safetensors(file).tensors;
+  const out: WeightMap = new Map();
+  for (const [k, t] of readSafetensors(file).tensors) {
+    if (!(t.data instanceof Float32Array)) throw new Error(`${file}: tensor '${k}' is ${t.dtype}, expected a float type`);
+    out.set(k, { shape: t.shape, data: t.data });
+  }
+  return out;
 }
 
 export function writeJsonAtomic(file: string, value: unknown): void {

@@ -5,7 +5,8 @@
 import type { PoolMode } from '../kernels/types';
 import type { PolicyConfig } from '../policy/network';
 
-export type QueryReduce = 'sum' | 'mean' | 'max';
+import type { QueryReduce } from '../encode';
+export type { QueryReduce };
 
 export interface TrainConfig {
   /** seed of everything: weight init, batch order, mask sampling. Default 0. */

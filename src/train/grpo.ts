@@ -26,6 +26,7 @@ export function groupAdvantages(rewards: ArrayLike<number>, B: number, G: number
     let ss = 0;
     for (let g = 0; g < G; g++) ss += (rewards[b * G + g] - mean) ** 2;
     const std = G > 1 ? Math.sqrt(ss / (G - 1)) : 0;
+    if (std === 0) continue; // a flat group carries no signal: advantages stay 0
     for (let g = 0; g < G; g++) adv[b * G + g] = (rewards[b * G + g] - mean) / (std + eps);
   }
   return adv;
@@ -72,8 +73,9 @@ export function sampleMasks(z: Float32Array, lengths: Int32Array, T: number, G: 
 export function actionLogProbs(logits: tf.Tensor2D, actions: tf.Tensor3D): tf.Tensor3D {
   return tf.tidy(() => {
     const z = logits.expandDims(1); // [B,1,T]
-    const lp = tf.logSigmoid(z);
-    const ln = tf.logSigmoid(z.neg());
+    // log sigmoid(z) = -softplus(-z); (tf.logSigmoid is a customGrad op that breaks inside tidy + grads)
+    const lp = tf.softplus(z.neg()).neg();
+    const ln = tf.softplus(z).neg();
     return actions.mul(lp).add(tf.sub(1, actions).mul(ln)) as tf.Tensor3D;
   });
 }

@@ -9,7 +9,6 @@ export { groupAdvantages, sampleMasks, actionLogProbs, grpoObjective } from './g
 export type { GrpoInputs, GrpoTerms, SampledMasks } from './grpo';
 export { writeCheckpoint, readCheckpoint, latestCheckpoint, listCheckpoints, CHECKPOINT_FORMAT } from './checkpoint';
 export type { Manifest, StepMetrics, CheckpointContents } from './checkpoint';
-export { reduceQueries } from './queries';
 export { ProgressBar, JsonlLog } from './progress';
 export { syntheticTask } from './synthetic';
 export type { SyntheticTask } from './synthetic';

@@ -13,6 +13,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { reduceQueries } from '../encode';
 import { getKernels } from '../kernels';
 import type { DenseMatrix, Kernels, MultiVectorSet } from '../kernels/types';
 import { initTf, tf } from '../policy/backend';
@@ -26,7 +27,6 @@ import { CHECKPOINT_FORMAT, latestCheckpoint, Manifest, readCheckpoint, StepMetr
 import { resolveTrainConfig, TrainConfig } from './config';
 import { actionLogProbs, groupAdvantages, grpoObjective, sampleMasks } from './grpo';
 import { JsonlLog, ProgressBar } from './progress';
-import { reduceQueries } from './queries';
 import { lrAt } from './schedule';
 
 export interface TrainInput {
@@ -69,7 +69,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
   const kernels = input.kernels ?? getKernels();
   const { docs, queryOwner } = input;
   const queries: DenseMatrix = 'offsets' in input.queries
-    ? reduceQueries(input.queries, resolveTrainConfig(input.config).queryReduce, kernels)
+    ? reduceQueries(input.queries, resolveTrainConfig(input.config).queryReduce)
     : input.queries;
   const nDocs = docs.offsets.length - 1;
   if (queries.dim !== docs.dim) throw new RangeError(`queries.dim (${queries.dim}) != docs.dim (${docs.dim})`);

@@ -131,7 +131,7 @@ struct Buffer {
 
 // Pooling of one document's G masks (shared by poolMasked and inverseRetrievalReward).
 void poolDocument(const RaggedView& docs, int64_t d, const uint8_t* masks, int32_t groups,
-                  PoolMode mode, bool normalize, float* out, double* acc);
+                  PoolMode mode, bool normalize, float* out, double* acc, int32_t* idx);
 
 }  // namespace detail
 }  // namespace cpu

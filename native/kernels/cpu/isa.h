@@ -29,11 +29,16 @@ struct IsaOps {
                   float* rowmax);
   // Writes to idx the positions j < n with c[j] >= thr (ordered) and returns how many.
   int64_t (*filterGE)(const float* c, int64_t n, float thr, int32_t* idx);
-  // acc[t] += rows[i * dim + t] (as double) for every i < n with mask[i] != 0; returns the count.
-  int64_t (*sumMasked)(const float* rows, int64_t n, int dim, const uint8_t* mask, double* acc);
+  // Writes to idx the positions j < n with c[j] >= thr[j] (ordered) and returns how many.
+  int64_t (*filterGEVec)(const float* c, const float* thr, int64_t n, int32_t* idx);
+  // acc[t] += rows[i * dim + t] (as double) for every i < n with mask[i] != 0, in increasing i;
+  // returns the count. idx is scratch for n indices.
+  int64_t (*sumMasked)(const float* rows, int64_t n, int dim, const uint8_t* mask, double* acc,
+                       int32_t* idx);
   // acc[t] = max(acc[t], rows[i * dim + t]) over every kept row (acc starts at -inf; NaN ignored);
-  // returns the number of kept rows.
-  int64_t (*maxMasked)(const float* rows, int64_t n, int dim, const uint8_t* mask, double* acc);
+  // returns the number of kept rows. idx is scratch for n indices.
+  int64_t (*maxMasked)(const float* rows, int64_t n, int dim, const uint8_t* mask, double* acc,
+                       int32_t* idx);
 };
 
 const IsaOps* isaOpsSse2();

@@ -1,4 +1,5 @@
 // poolMasked: mean | max of the rows each mask keeps (only those rows are read), optional L2 norm.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -10,7 +11,7 @@ namespace cpu {
 namespace detail {
 
 void poolDocument(const RaggedView& docs, int64_t d, const uint8_t* masks, int32_t groups,
-                  PoolMode mode, bool normalize, float* out, double* acc) {
+                  PoolMode mode, bool normalize, float* out, double* acc, int32_t* idx) {
   const int dim = docs.dim;
   const int64_t start = docs.offsets[d];
   const int64_t len = docs.offsets[d + 1] - start;
@@ -22,10 +23,10 @@ void poolDocument(const RaggedView& docs, int64_t d, const uint8_t* masks, int32
     int64_t kept;
     if (mode == PoolMode::Max) {
       for (int t = 0; t < dim; ++t) acc[t] = -std::numeric_limits<double>::infinity();
-      kept = o.maxMasked(rows, len, dim, mask, acc);
+      kept = o.maxMasked(rows, len, dim, mask, acc, idx);
     } else {
       std::memset(acc, 0, sizeof(double) * dim);
-      kept = o.sumMasked(rows, len, dim, mask, acc);
+      kept = o.sumMasked(rows, len, dim, mask, acc, idx);
     }
     if (kept == 0) {
       std::memset(v, 0, sizeof(float) * dim);
@@ -51,10 +52,18 @@ Status poolMasked(const RaggedView& docs, const uint8_t* masks, int32_t groups, 
     return Status::Error(ErrorCode::InvalidArgument, "poolMasked: dim and groups must be >= 1");
   return detail::guard("poolMasked", [&]() -> Status {
     const int nt = detail::resolveThreads(threads);
+    int64_t maxLen = 0;
+    for (int64_t d = 0; d < docs.count; ++d)
+      maxLen = std::max<int64_t>(maxLen, docs.offsets[d + 1] - docs.offsets[d]);
     std::vector<detail::Buffer<double>> acc(nt);
-    for (auto& a : acc) a.reset(docs.dim);
+    std::vector<detail::Buffer<int32_t>> idx(nt);
+    for (int w = 0; w < nt; ++w) {
+      acc[w].reset(docs.dim);
+      idx[w].reset((size_t)maxLen);
+    }
     detail::parallelFor(docs.count, nt, [&](int64_t d, int w) {
-      detail::poolDocument(docs, d, masks, groups, mode, normalize, out, acc[w].data());
+      detail::poolDocument(docs, d, masks, groups, mode, normalize, out, acc[w].data(),
+                           idx[w].data());
     });
     return Status::Ok();
   });

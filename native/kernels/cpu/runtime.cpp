@@ -214,6 +214,10 @@ int poolThreads() { return detail::resolveThreads(0); }
 
 const char* simdLevel() { return detail::ops().name; }
 
+const char* setSimdLevel(const char* level) { return detail::setSimdLevel(level); }
+
+int setDefaultThreads(int n) { return detail::setDefaultThreads(n); }
+
 BackendInfo info() {
   BackendInfo b;
   b.name = "cpu";

@@ -21,7 +21,7 @@ namespace detail {
 #define RP_LAUNCHED() RP_TRY(cudaGetLastError())
 
 // Turns a CUDA error into the API's Status ("cuda unavailable: ..." for driver/device/memory).
-Status toStatus(cudaError_t e, const char* where);
+Status toStatus(cudaError_t e, const char* where);  // reinpool::Status
 // Makes sure the runtime is initialised once (device 0, memory pool that keeps freed memory).
 cudaError_t ensureInit();
 

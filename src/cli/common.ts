@@ -1,0 +1,220 @@
+/**
+ * Helpers shared by the data commands (eval, compress, train, experiment, demo): loading embedding
+ * files named by CLI options, qrels in BEIR tsv or TREC format, a trained policy as a compressor,
+ * and the comparison table printed on stdout. Heavy modules are required lazily.
+ */
+import * as fs from 'fs';
+import type { EvaluationResult } from '../eval';
+import type { QrelEntry } from '../io';
+import type { MultiVectorSet } from '../kernels/types';
+import type { CompressOptions } from '../policy';
+import type { TrainConfig } from '../train/config';
+import { Args, CliError, UsageError, checkDir, formatTable } from './args';
+
+/** Rethrow an io/format error with the option it came from in front (exit 1, not a usage error). */
+export function fromOption<T>(option: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof CliError) throw e;
+    throw new CliError(`--${option}: ${(e as Error).message}`);
+  }
+}
+
+export interface SetOptionNames {
+  /** e.g. 'docs' */
+  file: string;
+  /** e.g. 'doc-offsets' */
+  offsets?: string;
+  /** e.g. 'doc-ids' */
+  ids?: string;
+}
+
+/**
+ * A MultiVectorSet from --X FILE [--X-offsets FILE] [--X-ids FILE]: a 2-D matrix with offsets, a
+ * padded 3-D array (every row kept), per-item arrays in an .npz/.safetensors, or a file written by
+ * `reinpool encode` (vectors + offsets + ids inside).
+ */
+export function loadSetFromArgs(args: Args, names: SetOptionNames, required = true): MultiVectorSet | undefined {
+  const file = args.file(names.file, required);
+  if (file === undefined) return undefined;
+  const offsets = names.offsets ? args.file(names.offsets) : undefined;
+  const ids = names.ids ? args.file(names.ids) : undefined;
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const io = require('../io') as typeof import('../io');
+  const set = fromOption(names.file, () => io.loadMultiVectors({ file, ...(offsets ? { offsets } : {}), ...(ids ? { ids } : {}) }));
+  const count = set.offsets.length - 1;
+  if (set.ids && set.ids.length !== count) {
+    throw new CliError(`--${names.ids ?? names.file}: ${set.ids.length} ids for ${count} items`);
+  }
+  return set;
+}
+
+/** Qrels from a BEIR tsv (query-id, corpus-id, score; tab-separated, optional header) or a TREC qrels file (qid iter docid rel). */
+export function loadQrelsFile(option: string, file: string): QrelEntry[] {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const io = require('../io') as typeof import('../io');
+  return fromOption(option, () => {
+    const head = fs.readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l.length > 0).slice(0, 5);
+    if (head.length === 0) throw new Error(`${file}: empty qrels file`);
+    const body = head.filter((l) => !/^query-id\b|^qid\b/i.test(l));
+    const trec = body.length > 0 && body.every((l) => l.split(/\s+/).length === 4);
+    const entries = trec ? io.readTrecQrels(file) : io.readBeirQrels(file);
+    if (entries.length === 0) throw new Error(`${file}: no judgements found`);
+    return entries;
+  });
+}
+
+/** Parse the reinpool selection options shared by eval/compress/experiment. */
+export function selectOptions(args: Args): CompressOptions {
+  const o: CompressOptions = {};
+  const topK = args.int('keep-top-k', { min: 1 });
+  const ratio = args.num('keep-ratio', { min: 0, max: 1, exclusiveMin: true });
+  const thr = args.num('threshold', { min: 0, max: 1, exclusiveMin: true });
+  if ([topK, ratio].filter((v) => v !== undefined).length > 1) throw new UsageError('--keep-top-k and --keep-ratio are exclusive');
+  if (topK !== undefined) { o.select = 'topk'; o.topK = topK; }
+  else if (ratio !== undefined) { o.select = 'ratio'; o.ratio = ratio; }
+  else if (thr !== undefined) { o.select = 'threshold'; o.threshold = thr; }
+  const pool = args.choice('pool', ['mean', 'max'] as const);
+  if (pool) o.pool = pool;
+  return o;
+}
+
+export const SELECT_OPTIONS = {
+  threshold: { type: 'string', value: 'P', desc: 'reinpool: keep vectors with keep probability > P', default: '0.5' },
+  'keep-top-k': { type: 'string', value: 'K', desc: 'reinpool: keep the K most probable vectors per document instead' },
+  'keep-ratio': { type: 'string', value: 'R', desc: 'reinpool: keep ceil(R x T_d) most probable vectors instead' },
+  pool: { type: 'string', value: 'MODE', desc: 'reinpool: pooling of the kept vectors, mean or max', default: 'mean' },
+} as const;
+
+/** A trained policy directory as a compress function (initialises TensorFlow.js). */
+export async function loadCompressor(option: string, dirArg: string, opts: CompressOptions = {}):
+  Promise<{ compress: (docs: MultiVectorSet) => Promise<Float32Array>; dim: number; describe: string }> {
+  const dir = checkDir(option, dirArg);
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const policy = require('../policy') as typeof import('../policy');
+  await policy.initTf();
+  const p = await (async () => {
+    try { return policy.loadPolicy(dir); } catch (e) { throw new CliError(`--${option}: ${(e as Error).message}`); }
+  })();
+  return {
+    compress: (docs: MultiVectorSet) => policy.compressAsync(p, docs, opts),
+    dim: p.config.dim,
+    describe: `${p.config.type} policy (dim ${p.config.dim}, hidden ${p.config.hidden}, layers ${p.config.layers})`,
+  };
+}
+
+const f4 = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(4));
+const count = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
+const ratio = (v: number | undefined) => (v === undefined || !Number.isFinite(v) || v === 0 ? '-' : v >= 10 ? `${v.toFixed(0)}x` : `${v.toFixed(2)}x`);
+const share = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '-' : `${(v * 100).toFixed(1)}%`);
+
+/** The comparison table printed by eval, experiment and demo. */
+export function comparisonTable(r: EvaluationResult): string {
+  const rows = Object.entries(r.methods).map(([name, m]) => {
+    const dim = r.methodInfo[name]?.dim;
+    const label = name === 'muvera' && dim !== undefined ? `muvera (${dim}-d)` : name;
+    return [label, count(m.vectorsPerDoc), count(m.floatsPerDoc), ratio(r.compression[name]), f4(m['ndcg@3']), f4(m['ndcg@5']), f4(m['ndcg@10']),
+      f4(m['recall@10']), f4(m['recall@100']), share(r.recoveryNdcg3[name])];
+  });
+  return formatTable(['method', 'vec/doc', 'floats/doc', 'compr.', 'NDCG@3', 'NDCG@5', 'NDCG@10', 'R@10', 'R@100', 'recov@3'], rows);
+}
+
+/** Pick the evaluated methods: a --methods list (validated) or the default set. */
+export function methodList(args: Args, hasPolicy: boolean): string[] | undefined {
+  const list = args.list('methods');
+  if (!list) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { methodFromName } = require('../eval') as typeof import('../eval');
+  const seen = new Set<string>();
+  for (const m of list) {
+    if (seen.has(m)) throw new UsageError(`--methods: '${m}' is listed twice`);
+    seen.add(m);
+    if (m === 'reinpool') {
+      if (!hasPolicy) throw new UsageError('--methods: reinpool needs --policy DIR (a trained policy)');
+      continue;
+    }
+    try { methodFromName(m); } catch (e) { throw new UsageError(`--methods: ${(e as Error).message}`); }
+  }
+  return list;
+}
+
+/** Training options shared by train, experiment and demo; each maps onto one TrainConfig field. */
+export const TRAIN_OPTIONS = {
+  config: { type: 'string', value: 'FILE', desc: 'a JSON TrainConfig (options below override its fields)' },
+  steps: { type: 'string', value: 'N', desc: 'GRPO rollout steps (config.steps)', default: '300' },
+  'batch-docs': { type: 'string', value: 'N', desc: 'documents per step (config.batchDocs)', default: '32' },
+  'group-size': { type: 'string', value: 'G', desc: 'masks sampled per document (config.groupSize)', default: '8' },
+  'inner-epochs': { type: 'string', value: 'N', desc: 'optimiser updates per rollout batch (config.innerEpochs)', default: '2' },
+  lr: { type: 'string', value: 'X', desc: 'peak learning rate (config.lr)', default: '3e-3' },
+  'warmup-steps': { type: 'string', value: 'N', desc: 'linear warm-up steps (config.warmupSteps)', default: '10' },
+  'weight-decay': { type: 'string', value: 'X', desc: 'AdamW decoupled weight decay (config.weightDecay)', default: '0.01' },
+  'clip-eps': { type: 'string', value: 'X', desc: 'GRPO ratio clip (config.clipEps)', default: '0.2' },
+  beta: { type: 'string', value: 'X', desc: 'KL penalty weight (config.beta)', default: '0.01' },
+  'max-grad-norm': { type: 'string', value: 'X', desc: 'global gradient-norm clip, 0 = off (config.maxGradNorm)', default: '1' },
+  'reward-k': { type: 'string', value: 'K', desc: 'NDCG cut-off of the inverse-retrieval reward (config.rewardK)', default: '3' },
+  'train-pool': { type: 'string', value: 'MODE', desc: 'pooling of kept vectors, mean or max (config.pool)', default: 'mean' },
+  'query-reduce': { type: 'string', value: 'MODE', desc: 'synthetic query -> one vector: sum, mean or max (config.queryReduce)', default: 'sum' },
+  'policy-type': { type: 'string', value: 'TYPE', desc: 'policy network: mlp or transformer (config.policy.type)', default: 'mlp' },
+  hidden: { type: 'string', value: 'N', desc: 'policy width (config.policy.hidden)', default: '64' },
+  layers: { type: 'string', value: 'N', desc: 'policy layers / transformer blocks (config.policy.layers)', default: '1' },
+  heads: { type: 'string', value: 'N', desc: 'attention heads, transformer only (config.policy.heads)', default: '4' },
+  'init-keep': { type: 'string', value: 'P', desc: 'initial keep probability (config.policy.initKeepProb)', default: '0.7' },
+  'checkpoint-every': { type: 'string', value: 'N', desc: 'checkpoint every N steps, 0 = only at the end (config.checkpointEvery)', default: '50' },
+  'eval-every': { type: 'string', value: 'N', desc: 'log the greedy reward every N steps, 0 = never (config.evalEvery)', default: '25' },
+} as const;
+
+/** TrainConfig fields from --config FILE and the individual options (validated by resolveTrainConfig). */
+export function trainConfigFromArgs(args: Args): Partial<TrainConfig> {
+  let cfg: Partial<TrainConfig> = {};
+  const file = args.file('config');
+  if (file) {
+    try { cfg = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) { throw new UsageError(`--config: ${file}: ${(e as Error).message}`); }
+    if (cfg === null || typeof cfg !== 'object' || Array.isArray(cfg)) throw new UsageError(`--config: ${file}: expected a JSON object`);
+  }
+  const policy: Record<string, unknown> = { ...(cfg.policy ?? {}) };
+  const set = (k: keyof TrainConfig, v: unknown) => { if (v !== undefined) (cfg as Record<string, unknown>)[k] = v; };
+  set('steps', args.int('steps', { min: 1 }));
+  set('batchDocs', args.int('batch-docs', { min: 1 }));
+  set('groupSize', args.int('group-size', { min: 2 }));
+  set('innerEpochs', args.int('inner-epochs', { min: 1 }));
+  set('lr', args.num('lr', { min: 0, exclusiveMin: true }));
+  set('warmupSteps', args.int('warmup-steps', { min: 0 }));
+  set('weightDecay', args.num('weight-decay', { min: 0 }));
+  set('clipEps', args.num('clip-eps', { min: 0, exclusiveMin: true }));
+  set('beta', args.num('beta', { min: 0 }));
+  set('maxGradNorm', args.num('max-grad-norm', { min: 0 }));
+  set('rewardK', args.int('reward-k', { min: 1 }));
+  set('pool', args.choice('train-pool', ['mean', 'max'] as const));
+  set('queryReduce', args.choice('query-reduce', ['sum', 'mean', 'max'] as const));
+  set('checkpointEvery', args.int('checkpoint-every', { min: 0 }));
+  set('evalEvery', args.int('eval-every', { min: 0 }));
+  const pt = args.choice('policy-type', ['mlp', 'transformer'] as const);
+  if (pt) policy.type = pt;
+  const h = args.int('hidden', { min: 1 });
+  if (h !== undefined) policy.hidden = h;
+  const l = args.int('layers', { min: 1 });
+  if (l !== undefined) policy.layers = l;
+  const hd = args.int('heads', { min: 1 });
+  if (hd !== undefined) policy.heads = hd;
+  const ik = args.num('init-keep', { min: 0, max: 1, exclusiveMin: true });
+  if (ik !== undefined) policy.initKeepProb = ik;
+  if (Object.keys(policy).length) cfg.policy = policy as TrainConfig['policy'];
+  const seed = args.int('seed', { min: 0 });
+  if (seed !== undefined) cfg.seed = seed;
+  // validate now, naming the config as the culprit
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { resolveTrainConfig } = require('../train/config') as typeof import('../train/config');
+  try { resolveTrainConfig(cfg); } catch (e) { throw new UsageError(`${file ? '--config: ' : ''}${(e as Error).message}`); }
+  return cfg;
+}
+
+/** Parse a comma-separated list of positive integers. */
+export function intList(args: Args, name: string): number[] | undefined {
+  const l = args.list(name);
+  if (!l) return undefined;
+  return l.map((s) => {
+    if (!/^\d+$/.test(s) || Number(s) < 1) throw new UsageError(`--${name}: expected positive integers, got '${s}'`);
+    return Number(s);
+  });
+}

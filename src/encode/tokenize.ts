@@ -1,0 +1,25 @@
+/**
+ * The tokenizer behind DESIGN.md's reference figures, kept deliberately simple so that anyone can
+ * reproduce them: lowercase the text (String.prototype.toLowerCase), then take every maximal run of
+ * ASCII letters and digits [a-z0-9]+ as a token. Everything else separates tokens: punctuation,
+ * whitespace, and non-ASCII letters too ("café" -> "caf"; "naïve" -> "na", "ve"). Hyphenated and
+ * apostrophe words split ("state-of-the-art" -> 4 tokens, "don't" -> "don", "t").
+ * Out-of-vocabulary rule: a token with no GloVe vector is dropped (no UNK vector, no sub-words).
+ */
+const TOKEN = /[a-z0-9]+/g;
+
+export function tokenize(text: string): string[] {
+  return text.toLowerCase().match(TOKEN) ?? [];
+}
+
+/** Word-vector rows of the in-vocabulary tokens of `text`, in order (OOV dropped). */
+export function tokenRows(text: string, index: Map<string, number>): Int32Array {
+  const toks = tokenize(text);
+  const out = new Int32Array(toks.length);
+  let n = 0;
+  for (const t of toks) {
+    const r = index.get(t);
+    if (r !== undefined) out[n++] = r;
+  }
+  return out.subarray(0, n);
+}

@@ -1,0 +1,23 @@
+/** reinpool/eval: baselines, metrics through the kernels, TREC runs, reports and charts. */
+export {
+  evaluate, scoreRankings, rankingMetrics, subset, METRICS, DEFAULT_EVAL_METHODS,
+} from './evaluate';
+export type { EvaluateOptions, EvaluationResult, MethodMetrics, MetricName } from './evaluate';
+export {
+  methodFromName, maxsimMethod, poolMethod, tokenpoolMethod, muveraMethod, reinpoolMethod, poolQueries, tokenPool,
+  METHOD_NAMES,
+} from './methods';
+export type {
+  Method, MethodIndex, MethodOptions, CompressFn, QueryPool, PoolMethodOptions, TokenPoolOptions,
+} from './methods';
+export { MuveraEncoder } from './muvera';
+export type { MuveraOptions, MuveraConfig } from './muvera';
+export { wardLabels, wardTree, cutWardTree, clusterCount } from './ward';
+export type { WardTree } from './ward';
+export { prepareQrels, qrelsToMap } from './qrels';
+export type { QrelEntry, QrelsInput, PreparedQrels } from './qrels';
+export { trecOrder, compareCodePoints } from './trec';
+export { markdownReport, resultsTable, methodsChart, budgetChart, tokenpoolCurve, writeReport } from './report';
+export type { BudgetPoint, ReportOptions } from './report';
+export { barChartSvg, lineChartSvg, escapeXml } from './svg';
+export type { CurvePoint, BarChartOptions, LineChartOptions } from './svg';

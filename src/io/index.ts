@@ -1,0 +1,25 @@
+/** io: files in and out. Everything the rest of reinpool reads or writes goes through here. */
+export { FileFormatError } from './errors';
+export type { ElemType, Tensor, TensorData } from './dtype';
+export { formatFloat32 } from './dtype';
+export { writeFileAtomic } from './fsutil';
+export { readLines, readIdsFile } from './lines';
+export { readNpy, readNpyHeader, parseNpy, encodeNpy, writeNpy } from './npy';
+export type { NpyInfo, WritableData } from './npy';
+export { readNpz, listNpz, writeNpz } from './npz';
+export type { NpzEntry } from './npz';
+export { readSafetensors, readSafetensorsHeader, writeSafetensors } from './safetensors';
+export type { SafetensorsEntry, SafetensorsHeader, WritableTensor } from './safetensors';
+export { sniffFormat, readTensorRef, openContainer } from './tensorfile';
+export type { TensorFormat } from './tensorfile';
+export { loadMultiVectors, writeMultiVectors } from './multivector';
+export type { MultiVectorSpec, TensorRef, Layout, WriteMultiVectorsOptions } from './multivector';
+export { checkOffsets, lengthsToOffsets, fromFlat, fromPadded, fromPerDoc, checkFiniteSet, naturalCompare } from './ragged';
+export { openMultiVectorStream, MultiVectorStream } from './stream';
+export type { StreamSpec, VectorChunk } from './stream';
+export { readBeirCorpus, readBeirQueries, readBeirQrels, beirDocText } from './beir';
+export type { BeirDoc, BeirQuery, QrelEntry } from './beir';
+export { writeTrecRun, readTrecRun, writeTrecQrels, readTrecQrels } from './trec';
+export type { RunEntry } from './trec';
+export { qrelsToCsr, csrToQrels, topKToRun, runToRanked } from './qrels';
+export type { QrelsToCsrOptions } from './qrels';

@@ -1,0 +1,85 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { WordVectors } from '../../src/encode';
+import { beirTrainingQueries, inverseCloze, loadQueryEmbeddings, reduceQueries } from '../../src/encode';
+import { encodeNpy, writeMultiVectors } from '../../src/io';
+
+/** Word vectors made by hand: word i -> a unit vector, enough for the generators' logic. */
+function fakeVectors(words: string[], dim = 4): WordVectors {
+  const matrix = new Float32Array(words.length * dim);
+  words.forEach((_, i) => { matrix[i * dim + (i % dim)] = 1; });
+  return { dim, words, matrix, index: new Map(words.map((w, i) => [w, i])), origin: { kind: 'built', cacheFile: '', ms: 0 } };
+}
+const VOCAB = 'a b c d e f g h i j k l m n o p the of and cell cells protein gene'.split(' ');
+const wv = fakeVectors(VOCAB);
+
+let tmp: string;
+beforeAll(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'reinpool-syn-')); });
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+test('reduceQueries: sum (default), mean, max; an empty query is a zero row', () => {
+  const set = { dim: 2, vectors: Float32Array.of(1, 2, 3, -4, 5, 6), offsets: Int32Array.of(0, 2, 2, 3) };
+  expect(Array.from(reduceQueries(set).data)).toEqual([4, -2, 0, 0, 5, 6]);
+  expect(Array.from(reduceQueries(set, 'mean').data)).toEqual([2, -1, 0, 0, 5, 6]);
+  expect(Array.from(reduceQueries(set, 'max').data)).toEqual([3, 2, 0, 0, 5, 6]);
+  expect(reduceQueries(set)).toMatchObject({ rows: 3, dim: 2 });
+});
+
+describe('inverse cloze', () => {
+  const docs = [
+    'The cell and the gene. A b c d e. F g h i j. K l m n o. Protein of cells.',
+    'a b c d e f g h i j k l m n o p a b c d e f g h i j k l m n o p', // one long sentence: windows
+    'zzz qqq www.', // nothing in vocabulary: no query
+    'a b. c d.', // sentences too short (minTokens 4): windows over 4 tokens
+  ];
+  test('sentences when there are enough, windows otherwise, owners and seeds', () => {
+    const r = inverseCloze(wv, docs, { perDoc: 3, seed: 7 });
+    expect(Array.from(r.owner)).toEqual([0, 0, 0, 1, 1, 1, 3]);
+    expect(r.kinds).toEqual(['sentence', 'sentence', 'sentence', 'window', 'window', 'window', 'window']);
+    for (const t of r.texts.slice(0, 3)) expect(docs[0]).toContain(t);
+    expect(new Set(r.texts.slice(0, 3)).size).toBe(3);
+    for (const t of r.texts.slice(3, 6)) expect(t.split(' ').length).toBe(12);
+    expect(r.texts[6]).toBe('a b c d');
+    expect(r.vectors.offsets.length).toBe(8);
+    expect(r.contexts).toEqual(docs); // removeProb 0: documents intact
+    // deterministic per seed, different across seeds, and independent of the other documents
+    expect(inverseCloze(wv, docs, { perDoc: 3, seed: 7 }).texts).toEqual(r.texts);
+    const other = [0, 1, 2, 3, 4, 5].map((s) => inverseCloze(wv, docs, { perDoc: 3, seed: s }).texts.join('|'));
+    expect(new Set(other).size).toBeGreaterThan(1);
+    expect(inverseCloze(wv, [docs[0]], { perDoc: 3, seed: 7 }).texts).toEqual(r.texts.slice(0, 3));
+  });
+  test('removeProb 1 cuts the chosen sentences out of the context', () => {
+    const r = inverseCloze(wv, [docs[0]], { perDoc: 2, seed: 1, removeProb: 1 });
+    for (const t of r.texts) expect(r.contexts[0]).not.toContain(t);
+    expect(splitCount(r.contexts[0])).toBe(3);
+  });
+});
+const splitCount = (s: string) => s.split(/(?<=\.)\s+/).length;
+
+test('user-provided query embeddings with owners by index or by document id', () => {
+  const qf = path.join(tmp, 'q.safetensors');
+  writeMultiVectors(qf, { dim: 2, vectors: Float32Array.of(1, 0, 0, 1, 1, 1), offsets: Int32Array.of(0, 2, 3) });
+  const of = path.join(tmp, 'owner.npy');
+  fs.writeFileSync(of, encodeNpy(Int32Array.of(1, 0), [2]));
+  const a = loadQueryEmbeddings({ file: qf, owner: of, docCount: 2 });
+  expect(Array.from(a.owner)).toEqual([1, 0]);
+  const idsFile = path.join(tmp, 'owners.txt');
+  fs.writeFileSync(idsFile, 'd2\nd1\n');
+  expect(Array.from(loadQueryEmbeddings({ file: qf, ownerIds: idsFile, docIds: ['d1', 'd2'] }).owner)).toEqual([1, 0]);
+  expect(() => loadQueryEmbeddings({ file: qf, owner: of, docCount: 1 })).toThrow(/owner\[0\] = 1 is outside \[0, 1\)/);
+  fs.writeFileSync(idsFile, 'd2\nd9\n');
+  expect(() => loadQueryEmbeddings({ file: qf, ownerIds: idsFile, docIds: ['d1', 'd2'] })).toThrow(new RegExp(`^${idsFile}: query 1 belongs to document 'd9'`));
+});
+
+test('BEIR training queries: one item per relevant pair, unknown docs and empty queries skipped', () => {
+  const dir = path.join(tmp, 'beir');
+  fs.mkdirSync(path.join(dir, 'qrels'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'queries.jsonl'), '{"_id":"1","text":"the cell"}\n{"_id":"2","text":"protein gene"}\n{"_id":"3","text":"zzz"}\n');
+  fs.writeFileSync(path.join(dir, 'qrels', 'train.tsv'), 'query-id\tcorpus-id\tscore\n1\tdA\t1\n2\tdB\t1\n2\tdA\t1\n1\tdX\t1\n3\tdA\t1\n2\tdB\t0\n');
+  const r = beirTrainingQueries(wv, dir, ['dA', 'dB']);
+  expect(r.queryIds).toEqual(['1', '2', '2']);
+  expect(Array.from(r.owner)).toEqual([0, 1, 0]);
+  expect(r.skipped).toBe(2);
+  expect(Array.from(r.vectors.offsets)).toEqual([0, 2, 4, 6]);
+});
