@@ -386,6 +386,17 @@ Napi::Value SetSimd(const Napi::CallbackInfo& info) {
 }
 #endif
 
+// _setValidateFinite(true | false | undefined): overrides REINPOOL_VALIDATE_FINITE for this addon
+// (undefined: follow the environment again). Returns the setting now in effect.
+Napi::Value SetValidateFinite(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info[0].IsUndefined() || info[0].IsNull())
+    setFiniteCheck(-1);
+  else
+    setFiniteCheck(checkBool(env, "_setValidateFinite", "on", info[0], false) ? 1 : 0);
+  return Napi::Boolean::New(env, finiteCheckEnabled());
+}
+
 // _setThreads(n): default CPU threads per call (0 = all); returns the count now used.
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -417,6 +428,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("available", Napi::Function::New(env, Available, "available"));
   exports.Set("_setThreads", Napi::Function::New(env, SetThreads, "_setThreads"));
+  exports.Set("_setValidateFinite", Napi::Function::New(env, SetValidateFinite, "_setValidateFinite"));
 #if !defined(REINPOOL_ADDON_CUDA)
   exports.Set("_setSimd", Napi::Function::New(env, SetSimd, "_setSimd"));
 #endif

@@ -116,7 +116,12 @@ std::string num(int64_t x) { return std::to_string(x); }
 
 }  // namespace
 
+static int gFiniteOverride = -1;  // -1: follow the environment
+
+void setFiniteCheck(int mode) { gFiniteOverride = mode < 0 ? -1 : mode ? 1 : 0; }
+
 bool finiteCheckEnabled() {
+  if (gFiniteOverride >= 0) return gFiniteOverride == 1;
   const char* v = std::getenv("REINPOOL_VALIDATE_FINITE");
   return v && (!std::strcmp(v, "1") || !std::strcmp(v, "true"));
 }

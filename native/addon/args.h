@@ -35,8 +35,11 @@ Typed<int32_t> checkInt32(Napi::Env env, const std::string& fn, const std::strin
                           Napi::Value v);
 Typed<uint8_t> checkUint8(Napi::Env env, const std::string& fn, const std::string& name,
                           Napi::Value v);
-// True when REINPOOL_VALIDATE_FINITE is 1 or true (read on every call).
+// True when REINPOOL_VALIDATE_FINITE is 1 or true (read on every call), unless overridden.
 bool finiteCheckEnabled();
+// Overrides the environment: 1 = check, 0 = don't, -1 = follow REINPOOL_VALIDATE_FINITE again.
+// (Worker threads and test sandboxes have their own process.env that getenv cannot see.)
+void setFiniteCheck(int mode);
 
 struct SetArg {
   RaggedView view;

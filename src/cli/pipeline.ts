@@ -26,6 +26,14 @@ export interface PipelineOptions {
   seed?: number;
   /** documents sampled as training prompts (default min(2000, corpus)) */
   trainDocs?: number;
+  /** the training split by document id (default: a seeded sample of `trainDocs` documents) */
+  trainDocIds?: string[];
+  /**
+   * L2-normalise each synthetic query (after config.queryReduce) before the reward ranks them.
+   * Without it, summed GloVe queries rank by length (long sentences win every ranking) and the
+   * reward is almost always 0 on real text.
+   */
+  queryNorm?: boolean;
   /** inverse-cloze queries per document (default 3) */
   queriesPerDoc?: number;
   /** training hyper-parameters (seed is set from `seed` unless given) */
@@ -115,7 +123,23 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const queries = enc.encodeTexts(wv, testQueries.map((q) => q.text), { ids: testQueries.map((q) => q.id) });
   const nDocs = corpus.length;
   log(`encoded ${nDocs} documents (${(docs.offsets[nDocs] / nDocs).toFixed(1)} vectors/doc, ${docs.empty.length} empty) and ${testQueries.length} test queries`);
-  const trainDocs = sampleDocs(docs, o.trainDocs ?? 2000, seed);
+  let trainDocs: Int32Array;
+  if (o.trainDocIds) {
+    const index = new Map(corpus.map((d, i) => [d.id, i]));
+    trainDocs = Int32Array.from(o.trainDocIds, (id) => {
+      const i = index.get(id);
+      if (i === undefined) throw new CliError(`training document '${id}' is not in the corpus`);
+      return i;
+    }).sort();
+    if (o.trainDocs !== undefined && o.trainDocs < trainDocs.length) {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const { Rng } = require('../policy/rng') as typeof import('../policy/rng');
+      const all = trainDocs;
+      trainDocs = Int32Array.from(new Rng(seed, 556).permutation(all.length).subarray(0, o.trainDocs), (i) => all[i]).sort();
+    }
+  } else {
+    trainDocs = sampleDocs(docs, o.trainDocs ?? 2000, seed);
+  }
   // inverse cloze on the training documents only: the reward ranks their synthetic queries
   const ic = enc.inverseCloze(wv, Array.from(trainDocs, (d) => docTexts[d]), { perDoc: o.queriesPerDoc ?? 3, seed });
   const owner = Int32Array.from(ic.owner, (i) => trainDocs[i]);
@@ -127,11 +151,23 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const tr = require('../train') as typeof import('../train');
   const config: Partial<TrainConfig> = { seed, ...o.config };
-  const steps = tr.resolveTrainConfig(config).steps;
+  const resolved = tr.resolveTrainConfig(config);
+  const steps = resolved.steps;
+  let synthetic: import('../kernels/types').DenseMatrix | MultiVectorSet = ic.vectors;
+  if (o.queryNorm) {
+    const q = enc.reduceQueries(ic.vectors, resolved.queryReduce);
+    for (let r = 0; r < q.rows; r++) {
+      let s = 0;
+      for (let j = 0; j < q.dim; j++) s += q.data[r * q.dim + j] ** 2;
+      const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+      for (let j = 0; j < q.dim; j++) q.data[r * q.dim + j] *= inv;
+    }
+    synthetic = q;
+  }
   log(`training: ${steps} GRPO steps on ${trainDocs.length} documents`);
   let lastLog = 0;
   const run = await tr.train({
-    docs, queries: ic.vectors, queryOwner: owner, trainDocs, config, outDir: o.policyOut, resume: o.resume,
+    docs, queries: synthetic, queryOwner: owner, trainDocs, config, outDir: o.policyOut, resume: o.resume,
     progress: o.progress,
     log: (m) => {
       if (m.evalReward !== undefined || m.step === steps || now() - lastLog > 15) {
@@ -197,6 +233,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     seed,
     trainDocs: trainDocs.length,
     syntheticQueries: ic.owner.length,
+    syntheticQueryNorm: Boolean(o.queryNorm),
     reinpoolKeptPerDoc: kept / nDocs,
     reinpoolBudgets: budgets,
     train: {

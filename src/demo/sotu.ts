@@ -6,13 +6,16 @@
  * 1. Each address is split into sentences (a rule-based splitter that knows common abbreviations),
  *    and consecutive sentences are grouped into paragraph-sized documents of about `paragraphWords`
  *    words (the package has no paragraph breaks).
- * 2. `docs` documents are drawn at random (seeded) from all addresses.
- * 3. Test queries, inverse-cloze style on a held-out split: for `testQueries` of those documents
- *    (seeded), one sentence of at least `minQueryWords` words is REMOVED from the document and
- *    becomes a test query whose only relevant document is the one it was cut from.
- * 4. Training never sees those sentences: the synthetic training queries are made from the
- *    documents' remaining text (inverse cloze over the corpus that is indexed), so no evaluation
- *    query is a training query and no test sentence is in the index.
+ * 2. `docs` documents are drawn at random (seeded) from all addresses, and split (seeded) into a
+ *    TRAINING split (`trainShare` of them) and a HELD-OUT split.
+ * 3. Test queries: for `testQueries` held-out documents, one sentence of at least `minQueryWords`
+ *    words becomes a query whose only relevant document is the one it comes from. By default the
+ *    sentence stays in its document (known-item search: find the paragraph a quoted sentence comes
+ *    from); with `cut` it is removed from the document (classic inverse cloze: find the context of
+ *    a sentence that is not in the index), a much harder task for bag-of-words vectors.
+ * 4. Training sees only the training split: its synthetic queries are inverse-cloze sentences of
+ *    training documents. No test query is a training query, and no held-out document is a training
+ *    prompt; every document (both splits) is indexed for evaluation.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -28,6 +31,10 @@ export interface DemoCorpusOptions {
   paragraphWords?: number;
   /** shortest sentence usable as a test query, in words (default 8) */
   minQueryWords?: number;
+  /** share of the documents in the training split (default 0.7) */
+  trainShare?: number;
+  /** remove each test sentence from its document (default false: it stays, known-item search) */
+  cut?: boolean;
   seed?: number;
   /** directory of the package's data (default: resolved from node_modules) */
   dataDir?: string;
@@ -38,6 +45,8 @@ export interface DemoQuery { id: string; text: string; docId: string }
 
 export interface DemoCorpus {
   docs: DemoDoc[];
+  /** ids of the training split (the rest is held out) */
+  trainIds: string[];
   queries: DemoQuery[];
   /** all paragraphs available before sampling */
   paragraphsTotal: number;
@@ -146,8 +155,11 @@ export function buildDemoCorpus(opts: DemoCorpusOptions = {}): DemoCorpus {
     testQueries: opts.testQueries ?? 300,
     paragraphWords: opts.paragraphWords ?? 120,
     minQueryWords: opts.minQueryWords ?? 8,
+    trainShare: opts.trainShare ?? 0.7,
+    cut: opts.cut ?? false,
     seed: opts.seed ?? 42,
   };
+  if (!(o.trainShare > 0 && o.trainShare < 1)) throw new RangeError(`trainShare must be in (0, 1), got ${o.trainShare}`);
   const addresses = loadSotu(opts.dataDir);
   const all: { id: string; title: string; sentences: string[] }[] = [];
   for (const a of addresses) {
@@ -160,11 +172,13 @@ export function buildDemoCorpus(opts: DemoCorpusOptions = {}): DemoCorpus {
   const picked = shuffle(all.slice(), rand).slice(0, Math.min(o.docs, all.length));
   picked.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
 
-  // held-out test queries: one sentence cut out of each of `testQueries` documents
+  // training / held-out split, then one test sentence from each of `testQueries` held-out documents
   const order = shuffle(picked.map((_, i) => i), rand);
+  const nTrain = Math.max(1, Math.min(picked.length - 1, Math.round(o.trainShare * picked.length)));
+  const train = new Set(order.slice(0, nTrain));
   const queries: DemoQuery[] = [];
   const cut = new Map<number, number>();
-  for (const i of order) {
+  for (const i of order.slice(nTrain)) {
     if (queries.length >= o.testQueries) break;
     const sents = picked[i].sentences;
     if (sents.length < 3) continue; // keep at least two sentences of context in the document
@@ -177,15 +191,17 @@ export function buildDemoCorpus(opts: DemoCorpusOptions = {}): DemoCorpus {
   const docs: DemoDoc[] = picked.map((p, i) => ({
     id: p.id,
     title: p.title,
-    text: p.sentences.filter((_, j) => j !== cut.get(i)).join(' '),
+    text: p.sentences.filter((_, j) => !(o.cut && j === cut.get(i))).join(' '),
   }));
-  return { docs, queries, paragraphsTotal: all.length, addresses: addresses.length, options: o };
+  const trainIds = picked.filter((_, i) => train.has(i)).map((p) => p.id);
+  return { docs, trainIds, queries, paragraphsTotal: all.length, addresses: addresses.length, options: o };
 }
 
-/** Write the corpus as a BEIR directory (corpus.jsonl, queries.jsonl, qrels/test.tsv). */
+/** Write the corpus as a BEIR directory (corpus.jsonl, queries.jsonl, qrels/test.tsv) plus train-docs.txt (the training split). */
 export function writeBeir(dir: string, c: DemoCorpus): void {
   fs.mkdirSync(path.join(dir, 'qrels'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'corpus.jsonl'), c.docs.map((d) => JSON.stringify({ _id: d.id, title: d.title, text: d.text })).join('\n') + '\n');
   fs.writeFileSync(path.join(dir, 'queries.jsonl'), c.queries.map((q) => JSON.stringify({ _id: q.id, text: q.text })).join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'train-docs.txt'), c.trainIds.join('\n') + '\n');
   fs.writeFileSync(path.join(dir, 'qrels', 'test.tsv'), 'query-id\tcorpus-id\tscore\n' + c.queries.map((q) => `${q.id}\t${q.docId}\t1`).join('\n') + '\n');
 }

@@ -27,7 +27,7 @@ export interface EncodeOptions {
 
 /** T x dim unit-norm token vectors of `text` (T = 0 when nothing is in the vocabulary). */
 export function encodeText(wv: WordVectors, text: string): Float32Array {
-  const rows = tokenRows(text, wv.index);
+  const rows = tokenRows(text, wv.lookup);
   return gather(wv, rows);
 }
 
@@ -46,7 +46,7 @@ export function encodeTexts(wv: WordVectors, texts: string[], opts: EncodeOption
   const empty: number[] = [];
   const offsets = new Int32Array(texts.length + 1);
   for (let i = 0; i < texts.length; i++) {
-    let r = tokenRows(texts[i], wv.index);
+    let r = tokenRows(texts[i], wv.lookup);
     if (r.length === 0) {
       if (emptyAs === 'error') throw new RangeError(`encode: text ${i}${opts.ids ? ` ('${opts.ids[i]}')` : ''} has no in-vocabulary token`);
       empty.push(i);

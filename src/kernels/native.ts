@@ -53,6 +53,8 @@ export interface NativeAddon {
   available(): { available: boolean; reason: string };
   /** default CPU threads per call (0 = all); returns the count now used */
   _setThreads(n: number): number;
+  /** override REINPOOL_VALIDATE_FINITE inside the addon (undefined: follow the environment) */
+  _setValidateFinite(on?: boolean): boolean;
   /** cpu only: cap the SIMD level ('avx512' | 'avx2' | 'sse2'); returns the level now used */
   _setSimd?(level: string): string;
 }

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  clearWordVectorMemo, encodeText, encodeTexts, loadWordVectors, parseWinkEmbeddings, splitSentences, tokenize, WordVectors,
+  WordTable, clearWordVectorMemo, encodeText, encodeTexts, loadWordVectors, parseWinkEmbeddings, splitSentences, tokenize, WordVectors,
 } from '../../src/encode';
 
 let tmp: string;
@@ -42,6 +42,17 @@ test('wink JSON parser: keys with escapes, exponents, rows placed by wordIndex',
   expect(Array.from(r.matrix.subarray(3 * 3, 4 * 3))).toEqual([4, -1, 0.25]);
 });
 
+test('WordTable: exact lookups, non-ASCII words, duplicates keep the first row', () => {
+  const words = ['a', 'é', 'café', 'naïve', 'a', '日本', 'b'];
+  const t = WordTable.build(words);
+  expect(['a', 'é', 'café', 'naïve', '日本', 'b', 'c', 'cafe', 'caf'].map((w) => t.lookup(w))).toEqual([0, 1, 2, 3, 5, 6, -1, -1, -1]);
+  expect(t.words()).toEqual(words);
+  expect(t.word(5)).toBe('日本');
+  const many = Array.from({ length: 5000 }, (_, i) => `w${i}`);
+  const big = WordTable.build(many);
+  expect(many.every((w, i) => big.lookup(w) === i)).toBe(true);
+});
+
 describe('word-vector cache', () => {
   const cacheDir = () => path.join(tmp, 'cache');
   test('built once, then loaded; rows unit-norm; rebuilt when corrupt or stale', () => {
@@ -53,9 +64,11 @@ describe('word-vector cache', () => {
     clearWordVectorMemo();
     const b = loadWordVectors({ source, cacheDir: cacheDir() });
     expect(b.origin.kind).toBe('cache');
-    expect(b.words).toEqual(a.words);
+    expect(b.words).toEqual(WORDS);
     expect(b.matrix).toEqual(a.matrix);
-    expect(b.index.get('dog')).toBe(5);
+    expect(WORDS.map((w) => b.lookup(w))).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect([b.lookup('Dog'), b.lookup('do'), b.lookup('dogs'), b.lookup('')]).toEqual([-1, -1, -1, -1]);
+    expect(b.word(4)).toBe('"');
 
     // flip one byte of the matrix: checksum mismatch -> rebuilt
     const file = b.origin.cacheFile;

@@ -9,7 +9,11 @@ import { encodeNpy, writeMultiVectors } from '../../src/io';
 function fakeVectors(words: string[], dim = 4): WordVectors {
   const matrix = new Float32Array(words.length * dim);
   words.forEach((_, i) => { matrix[i * dim + (i % dim)] = 1; });
-  return { dim, words, matrix, index: new Map(words.map((w, i) => [w, i])), origin: { kind: 'built', cacheFile: '', ms: 0 } };
+  const index = new Map(words.map((w, i) => [w, i]));
+  return {
+    dim, count: words.length, matrix, lookup: (w) => index.get(w) ?? -1, word: (r) => words[r], words,
+    origin: { kind: 'built', cacheFile: '', ms: 0 },
+  };
 }
 const VOCAB = 'a b c d e f g h i j k l m n o p the of and cell cells protein gene'.split(' ');
 const wv = fakeVectors(VOCAB);

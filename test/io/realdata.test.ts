@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { MultiVectorSet, Qrels } from '../../src/kernels/types';
 import { beirDocText, loadMultiVectors, qrelsToCsr, readBeirCorpus, readBeirQrels, readBeirQueries, readIdsFile } from '../../src/io';
-import { encodeTexts, loadWordVectors } from '../../src/encode';
+import { beirTrainingQueries, encodeTexts, inverseCloze, loadWordVectors, reduceQueries } from '../../src/encode';
 
 const DATA = process.env.REINPOOL_DATA_DIR ?? path.resolve(__dirname, '../../../shared/data');
 const have = (sub: string): boolean => {
@@ -189,6 +189,22 @@ const sci = have('scifact');
     expect(Math.abs(full - 0.51)).toBeLessThanOrEqual(0.03);
     expect(Math.abs(mean - 0.21)).toBeLessThanOrEqual(0.03);
   }, 300_000);
+
+  test('training queries: qrels/train.tsv pairs and inverse-cloze sentences', () => {
+    const dir = path.join(DATA, 'scifact');
+    const wv = loadWordVectors();
+    const corpus = readBeirCorpus(dir);
+    const docIds = corpus.map((d) => d.id);
+    const train = beirTrainingQueries(wv, dir, docIds, 'train');
+    expect(train.owner.length + train.skipped).toBe(919);
+    expect(train.owner.length).toBeGreaterThan(900);
+    const ict = inverseCloze(wv, corpus.slice(0, 200).map((d) => d.text), { perDoc: 3, seed: 1 });
+    expect(ict.owner.length).toBeGreaterThan(550);
+    expect(ict.kinds.filter((k) => k === 'sentence').length).toBeGreaterThan(500);
+    const single = reduceQueries(ict.vectors);
+    expect([single.rows, single.dim]).toEqual([ict.owner.length, 100]);
+    console.log(`SciFact training queries: ${train.owner.length} qrels pairs (${train.skipped} skipped); inverse cloze on 200 documents: ${ict.owner.length} queries`);
+  });
 });
 
 test('real-data directory status', () => {

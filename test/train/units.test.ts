@@ -10,7 +10,7 @@ describe('AdamW', () => {
   test('matches a hand-computed step, with decoupled decay on matrices only', () => {
     const w = tf.variable(tf.tensor2d([[1, -2]]));
     const b = tf.variable(tf.tensor1d([1]));
-    const opt = new AdamW(new Map([['w', w], ['b', b]]), { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1 });
+    const opt = new AdamW(new Map<string, tf.Variable>([['w', w], ['b', b]]), { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1 });
     const gw = tf.tensor2d([[0.5, -1]]);
     const gb = tf.tensor1d([2]);
     opt.step([gw, gb], 0.1);

@@ -48,8 +48,10 @@ Status inverseRetrievalReward(const RaggedView& docs, const uint8_t* masks, int3
       for (int64_t g = 0; g < G; ++g) {
         const int64_t row = d * G + g;
         double dcg = 0;
-        for (int32_t r = 0; r < depth; ++r)
-          if (queryOwner[ids[row * depth + r]] == owner) dcg += disc[r + 1];
+        for (int32_t r = 0; r < depth; ++r) {
+          const int32_t q = ids[row * depth + r];
+          if (q >= 0 && q < Q && queryOwner[q] == owner) dcg += disc[r + 1];
+        }
         out[row] = idcg == 0 ? 0.0f : (float)(dcg / idcg);
       }
     }

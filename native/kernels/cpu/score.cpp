@@ -47,7 +47,12 @@ void finish(HeapSet& hs, int64_t sets, int64_t m, int32_t kk, int32_t* ids, floa
     std::vector<Heap> set((size_t)sets);
     for (int64_t r = blk * 64; r < r1; ++r) {
       if (sets == 1) {
+        const int32_t got = hs.heaps[r].n;
         detail::drainSorted(hs.heaps[r], ids + r * kk, scores + r * kk);
+        for (int32_t i = got; i < kk; ++i) {  // never reached: every key is offered until full
+          ids[r * kk + i] = -1;
+          scores[r * kk + i] = -std::numeric_limits<float>::infinity();
+        }
       } else {
         for (int64_t c = 0; c < sets; ++c) set[c] = hs.heaps[c * m + r];
         detail::mergeSorted(set.data(), (int)sets, kk, ids + r * kk, scores + r * kk);
@@ -84,11 +89,21 @@ void fewRows(const MatrixView& queries, const MatrixView& keys, int32_t kk, int3
     float* t = thr[w].data();
     int32_t* ix = idx[w].data();
     for (int64_t q = 0; q < m; ++q) t[q] = h[q].threshold();
+    bool filling = true;  // some heap is not full yet: offer everything (NaN included) to those
     for (int64_t j = j0; j < j1; j += MR) {
       const int rows = (int)std::min<int64_t>(MR, j1 - j);
       o.gemmTile(keys.data + j * dim, rows, dim, qp.data(), npq, tile, ldc);
       for (int r = 0; r < rows; ++r) {
         const float* row = tile + r * ldc;
+        if (filling) {
+          filling = false;
+          for (int64_t q = 0; q < m; ++q) {
+            h[q].push(row[q], (int32_t)(j + r));
+            t[q] = h[q].threshold();
+            filling = filling || !h[q].full();
+          }
+          continue;
+        }
         const int64_t cnt = o.filterGEVec(row, t, m, ix);
         for (int64_t i = 0; i < cnt; ++i) {
           const int64_t q = ix[i];

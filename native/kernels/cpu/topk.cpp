@@ -1,5 +1,6 @@
 // Top-k helpers and panel packing (baseline code; the SIMD part is ops().filterGE).
 #include <algorithm>
+#include <limits>
 #include <cstring>
 #include <numeric>
 
@@ -16,15 +17,16 @@ void offerRow(Heap& h, const float* c, int64_t n, int32_t base, int32_t* idxScra
     ++j;
   }
   if (j >= n) return;
+  if (h.s[0] != h.s[0]) {
+    // The worst kept score is NaN (unvalidated input): any number beats it, so offer the rest
+    // one by one. Only reached with NaN data.
+    for (; j < n; ++j) h.push(c[j], base + (int32_t)j);
+    return;
+  }
   const int64_t cnt = ops().filterGE(c + j, n - j, h.threshold(), idxScratch);
   for (int64_t i = 0; i < cnt; ++i) {
     const int64_t at = j + idxScratch[i];
     h.push(c[at], base + (int32_t)at);
-  }
-  if (h.s[0] != h.s[0]) {
-    // The root is NaN (unvalidated input): the filter cannot see past it, so offer the rest
-    // one by one. Only reached with NaN data.
-    for (; j < n; ++j) h.push(c[j], base + (int32_t)j);
   }
 }
 
@@ -62,6 +64,10 @@ void mergeSorted(const Heap* heaps, int sets, int32_t kk, int32_t* outIds, float
   for (size_t i = 0; i < take; ++i) {
     outIds[i] = e[i].id;
     outScores[i] = e[i].s;
+  }
+  for (size_t i = take; i < (size_t)kk; ++i) {  // defensive: callers offer at least kk entries
+    outIds[i] = -1;
+    outScores[i] = -std::numeric_limits<float>::infinity();
   }
 }
 

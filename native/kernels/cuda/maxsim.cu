@@ -78,7 +78,9 @@ __device__ __forceinline__ void writeSegments(const float (*rm)[QT], int nhalves
   }
 }
 
-template <bool BF16>
+// AREG (bf16, dp == 128 only): the warp's query fragments stay in registers for the whole
+// document, and key fragments come through ldmatrix: half the shared-memory traffic per mma.
+template <bool BF16, bool AREG>
 __global__ void __launch_bounds__(256, 2)
 tcMaxSimKernel(const void* Qp, const void* Dp, const int* __restrict__ dOff, int d0, int dp,
                TileDev td, float* __restrict__ partial, int ldp) {
@@ -95,6 +97,7 @@ tcMaxSimKernel(const void* Qp, const void* Dp, const int* __restrict__ dOff, int
   const int qa = td.rowStart[tileIdx], qn = td.rowCount[tileIdx];
   const int da = dOff[d], dn = dOff[d + 1] - da;
   const int nTiles = (dn + 63) / 64;
+  uint32_t aReg[2][AREG ? 8 : 1][4];
   float rmax[2][2];
 #pragma unroll
   for (int i = 0; i < 2; ++i) { rmax[i][0] = -INFINITY; rmax[i][1] = -INFINITY; }
@@ -118,7 +121,12 @@ tcMaxSimKernel(const void* Qp, const void* Dp, const int* __restrict__ dOff, int
       for (int j = 0; j < 4; ++j)
 #pragma unroll
         for (int q = 0; q < 4; ++q) acc[i][j][q] = 0.f;
-    warpTileMma<BF16, 2, 4>(acc, As, Bcur, sstride, wm * 32, wn * 32, dp, lane);
+    if constexpr (AREG) {
+      if (tile == 0) loadAFragsBf16<8>(aReg, As, sstride, wm * 32, lane);
+      warpTileMmaAregBf16<8>(acc, aReg, Bcur, sstride, wn * 32, lane);
+    } else {
+      warpTileMma<BF16, 2, 4>(acc, As, Bcur, sstride, wm * 32, wn * 32, dp, lane);
+    }
     const int valid = dn - tile * 64 - wn * 32;  // columns of this warp that are real tokens
 #pragma unroll
     for (int j = 0; j < 4; ++j) {
@@ -253,8 +261,9 @@ cudaError_t launchMaxSimTopK(const MaxSimOperands& op, int k, int32_t* ids, floa
   const bool bf16 = op.precision == Precision::Bf16;
   const size_t tcSm = (size_t)(QT + 128) * (op.dp * (bf16 ? 2 : 4) + 16);
   if (tc) {
-    if (bf16) RP_TRY(cudaFuncSetAttribute(tcMaxSimKernel<true>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)tcSm));
-    else RP_TRY(cudaFuncSetAttribute(tcMaxSimKernel<false>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)tcSm));
+    if (bf16 && op.dp == 128) RP_TRY(cudaFuncSetAttribute(tcMaxSimKernel<true, true>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)tcSm));
+    else if (bf16) RP_TRY(cudaFuncSetAttribute(tcMaxSimKernel<true, false>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)tcSm));
+    else RP_TRY(cudaFuncSetAttribute(tcMaxSimKernel<false, false>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)tcSm));
   } else {
     RP_TRY(cudaFuncSetAttribute(simtMaxSimKernel<true>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)kSimtSmemMain));
     RP_TRY(cudaFuncSetAttribute(simtMaxSimKernel<false>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)kSimtSmemMain));
@@ -265,8 +274,9 @@ cudaError_t launchMaxSimTopK(const MaxSimOperands& op, int k, int32_t* ids, floa
     if (nTilesQ > 0) {
       dim3 grid(nTilesQ, nd);
       if (tc) {
-        if (bf16) tcMaxSimKernel<true><<<grid, 256, tcSm, s>>>(op.Qp, op.Dp, op.dOffsetsDev, d0, op.dp, td, partial, chunk);
-        else tcMaxSimKernel<false><<<grid, 256, tcSm, s>>>(op.Qp, op.Dp, op.dOffsetsDev, d0, op.dp, td, partial, chunk);
+        if (bf16 && op.dp == 128) tcMaxSimKernel<true, true><<<grid, 256, tcSm, s>>>(op.Qp, op.Dp, op.dOffsetsDev, d0, op.dp, td, partial, chunk);
+        else if (bf16) tcMaxSimKernel<true, false><<<grid, 256, tcSm, s>>>(op.Qp, op.Dp, op.dOffsetsDev, d0, op.dp, td, partial, chunk);
+        else tcMaxSimKernel<false, false><<<grid, 256, tcSm, s>>>(op.Qp, op.Dp, op.dOffsetsDev, d0, op.dp, td, partial, chunk);
       } else if (op.dim % 4 == 0) {
         simtMaxSimKernel<true><<<grid, 256, kSimtSmemMain, s>>>(op.Q, op.D, op.dOffsetsDev, d0, op.dim, td, partial, chunk);
       } else {

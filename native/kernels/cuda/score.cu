@@ -320,8 +320,9 @@ cudaError_t fusedScore(const ScoreOperands& op, int k, int32_t* ids, float* scor
   const int BM = tc ? TBM : SBM, BN = tc ? TBN : SBN;
   const int rowBlocks = (op.m + BM - 1) / BM;
   const int nTiles = (op.n + BN - 1) / BN;
-  const int target = (tc ? 2 : 2) * numSMs();
-  int splits = std::max(1, std::min(nTiles, (target + rowBlocks - 1) / rowBlocks));
+  // about one wave of resident blocks (2 per SM): never a second, nearly empty wave
+  const int target = 2 * numSMs();
+  int splits = std::max(1, std::min(nTiles, target / rowBlocks));
   const int tilesPerSplit = (nTiles + splits - 1) / splits;
   splits = (nTiles + tilesPerSplit - 1) / tilesPerSplit;
   const int nslots = splits * 2;

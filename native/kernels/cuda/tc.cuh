@@ -109,6 +109,56 @@ __device__ __forceinline__ void warpTileMma(float (&acc)[MF][NF][4], const char*
   }
 }
 
+// ldmatrix x4: four 8x8 b16 matrices; lane l gives the row address of matrix l / 8, row l % 8.
+__device__ __forceinline__ void ldmatrixX4(uint32_t (&r)[4], const void* smemRow) {
+  const unsigned a = (unsigned)__cvta_generic_to_shared(smemRow);
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(a));
+}
+
+// bf16 A fragments of a warp's 32 rows x (16 * KS) columns, kept in registers (A is fixed for the
+// whole block in maxSimTopK).
+template <int KS>
+__device__ __forceinline__ void loadAFragsBf16(uint32_t (&a)[2][KS][4], const char* As, int sstride,
+                                               int ar0, int lane) {
+  const int g = lane >> 2, t = lane & 3;
+#pragma unroll
+  for (int i = 0; i < 2; ++i)
+#pragma unroll
+    for (int ks = 0; ks < KS; ++ks) {
+      const char* p0 = As + (ar0 + i * 16 + g) * sstride + (ks * 16 + 2 * t) * 2;
+      const char* p1 = p0 + 8 * sstride;
+      a[i][ks][0] = *reinterpret_cast<const uint32_t*>(p0);
+      a[i][ks][1] = *reinterpret_cast<const uint32_t*>(p1);
+      a[i][ks][2] = *reinterpret_cast<const uint32_t*>(p0 + 16);
+      a[i][ks][3] = *reinterpret_cast<const uint32_t*>(p1 + 16);
+    }
+}
+
+// 32 x 32 warp tile with A from registers and B ([n][k] bf16 in shared memory) through ldmatrix.
+template <int KS>
+__device__ __forceinline__ void warpTileMmaAregBf16(float (&acc)[2][4][4], const uint32_t (&a)[2][KS][4],
+                                                    const char* Bs, int sstride, int bn0, int lane) {
+  const int mi = lane >> 3, r = lane & 7;
+#pragma unroll
+  for (int ks = 0; ks < KS; ++ks) {
+    uint32_t b[4][2];
+#pragma unroll
+    for (int jj = 0; jj < 2; ++jj) {  // n-fragments 2jj and 2jj+1
+      uint32_t q[4];
+      const char* p = Bs + (bn0 + (2 * jj + (mi >> 1)) * 8 + r) * sstride + (ks * 16 + (mi & 1) * 8) * 2;
+      ldmatrixX4(q, p);
+      b[2 * jj][0] = q[0]; b[2 * jj][1] = q[1];
+      b[2 * jj + 1][0] = q[2]; b[2 * jj + 1][1] = q[3];
+    }
+#pragma unroll
+    for (int i = 0; i < 2; ++i)
+#pragma unroll
+      for (int j = 0; j < 4; ++j) mmaBf16(acc[i][j], a[i][ks], b[j]);
+  }
+}
+
 }  // namespace detail
 }  // namespace cuda
 }  // namespace reinpool

@@ -463,11 +463,16 @@ struct BenchBatch {
   std::vector<uint8_t*> masks;
   double keptRows = 0, uniqueRows = 0;  // per set
 };
+// fast uniform [-1, 1) fill for the large benchmark inputs (xorshift; the values do not matter)
+static void fastFill(std::vector<float>& v, uint64_t seed) {
+  uint64_t x = seed | 1;
+  for (auto& f : v) { x ^= x << 13; x ^= x >> 7; x ^= x << 17; f = (float)((x >> 40) * (1.0 / (1 << 23))) - 1.f; }
+}
 static BenchBatch makeBench(int B, int G, int T, int D, int Q, int sets, double p) {
   BenchBatch bb; bb.B = B; bb.G = G; bb.T = T; bb.D = D; bb.Q = Q; bb.sets = sets;
   const int docs = B * sets;
   std::vector<float> V((size_t)docs * T * D);
-  for (auto& x : V) x = randn();
+  fastFill(V, rng());
   std::vector<int32_t> off(docs + 1);
   for (int d = 0; d <= docs; ++d) off[d] = d * T;
   std::vector<float> Qm = randMat(Q, D);
@@ -477,12 +482,12 @@ static BenchBatch makeBench(int B, int G, int T, int D, int Q, int sets, double 
   if (!st.ok()) { printf("corpusCreate: %s\n", st.message.c_str()); exit(2); }
   std::vector<int> cnt(docs, 0);
   for (int q = 0; q < Q; ++q) cnt[owner[q]]++;
-  std::bernoulli_distribution bern(p);
   for (int s = 0; s < sets; ++s) {
     std::vector<int64_t> row(B), ms(B); std::vector<int32_t> len(B, T), own(B), rel(B);
     for (int b = 0; b < B; ++b) { const int d = s * B + b; row[b] = (int64_t)d * T; ms[b] = (int64_t)b * G * T; own[b] = d; rel[b] = cnt[d]; }
     std::vector<uint8_t> m((size_t)B * G * T);
-    for (auto& x : m) x = bern(rng);
+    uint64_t x = rng() | 1;
+    for (auto& y : m) { x ^= x << 13; x ^= x >> 7; x ^= x << 17; y = (x >> 11) * (1.0 / 9007199254740992.0) < p; }
     if (s == 0) {
       for (int b = 0; b < B; ++b)
         for (int t = 0; t < T; ++t) {
@@ -563,7 +568,7 @@ static int runBench(int reps) {
       // end to end through the public API: host masks -> device -> rewards -> host
       {
         std::vector<uint8_t> hm((size_t)sh.B * sh.G * T);
-        for (auto& x : hm) x = randint(0, 1);
+        for (size_t i = 0; i < hm.size(); ++i) hm[i] = (uint8_t)((i * 2654435761u >> 7) & 1);
         std::vector<int32_t> docs(sh.B); std::iota(docs.begin(), docs.end(), 0);
         std::vector<float> out((size_t)sh.B * sh.G);
         auto t0 = std::chrono::steady_clock::now();
@@ -586,7 +591,8 @@ static int runBench(int reps) {
   // scoreTopK alone: 4096 x 20000 x 128, k = 3
   {
     const int m = 4096, n = 20000, D = 128;
-    auto A = randMat(m, D), B = randMat(n, D);
+    std::vector<float> A((size_t)m * D), B((size_t)n * D);
+    fastFill(A, rng()); fastFill(B, rng());
     float *dA, *dB; CK(cudaMalloc(&dA, A.size() * 4)); CK(cudaMalloc(&dB, B.size() * 4));
     CK(cudaMemcpy(dA, A.data(), A.size() * 4, cudaMemcpyHostToDevice)); CK(cudaMemcpy(dB, B.data(), B.size() * 4, cudaMemcpyHostToDevice));
     void *pA, *pB; CK(cudaMalloc(&pA, A.size() * 4)); CK(cudaMalloc(&pB, B.size() * 4));
@@ -606,7 +612,8 @@ static int runBench(int reps) {
     std::vector<int32_t> qo(nq + 1), dof(nd + 1);
     for (int i = 0; i <= nq; ++i) qo[i] = i * lq;
     for (int i = 0; i <= nd; ++i) dof[i] = i * ld;
-    auto Qv = randMat(nq * lq, D), Dv = randMat(nd * ld, D);
+    std::vector<float> Qv((size_t)nq * lq * D), Dv((size_t)nd * ld * D);
+    fastFill(Qv, rng()); fastFill(Dv, rng());
     float *dQ, *dD; void *pQ, *pD; int32_t* dOff;
     CK(cudaMalloc(&dQ, Qv.size() * 4)); CK(cudaMalloc(&dD, Dv.size() * 4));
     CK(cudaMalloc(&pQ, Qv.size() * 4)); CK(cudaMalloc(&pD, Dv.size() * 4)); CK(cudaMalloc(&dOff, dof.size() * 4));

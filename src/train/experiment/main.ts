@@ -3,18 +3,18 @@
  * inverse-cloze synthetic queries, GRPO training on a subsample, test NDCG@3 over the full corpus for
  * ReinPool vs mean pooling vs full MaxSim. Prints a Markdown table.
  *
- *   node dist/scripts/train-real.js [--data DIR] [--datasets scifact,npl] [--train-docs N]
+ *   node dist/src/train/experiment/main.js [--data DIR] [--datasets scifact,npl] [--train-docs N]
  *        [--config JSON] [--maxsim] [--ablation DATASET] [--out DIR]
  *
  * --maxsim runs full MaxSim through the kernels (minutes with the native cpu backend, far longer with
  * the ts backend); without it the MaxSim column shows DESIGN.md's reference figures, marked (ref).
  */
 import * as path from 'path';
-import { getKernels } from '../src/kernels';
-import { initTf, tfBackendInfo } from '../src/policy';
-import { loadBeir } from '../src/train/experiment/data';
-import { runAblation } from '../src/train/experiment/ablation';
-import { runExperiment } from '../src/train/experiment/run';
+import { getKernels } from '../../kernels';
+import { initTf, tfBackendInfo } from '../../policy';
+import { loadBeir } from './data';
+import { runAblation } from './ablation';
+import { runExperiment } from './run';
 
 const REFERENCE_MAXSIM_NDCG3: Record<string, number> = { scifact: 0.46, npl: 0.39 };
 
@@ -25,7 +25,7 @@ function arg(name: string): string | undefined {
 
 async function main(): Promise<void> {
   await initTf();
-  const dataDir = arg('data') ?? path.resolve(__dirname, '..', '..', '..', 'shared', 'data');
+  const dataDir = arg('data') ?? path.resolve(process.cwd(), '..', 'shared', 'data');
   const config = JSON.parse(arg('config') ?? '{}');
   const trainDocs = Number(arg('train-docs') ?? 1000);
   console.error(`tfjs backend: ${tfBackendInfo()?.backend}; kernels: ${getKernels().name}`);

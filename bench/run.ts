@@ -1,0 +1,224 @@
+/**
+ * Kernel benchmark: every kernel on every available backend (ts, cpu, cuda), timed with
+ * benchmark.js on synthetic random data. Not a test.
+ *
+ *   npm run build:ts && npm run bench -- --quick --json bench.json     (about a minute)
+ *   npm run bench -- --json bench-full.json                            (full mode: larger shapes)
+ *   options: --backends ts,cpu,cuda   --kernels scoreTopK,maxSimTopK   --threads N
+ *
+ * Shapes: ColPali-like documents (T = 1030 patches, D = 128) and GloVe-like ones (T = 200 tokens,
+ * D = 100). The ts backend runs only on the shapes marked `ts` (small enough for plain JS); the
+ * speed-up is always computed on the same shape.
+ */
+import * as fs from 'fs';
+import { loadNativeAddon, loadNativeBackend } from '../src/kernels/native';
+import { tsKernels } from '../src/kernels/ts';
+import type { Kernels, Qrels } from '../src/kernels/types';
+import { floats, machine, offsetsOf, Result, rng, table, time } from './lib';
+
+interface Prepared {
+  run: (K: Kernels) => unknown;
+  flops: number | null;
+  bytes: number | null;
+}
+
+interface Case {
+  kernel: string;
+  shape: string;
+  ts: boolean;
+  full?: boolean; // full mode only
+  prepare: () => Prepared;
+}
+
+const rand = rng(12345);
+
+function poolCase(label: string, B: number, T: number, D: number, G: number, ts: boolean, full = false): Case {
+  return {
+    kernel: 'poolMasked', shape: `${label} B=${B} T=${T} D=${D} G=${G} mean+L2, keep 50%`, ts, full,
+    prepare: () => {
+      const docs = { dim: D, vectors: floats(rand, B * T * D), offsets: offsetsOf(B, T) };
+      const masks = new Uint8Array(B * T * G);
+      let kept = 0;
+      for (let i = 0; i < masks.length; i++) { masks[i] = rand() < 0.5 ? 1 : 0; kept += masks[i]; }
+      const args = { docs, masks, groups: G };
+      // bytes actually needed: the kept rows (once per mask) and the masks
+      return { run: (K) => K.poolMasked(args), flops: kept * D, bytes: kept * D * 4 + masks.length };
+    },
+  };
+}
+
+function scoreCase(label: string, m: number, n: number, D: number, k: number, ts: boolean, full = false): Case {
+  return {
+    kernel: 'scoreTopK', shape: `${label} m=${m} n=${n} D=${D} k=${k}`, ts, full,
+    prepare: () => {
+      const args = { queries: { rows: m, dim: D, data: floats(rand, m * D) }, keys: { rows: n, dim: D, data: floats(rand, n * D) }, k };
+      return { run: (K) => K.scoreTopK(args), flops: 2 * m * n * D, bytes: (m + n) * D * 4 };
+    },
+  };
+}
+
+function maxSimCase(label: string, nq: number, lq: number, nd: number, td: number, D: number, ts: boolean, full = false): Case {
+  return {
+    kernel: 'maxSimTopK', shape: `${label} ${nq}q x ${lq}tok vs ${nd}d x ${td}tok D=${D} k=10`, ts, full,
+    prepare: () => {
+      const args = {
+        queries: { dim: D, vectors: floats(rand, nq * lq * D), offsets: offsetsOf(nq, lq) },
+        docs: { dim: D, vectors: floats(rand, nd * td * D), offsets: offsetsOf(nd, td) },
+        k: 10,
+      };
+      return { run: (K) => K.maxSimTopK(args), flops: 2 * nq * lq * nd * td * D, bytes: (nq * lq + nd * td) * D * 4 };
+    },
+  };
+}
+
+function metricCase(kernel: 'ndcgAtK' | 'recallAtK', queries: number, width: number, judged: number, ts: boolean): Case {
+  return {
+    kernel, shape: `${queries} queries, width ${width}, ${judged} judged each, k=10`, ts,
+    prepare: () => {
+      const ranked = new Int32Array(queries * width);
+      for (let i = 0; i < ranked.length; i++) ranked[i] = Math.floor(rand() * 1000);
+      const offsets = offsetsOf(queries, judged);
+      const docs = new Int32Array(queries * judged);
+      const gains = new Float32Array(queries * judged);
+      for (let i = 0; i < docs.length; i++) { docs[i] = Math.floor(rand() * 1000); gains[i] = Math.floor(rand() * 3); }
+      const qrels: Qrels = { offsets, docs, gains };
+      const args = { ranked, width, qrels, k: 10 };
+      return { run: (K) => (kernel === 'ndcgAtK' ? K.ndcgAtK(args) : K.recallAtK(args)), flops: null, bytes: (ranked.length + 2 * docs.length) * 4 };
+    },
+  };
+}
+
+function rewardCase(label: string, B: number, T: number, D: number, G: number, Q: number, ts: boolean, full = false): Case {
+  return {
+    kernel: 'inverseRetrievalReward', shape: `${label} B=${B} T=${T} D=${D} G=${G} Q=${Q} k=3`, ts, full,
+    prepare: () => {
+      const docs = { dim: D, vectors: floats(rand, B * T * D), offsets: offsetsOf(B, T) };
+      const masks = new Uint8Array(B * T * G);
+      let kept = 0;
+      for (let i = 0; i < masks.length; i++) { masks[i] = rand() < 0.5 ? 1 : 0; kept += masks[i]; }
+      const queryOwner = new Int32Array(Q);
+      for (let q = 0; q < Q; q++) queryOwner[q] = Math.floor(rand() * B * 4);
+      const args = { docs, masks, groups: G, queries: { rows: Q, dim: D, data: floats(rand, Q * D) }, queryOwner, k: 3 };
+      return {
+        run: (K) => K.inverseRetrievalReward(args),
+        flops: kept * D + 2 * B * G * Q * D,
+        bytes: kept * D * 4 + masks.length + Q * D * 4,
+      };
+    },
+  };
+}
+
+// ts runs only where `ts` is true; those shapes are sized for about 0.1-0.4 s per ts call.
+const CASES: Case[] = [
+  poolCase('ColPali', 64, 1030, 128, 8, true),
+  poolCase('GloVe', 256, 200, 100, 16, true),
+  poolCase('ColPali', 512, 1030, 128, 16, false, true),
+  scoreCase('ColPali', 96, 10000, 128, 10, true),
+  scoreCase('GloVe', 96, 10000, 100, 10, true),
+  scoreCase('ColPali', 1024, 50000, 128, 10, false),
+  scoreCase('ColPali few-queries', 8, 100000, 128, 10, false),
+  scoreCase('ColPali', 8192, 200000, 128, 100, false, true),
+  maxSimCase('ColPali', 4, 16, 16, 1030, 128, true),
+  maxSimCase('GloVe', 8, 8, 128, 200, 100, true),
+  maxSimCase('ColPali', 32, 32, 64, 1030, 128, false),
+  maxSimCase('ColPali', 256, 32, 1024, 1030, 128, false, true),
+  metricCase('ndcgAtK', 10000, 100, 10, true),
+  metricCase('recallAtK', 10000, 100, 10, true),
+  rewardCase('ColPali', 16, 1030, 128, 8, 2000, true),
+  rewardCase('GloVe', 64, 200, 100, 16, 2000, true),
+  rewardCase('ColPali', 64, 1030, 128, 8, 5000, false),
+  rewardCase('ColPali', 256, 1030, 128, 16, 20000, false, true),
+];
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function main(): void {
+  const quick = process.argv.includes('--quick');
+  const jsonFile = arg('--json');
+  const wantBackends = (arg('--backends') ?? 'ts,cpu,cuda').split(',');
+  const wantKernels = arg('--kernels')?.split(',');
+  const threads = arg('--threads');
+
+  const backends: Kernels[] = [];
+  const notes: Record<string, string> = {};
+  if (wantBackends.includes('ts')) backends.push(tsKernels);
+  for (const flavor of ['cpu', 'cuda'] as const) {
+    if (!wantBackends.includes(flavor)) continue;
+    const b = loadNativeBackend(flavor);
+    notes[flavor] = b.status.reason;
+    if (b.kernels) backends.push(b.kernels);
+  }
+  const cpuAddon = loadNativeAddon('cpu').addon;
+  if (cpuAddon && threads) cpuAddon._setThreads(Number(threads));
+  const cpuInfo = cpuAddon ? cpuAddon.info() : null;
+  const cudaAddon = loadNativeAddon('cuda').addon;
+  let cudaInfo: unknown = null;
+  try { cudaInfo = cudaAddon ? cudaAddon.info() : null; } catch { cudaInfo = null; }
+
+  const opts = quick
+    ? { native: { maxTime: 0.3, minSamples: 5 }, ts: { maxTime: 0.1, minSamples: 2 } }
+    : { native: { maxTime: 2, minSamples: 15 }, ts: { maxTime: 2, minSamples: 5 } };
+
+  const results: Result[] = [];
+  const started = Date.now();
+  for (const c of CASES) {
+    if (c.full && quick) continue;
+    if (wantKernels && !wantKernels.includes(c.kernel)) continue;
+    const prepared = c.prepare();
+    const tsMs: { v: number | null } = { v: null };
+    for (const K of backends) {
+      if (K.name === 'ts' && !c.ts) continue;
+      const t = time(`${c.kernel} ${K.name} ${c.shape}`, () => { prepared.run(K); }, K.name === 'ts' ? opts.ts : opts.native);
+      if (K.name === 'ts') tsMs.v = t.medianMs;
+      const r: Result = {
+        kernel: c.kernel,
+        backend: K.name,
+        shape: c.shape,
+        medianMs: round(t.medianMs, 4),
+        gflops: prepared.flops === null ? null : round(prepared.flops / t.medianMs / 1e6, 2),
+        gbps: prepared.bytes === null ? null : round(prepared.bytes / t.medianMs / 1e6, 2),
+        speedupVsTs: tsMs.v === null ? null : round(tsMs.v / t.medianMs, 2),
+        cpuMs: round(t.cpuMs, 4),
+        samples: t.samples,
+      };
+      results.push(r);
+      process.stderr.write(`  ${r.kernel.padEnd(22)} ${r.backend.padEnd(4)} ${r.medianMs.toFixed(3).padStart(10)} ms  ${c.shape}\n`);
+    }
+  }
+
+  const out = {
+    data: 'synthetic random (seeded uniform [-1, 1) vectors, random 50% masks); no real data',
+    mode: quick ? 'quick' : 'full',
+    machine: machine({
+      simd: cpuInfo?.simd ?? null,
+      threads: cpuInfo?.threads ?? null,
+      cpuAddon: cpuInfo,
+      cudaAddon: cudaInfo,
+      backends: notes,
+    }),
+    metrics: {
+      gflops: 'useful floating-point operations / median time (dot product = 2 per element; pooling = 1 add per kept element)',
+      gbps: 'bytes that must be read / median time: kept rows + masks for pooling; inputs once for the others',
+      speedupVsTs: 'ts median / this median on the same shape',
+      cpuMs: 'process CPU time per call, all threads; on an idle machine about medianMs x threads (more wall time than that means other processes shared the cores)',
+    },
+    elapsedS: round((Date.now() - started) / 1000, 1),
+    results,
+  };
+  console.log(table(results));
+  console.log(`\n${out.mode} mode, ${out.elapsedS} s; machine: ${JSON.stringify(out.machine.cpuModel)}, ${out.machine.cores} cores, simd ${out.machine.simd}, ${out.machine.threads} threads, load ${JSON.stringify(out.machine.loadAverage)}`);
+  if (jsonFile) {
+    fs.writeFileSync(jsonFile, `${JSON.stringify(out, null, 2)}\n`);
+    console.log(`wrote ${jsonFile}`);
+  }
+}
+
+function round(x: number, d: number): number {
+  const f = 10 ** d;
+  return Math.round(x * f) / f;
+}
+
+main();
