@@ -33,20 +33,21 @@ export interface InfoReport {
   cpus: number;
 }
 
-/** Optional hook of the native loader: CPU features / thread count of the built addon. */
+/** What the native addons report about themselves (SIMD level, threads), when they load. */
 function nativeDetails(): Record<string, unknown> | undefined {
   try {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const native = require('../kernels/native') as Record<string, unknown>;
-    for (const fn of ['nativeInfo', 'addonInfo', 'nativeDetails', 'cpuFeatures']) {
-      const f = native[fn];
-      if (typeof f === 'function') {
-        const r = (f as () => unknown)();
-        if (r && typeof r === 'object') return r as Record<string, unknown>;
-      }
+    const native = require('../kernels/native') as typeof import('../kernels/native');
+    const out: Record<string, unknown> = {};
+    for (const flavor of ['cpu', 'cuda'] as const) {
+      const load = native.loadNativeAddon(flavor);
+      if (!load.addon) continue;
+      try { out[flavor] = { file: load.file, ...load.addon.info() }; } catch (e) { out[flavor] = { file: load.file, error: (e as Error).message }; }
     }
-  } catch { /* addon or loader missing: nothing to add */ }
-  return undefined;
+    return Object.keys(out).length ? out : undefined;
+  } catch {
+    return undefined; // loader missing: nothing to add
+  }
 }
 
 /** The tfjs backend the policy module chose (initialises it), or null with the reason. */
@@ -93,8 +94,9 @@ export async function collectInfo(opts: { tf?: boolean } = {}): Promise<InfoRepo
   const nat = nativeDetails();
   if (nat) {
     info.native = nat;
-    if (nat.simd !== undefined) info.simd = nat.simd as InfoReport['simd'];
-    if (typeof nat.threads === 'number') info.threads = nat.threads;
+    const cpu = nat.cpu as { simd?: string; threads?: number } | undefined;
+    if (cpu?.simd !== undefined) info.simd = cpu.simd;
+    if (typeof cpu?.threads === 'number') info.threads = cpu.threads;
   }
   if (info.threads === undefined) info.threads = os.cpus().length;
   if (opts.tf !== false) info.tfjs = await tfjsDetails();

@@ -51,8 +51,12 @@ export async function main(argv: string[] = process.argv.slice(2), io: CliIO = p
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     if (name === 'help' && rest[0] !== undefined) return main([rest[0], '--help'], io);
+    if (name === undefined) {
+      io.stderr.write(topLevelHelp());
+      return EXIT_USAGE;
+    }
     io.stdout.write(topLevelHelp());
-    return name === undefined ? EXIT_USAGE : EXIT_OK;
+    return EXIT_OK;
   }
   if (name === '--version' || name === '-v') {
     io.stdout.write(packageInfo().version + '\n');

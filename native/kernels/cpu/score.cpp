@@ -4,7 +4,7 @@
 // Two layouts of the same micro-kernel:
 // - many query rows: keys are packed into panels (once per call, by super-blocks) and query rows
 //   are broadcast; a task is a chunk of query rows (x a range of keys when rows are few);
-// - few query rows (<= 2 panels): the queries are packed and the keys, read in place, are
+// - few query rows (<= 4 panels): the queries are packed and the keys, read in place, are
 //   broadcast, so no pass over the keys is spent on packing; tasks are key ranges and the
 //   top-k filter compares each key's scores against the per-query thresholds.
 #include <algorithm>
@@ -192,7 +192,9 @@ Status scoreTopK(const MatrixView& queries, const MatrixView& keys, int32_t k, i
     const int32_t kk = (int32_t)std::min<int64_t>(k, n);
     if (m == 0 || kk == 0) return Status::Ok();
     const int nt = detail::resolveThreads(threads);
-    if (m <= 2 * detail::ops().nr)
+    // up to 4 query panels the transposed layout wins (no pass packing the keys); measured on
+    // Zen 4: m = 96 +10%, m >= 512 -5%
+    if (m <= 4 * detail::ops().nr)
       fewRows(queries, keys, kk, ids, scores, nt);
     else
       manyRows(queries, keys, kk, ids, scores, nt);

@@ -1,0 +1,99 @@
+/**
+ * reinpool compress: a trained policy + multi-vector documents -> ONE vector per document.
+ * Large 2-D .npy / .safetensors inputs are streamed in chunks of documents (io's positional reader),
+ * so only one chunk and the output are resident.
+ */
+import * as path from 'path';
+import { Args, CliError, CliIO, CommandSpec, UsageError, progress } from './args';
+import { SELECT_OPTIONS, fromOption, loadCompressor, loadSetFromArgs, selectOptions } from './common';
+import type { Command } from './main';
+
+export const spec: CommandSpec = {
+  name: 'compress',
+  summary: 'Compress multi-vector documents into one L2-normalised vector each with a trained ReinPool policy: keep the vectors '
+    + 'the policy selects (p > 0.5 by default, or a top-k / ratio budget), pool them, normalise. The output holds vectors '
+    + '[documents x dim], offsets 0..n and the document ids, and is read back by `reinpool eval --docs`.',
+  synopsis: '--policy DIR --docs FILE --out FILE [options]',
+  options: {
+    policy: { type: 'string', value: 'DIR', desc: 'trained policy (OUT/policy from `reinpool train`, or a checkpoint directory)' },
+    docs: { type: 'string', value: 'FILE', desc: 'document vectors (.npy/.npz/.safetensors, any layout eval accepts)' },
+    'doc-offsets': { type: 'string', value: 'FILE', desc: 'offsets for a 2-D --docs' },
+    'doc-ids': { type: 'string', value: 'FILE', desc: 'document ids' },
+    out: { type: 'string', value: 'FILE', desc: 'output .safetensors (default) or .npz' },
+    chunk: { type: 'string', value: 'N', desc: 'documents per chunk when streaming a 2-D .npy/.safetensors', default: '4096' },
+    'no-stream': { type: 'boolean', desc: 'load the whole input at once instead of streaming' },
+    ...SELECT_OPTIONS,
+  },
+  examples: [
+    'reinpool compress --policy run1/policy --docs docs.safetensors --out docs-1v.safetensors',
+    'reinpool compress --policy run1/policy --docs vecs.npy --doc-offsets offsets.npy --doc-ids ids.txt --out single.npz --keep-top-k 8',
+  ],
+};
+
+export const command: Command = {
+  spec,
+  async run(args: Args, io: CliIO) {
+    const log = progress(io, 'compress');
+    args.dir('policy', true);
+    const docsFile = args.file('docs', true)!;
+    const offFile = args.file('doc-offsets');
+    const idsFile = args.file('doc-ids');
+    const out = args.output('out', true)!;
+    if (!/\.(safetensors|npz)$/i.test(out)) throw new UsageError(`--out: use a .safetensors or .npz file name, got ${path.basename(out)}`);
+    const chunk = args.int('chunk', { min: 1, default: 4096 })!;
+    const sel = selectOptions(args);
+    const c = await loadCompressor('policy', args.str('policy')!, sel);
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const ioMod = require('../io') as typeof import('../io');
+
+    // stream when the input is a 2-D matrix io can read in chunks; else load it whole
+    let stream: import('../io').MultiVectorStream | null = null;
+    if (!args.flag('no-stream')) {
+      try {
+        stream = ioMod.openMultiVectorStream({ file: docsFile, ...(offFile ? { offsets: offFile } : {}), ...(idsFile ? { ids: idsFile } : {}) });
+      } catch {
+        stream = null; // .npz, padded, per-document arrays: not streamable
+      }
+    }
+    let n: number;
+    let dim: number;
+    let vectors: Float32Array;
+    let ids: string[] | undefined;
+    let inputVectors: number;
+    const t0 = Date.now();
+    if (stream) {
+      n = stream.count;
+      dim = stream.dim;
+      if (dim !== c.dim) { stream.close(); throw new UsageError(`--policy: the policy takes ${c.dim}-d vectors but --docs are ${dim}-d`); }
+      vectors = new Float32Array(n * dim);
+      ids = stream.ids;
+      inputVectors = stream.total;
+      log(`streaming ${n} documents (${stream.total} vectors) in chunks of ${chunk}`);
+      try {
+        for await (const ch of stream.chunks(chunk)) {
+          vectors.set(await c.compress(ch.set), ch.first * dim);
+          log(`${Math.min(n, ch.first + chunk)}/${n} documents`);
+        }
+      } catch (e) {
+        throw new CliError(`--docs: ${(e as Error).message}`);
+      } finally {
+        stream.close();
+      }
+    } else {
+      const docs = loadSetFromArgs(args, { file: 'docs', offsets: 'doc-offsets', ids: 'doc-ids' })!;
+      n = docs.offsets.length - 1;
+      dim = docs.dim;
+      if (dim !== c.dim) throw new UsageError(`--policy: the policy takes ${c.dim}-d vectors but --docs are ${dim}-d`);
+      ids = docs.ids;
+      inputVectors = docs.offsets[n];
+      vectors = await c.compress(docs);
+    }
+    const offsets = new Int32Array(n + 1);
+    for (let i = 0; i <= n; i++) offsets[i] = i;
+    fromOption('out', () => ioMod.writeMultiVectors(out, { dim, vectors, offsets, ...(ids ? { ids } : {}) },
+      { metadata: { kind: 'reinpool single vectors', policy: path.resolve(args.str('policy')!) } }));
+    io.stdout.write(`${out}: ${n} documents x ${dim} (from ${inputVectors} vectors, ${(inputVectors / Math.max(1, n)).toFixed(1)} per document; `
+      + `${((inputVectors / Math.max(1, n))).toFixed(0)}x fewer floats) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,117 @@
+/**
+ * reinpool encode: real text -> GloVe token vectors (one unit-norm 100-d vector per in-vocabulary
+ * token) in a file the other commands read (.safetensors or .npz: vectors, offsets, ids).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Args, CliIO, CommandSpec, UsageError, progress } from './args';
+import { fromOption } from './common';
+import type { Command } from './main';
+
+export const spec: CommandSpec = {
+  name: 'encode',
+  summary: 'Encode text into multi-vector token embeddings (GloVe 6B 100-d, lowercase [a-z0-9]+ tokens, out-of-vocabulary '
+    + 'tokens dropped, unit-norm): a BEIR corpus (and optionally its test queries and inverse-cloze synthetic queries), '
+    + 'or a text file with one document per line.',
+  synopsis: '(--beir DIR | --text FILE) --out FILE [options]',
+  options: {
+    beir: { type: 'string', value: 'DIR', desc: 'BEIR folder: encodes corpus.jsonl (title + text)' },
+    text: { type: 'string', value: 'FILE', desc: 'plain text, one document per line (ids: line numbers from 0), or a .jsonl with _id and text' },
+    out: { type: 'string', value: 'FILE', desc: 'output: .safetensors (default) or .npz with vectors, offsets and ids' },
+    queries: { type: 'string', value: 'FILE', desc: 'with --beir: also encode the queries judged in --split into FILE (ids = query ids)' },
+    split: { type: 'string', value: 'NAME', desc: 'qrels split for --queries', default: 'test' },
+    synthetic: { type: 'string', value: 'FILE', desc: 'also write inverse-cloze synthetic training queries (ids = the owning document ids) for `reinpool train`' },
+    'queries-per-doc': { type: 'string', value: 'N', desc: 'synthetic queries per document', default: '3' },
+    seed: { type: 'string', value: 'N', desc: 'seed of the synthetic queries', default: '0' },
+    'cache-dir': { type: 'string', value: 'DIR', desc: 'word-vector cache directory', default: '$REINPOOL_CACHE_DIR or ~/.cache/reinpool' },
+  },
+  examples: [
+    'reinpool encode --beir ../shared/data/scifact --out scifact.safetensors --queries scifact-test.safetensors --synthetic scifact-ic.safetensors',
+    'reinpool encode --text docs.txt --out docs.npz',
+  ],
+};
+
+function readTextDocs(file: string): { ids: string[]; texts: string[] } {
+  const ids: string[] = [];
+  const texts: string[] = [];
+  const lines = fs.readFileSync(file, 'utf8').split(/\r?\n/);
+  if (lines.length && lines[lines.length - 1] === '') lines.pop();
+  const jsonl = /\.jsonl$/i.test(file);
+  lines.forEach((line, i) => {
+    if (jsonl) {
+      if (!line.trim()) return;
+      let o: Record<string, unknown>;
+      try { o = JSON.parse(line); } catch (e) { throw new Error(`${file}: line ${i + 1}: invalid JSON (${(e as Error).message})`); }
+      ids.push(String(o._id ?? o.id ?? ids.length));
+      texts.push([o.title, o.text].filter((x) => typeof x === 'string' && x).join(' '));
+    } else {
+      ids.push(String(i));
+      texts.push(line);
+    }
+  });
+  return { ids, texts };
+}
+
+export const command: Command = {
+  spec,
+  async run(args: Args, io: CliIO) {
+    const log = progress(io, 'encode');
+    const hasBeir = args.has('beir');
+    const hasText = args.has('text');
+    if (hasBeir === hasText) throw new UsageError(hasBeir ? '--beir and --text are exclusive' : '--beir or --text: one is required');
+    const beir = hasBeir ? args.dir('beir', true)! : undefined;
+    const textFile = hasText ? args.file('text', true)! : undefined;
+    const out = args.output('out', true)!;
+    const queriesOut = args.output('queries');
+    const syntheticOut = args.output('synthetic');
+    if (queriesOut && !beir) throw new UsageError('--queries: needs --beir (the queries come from queries.jsonl and qrels/SPLIT.tsv)');
+    const split = args.str('split') ?? 'test';
+    if (beir && queriesOut && !fs.existsSync(path.join(beir, 'qrels', `${split}.tsv`))) throw new UsageError(`--split: ${path.join(args.str('beir')!, 'qrels', `${split}.tsv`)} not found`);
+    const perDoc = args.int('queries-per-doc', { min: 1, default: 3 })!;
+    const seed = args.int('seed', { min: 0, default: 0 })!;
+    const cacheDir = args.str('cache-dir');
+    for (const [o, f] of [['out', out], ['queries', queriesOut], ['synthetic', syntheticOut]] as const) {
+      if (f && !/\.(safetensors|npz)$/i.test(f)) throw new UsageError(`--${o}: use a .safetensors or .npz file name, got ${path.basename(f)}`);
+    }
+
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const ioMod = require('../io') as typeof import('../io');
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const enc = require('../encode') as typeof import('../encode');
+    let ids: string[];
+    let texts: string[];
+    if (beir) {
+      const corpus = fromOption('beir', () => ioMod.readBeirCorpus(beir));
+      ids = corpus.map((d) => d.id);
+      texts = corpus.map(ioMod.beirDocText);
+    } else {
+      ({ ids, texts } = fromOption('text', () => readTextDocs(textFile!)));
+    }
+    if (texts.length === 0) throw new UsageError(`--${beir ? 'beir' : 'text'}: no documents`);
+    log('loading GloVe word vectors');
+    const wv = enc.loadWordVectors({ ...(cacheDir ? { cacheDir } : {}), log });
+    const docs = enc.encodeTexts(wv, texts, { ids });
+    const n = ids.length;
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    ioMod.writeMultiVectors(out, { dim: docs.dim, vectors: docs.vectors, offsets: docs.offsets, ids }, { metadata: { encoder: 'glove-6b-100d' } });
+    io.stdout.write(`${out}: ${n} documents, ${docs.offsets[n]} vectors (${(docs.offsets[n] / n).toFixed(1)} per document) x ${docs.dim}`
+      + `${docs.empty.length ? `; ${docs.empty.length} documents with no in-vocabulary token became one zero vector` : ''}\n`);
+
+    if (queriesOut && beir) {
+      const qrels = ioMod.readBeirQrels(beir, split);
+      const judged = new Set(qrels.filter((e) => e.rel > 0).map((e) => e.qid));
+      const qs = ioMod.readBeirQueries(beir).filter((q) => judged.has(q.id));
+      const qv = enc.encodeTexts(wv, qs.map((q) => q.text), { ids: qs.map((q) => q.id) });
+      ioMod.writeMultiVectors(queriesOut, { dim: qv.dim, vectors: qv.vectors, offsets: qv.offsets, ids: qv.ids }, { metadata: { encoder: 'glove-6b-100d', split } });
+      io.stdout.write(`${queriesOut}: ${qs.length} queries judged in qrels/${split}.tsv (qrels: ${path.join(beir, 'qrels', `${split}.tsv`)})\n`);
+    }
+    if (syntheticOut) {
+      const ic = enc.inverseCloze(wv, texts, { perDoc, seed });
+      const ownerIds = Array.from(ic.owner, (d) => ids[d]);
+      ioMod.writeMultiVectors(syntheticOut, { dim: ic.vectors.dim, vectors: ic.vectors.vectors, offsets: ic.vectors.offsets, ids: ownerIds },
+        { metadata: { encoder: 'glove-6b-100d', kind: 'inverse-cloze', 'ids-are': 'owner document ids', seed: String(seed) } });
+      io.stdout.write(`${syntheticOut}: ${ic.owner.length} inverse-cloze queries (${perDoc} per document; ids = owning document ids)\n`);
+    }
+    return 0;
+  },
+};
