@@ -6,6 +6,7 @@
  * Names (exact): maxsim, mean, max, tokenpool-N (N vectors per document; tokenpool = tokenpool-pf2),
  * tokenpool-pfF (pool factor F), muvera, reinpool.
  */
+import { isTypedArray } from '../kernels/validate';
 import type { DenseMatrix, Kernels, MultiVectorSet, PoolMode, TopK } from '../kernels/types';
 import { MuveraEncoder, MuveraOptions } from './muvera';
 import { clusterCount, cutWardTree, wardTree, WardTree } from './ward';
@@ -233,7 +234,7 @@ export function reinpoolMethod(compress: CompressFn, opts: { queryPool?: QueryPo
     index: async (docs, kernels) => {
       const count = countOf(docs);
       const data = await compress(docs);
-      if (!(data instanceof Float32Array)) throw new TypeError(`${name}: compress must return a Float32Array, got ${typeof data}`);
+      if (!isTypedArray(data, 'Float32Array')) throw new TypeError(`${name}: compress must return a Float32Array, got ${typeof data}`);
       if (count > 0 && data.length % count !== 0) {
         throw new RangeError(`${name}: compress returned ${data.length} floats, not a multiple of the ${count} documents`);
       }

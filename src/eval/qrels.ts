@@ -8,6 +8,7 @@
  */
 import type { QrelEntry } from '../io';
 import type { Qrels } from '../kernels/types';
+import { isTypedArray } from '../kernels/validate';
 
 export type { QrelEntry };
 
@@ -36,8 +37,8 @@ export interface PreparedQrels {
 }
 
 function isCsr(x: unknown): x is Qrels {
-  return typeof x === 'object' && x !== null && (x as Qrels).offsets instanceof Int32Array
-    && (x as Qrels).docs instanceof Int32Array && (x as Qrels).gains instanceof Float32Array;
+  return typeof x === 'object' && x !== null && isTypedArray((x as Qrels).offsets, 'Int32Array')
+    && isTypedArray((x as Qrels).docs, 'Int32Array') && isTypedArray((x as Qrels).gains, 'Float32Array');
 }
 
 /** The judgements as query id -> (doc id -> gain); later duplicates win. */

@@ -28,28 +28,27 @@ export function checkInt(fn: string, name: string, v: unknown, min: number, max 
 
 type TypedArrayCtor = Float32Array | Int32Array | Uint8Array;
 
+/**
+ * True when v is a typed array of that kind, from any realm: arrays made by the addon, a vm context
+ * (jest's sandbox) or another realm fail `instanceof` although they are genuine.
+ */
+export function isTypedArray(v: unknown, kind: 'Float32Array' | 'Int32Array' | 'Uint8Array' | 'Float64Array'): boolean {
+  return ArrayBuffer.isView(v) && Object.prototype.toString.call(v) === `[object ${kind}]`;
+}
+
 function checkTyped<T extends TypedArrayCtor>(fn: string, name: string, v: unknown,
   ctor: { new (...a: never[]): T; name: string }): T {
-  if (!(v instanceof ctor)) {
-    const got = v === null ? 'null' : typeof v === 'object' ? (v as object).constructor?.name ?? 'object' : typeof v;
+  // The tag, not instanceof: arrays made by the addon or in another realm (a vm context, a jest
+  // sandbox, a worker) are real Float32Arrays whose constructor is not this realm's.
+  if (!isTypedArray(v, ctor.name as 'Float32Array')) {
+    const got = v === null ? 'null' : typeof v === 'object' ? Object.prototype.toString.call(v).slice(8, -1) : typeof v;
     fail(fn, `${name} must be a ${ctor.name}, got ${got}`, 'type');
   }
   // A transferred (detached) ArrayBuffer reports byteLength 0 and cannot be read.
   const buf = (v as unknown as { buffer: ArrayBufferLike }).buffer;
   if ((v as unknown as { length: number }).length > 0 && buf.byteLength === 0) fail(fn, `${name} is backed by a detached ArrayBuffer`, 'type');
   if ((buf as { detached?: boolean }).detached === true) fail(fn, `${name} is backed by a detached ArrayBuffer`, 'type');
-  // Node 20 has no ArrayBuffer.prototype.detached and a detached view reads as length 0; slicing a
-  // detached buffer throws, so probe the (rare) zero-byte case that way.
-  if (buf.byteLength === 0 && (buf as { detached?: boolean }).detached === undefined) {
-    let isDetached = false;
-    try {
-      buf.slice(0, 0);
-    } catch {
-      isDetached = true;
-    }
-    if (isDetached) fail(fn, `${name} is backed by a detached ArrayBuffer`, 'type');
-  }
-  return v;
+  return v as T;
 }
 
 export const checkFloat32 = (fn: string, name: string, v: unknown) => checkTyped(fn, name, v, Float32Array);

@@ -86,8 +86,9 @@ describe.each(backends.map((k) => [k.name, k] as const))('%s backend', (_name, K
     const r = K.inverseRetrievalReward({ docs, masks, groups: 2, queries, queryOwner, k: 2 });
     // doc 0, mask e0: ranking q0 (1), q2 (0.9) -> both relevant -> 1
     expect(r[0]).toBeCloseTo(1, 6);
-    // doc 0, mask e1: ranking q1 (1), then q0 (0) -> no hit in top 2 -> 0
-    expect(r[1]).toBeCloseTo(0, 6);
+    // doc 0, mask e1: ranking q1 (1), then q0 and q2 tie at 0 -> q0 (lower index) at rank 2
+    // -> DCG = D(2), IDCG@2 = D(1) + D(2)
+    expect(r[1]).toBeCloseTo(D(2) / (1 + D(2)), 6);
     // doc 1, mask e1: q1 first, 1 relevant -> 1
     expect(r[2]).toBeCloseTo(1, 6);
     // doc 1, empty mask: zero vector, all scores 0, ties by lower index: q0, q1 -> hit at rank 2 -> D(2)/D(1)
