@@ -9,6 +9,8 @@ export interface Result {
   backend: string;
   shape: string;
   medianMs: number;
+  /** fastest sample (benchmark.js sample = mean of one cycle): least disturbed by other processes */
+  minMs: number;
   gflops: number | null;
   gbps: number | null;
   speedupVsTs: number | null;
@@ -51,7 +53,7 @@ export interface TimeOptions {
  * call over the same run (ms, all threads: on an idle machine about median x threads used), and
  * the number of samples.
  */
-export function time(name: string, fn: () => void, opts: TimeOptions): { medianMs: number; cpuMs: number; samples: number } {
+export function time(name: string, fn: () => void, opts: TimeOptions): { medianMs: number; minMs: number; cpuMs: number; samples: number } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Benchmark = require('benchmark');
   fn(); // warm-up (JIT, page faults, thread pool start)
@@ -65,7 +67,7 @@ export function time(name: string, fn: () => void, opts: TimeOptions): { medianM
   const sample: number[] = [...bench.stats.sample].sort((a: number, b: number) => a - b);
   const mid = sample.length >> 1;
   const median = sample.length % 2 ? sample[mid] : (sample[mid - 1] + sample[mid]) / 2;
-  return { medianMs: median * 1000, cpuMs: (c.user + c.system) / 1000 / Math.max(calls, 1), samples: sample.length };
+  return { medianMs: median * 1000, minMs: sample[0] * 1000, cpuMs: (c.user + c.system) / 1000 / Math.max(calls, 1), samples: sample.length };
 }
 
 export function machine(extra: Record<string, unknown>): Record<string, unknown> {
@@ -87,8 +89,8 @@ function fmt(x: number | null, digits = 1): string {
 }
 
 export function table(results: Result[]): string {
-  const head = ['kernel', 'backend', 'shape', 'median ms', 'cpu ms', 'GFLOP/s', 'GB/s', 'x ts'];
-  const rows = results.map((r) => [r.kernel, r.backend, r.shape, fmt(r.medianMs, 3), fmt(r.cpuMs, 3), fmt(r.gflops), fmt(r.gbps), fmt(r.speedupVsTs)]);
+  const head = ['kernel', 'backend', 'shape', 'median ms', 'min ms', 'cpu ms', 'GFLOP/s', 'GB/s', 'x ts'];
+  const rows = results.map((r) => [r.kernel, r.backend, r.shape, fmt(r.medianMs, 3), fmt(r.minMs, 3), fmt(r.cpuMs, 3), fmt(r.gflops), fmt(r.gbps), fmt(r.speedupVsTs)]);
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(width[i]) : c.padStart(width[i]))).join('  ');
   return [line(head), width.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');

@@ -182,6 +182,7 @@ function main(): void {
         backend: K.name,
         shape: c.shape,
         medianMs: round(t.medianMs, 4),
+        minMs: round(t.minMs, 4),
         gflops: prepared.flops === null ? null : round(prepared.flops / t.medianMs / 1e6, 2),
         gbps: prepared.bytes === null ? null : round(prepared.bytes / t.medianMs / 1e6, 2),
         speedupVsTs: tsMs.v === null ? null : round(tsMs.v / t.medianMs, 2),
@@ -204,6 +205,7 @@ function main(): void {
       backends: notes,
     }),
     metrics: {
+      minMs: 'fastest benchmark.js sample; on a shared machine the least disturbed one',
       gflops: 'useful floating-point operations / median time (dot product = 2 per element; pooling = 1 add per kept element)',
       gbps: 'bytes that must be read / median time: kept rows + masks for pooling; inputs once for the others',
       speedupVsTs: 'ts median / this median on the same shape',

@@ -128,7 +128,8 @@ struct BackendInfo {
 
 namespace cpu {
 REINPOOL_DECLARE_KERNELS
-// The number of threads in the CPU pool (REINPOOL_THREADS, else hardware_concurrency).
+// Threads a call uses by default: the pool size (REINPOOL_THREADS, else hardware_concurrency),
+// or less after setDefaultThreads.
 int poolThreads();
 // The SIMD level chosen at run time: "avx512", "avx2" or "sse2" (REINPOOL_SIMD caps it).
 const char* simdLevel();

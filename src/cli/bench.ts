@@ -14,8 +14,13 @@ export const spec: CommandSpec = {
   synopsis: '[bench flags...]',
   passthrough: true,
   options: {},
-  details: 'The benchmark program lives in dist/bench/run.js (built by `npm run build:ts`).\nIts own flags are listed by `reinpool bench --help` below, when it is built.',
-  examples: ['reinpool bench', 'REINPOOL_BACKEND=ts reinpool bench'],
+  details: 'Flags of the benchmark (dist/bench/run.js, built by `npm run build:ts`):\n'
+    + '  --quick                 small shapes, about a minute\n'
+    + '  --json FILE             write every measurement as JSON\n'
+    + '  --backends LIST         ts,cpu,cuda (default: all that load)\n'
+    + '  --kernels LIST          e.g. scoreTopK,maxSimTopK,poolMasked,inverseRetrievalReward\n'
+    + '  --threads N             threads of the cpu backend',
+  examples: ['reinpool bench --quick --json bench.json', 'reinpool bench --backends cpu --kernels maxSimTopK'],
 };
 
 /** dist/bench/run.js, from dist/src/cli/bench.js (or from src/cli when run through ts-jest). */

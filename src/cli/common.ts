@@ -8,6 +8,7 @@ import type { EvaluationResult } from '../eval';
 import type { QrelEntry } from '../io';
 import type { MultiVectorSet } from '../kernels/types';
 import type { CompressOptions } from '../policy';
+import { DEFAULT_TRAIN_CONFIG as D } from '../train/config';
 import type { TrainConfig } from '../train/config';
 import { Args, CliError, UsageError, checkDir, formatTable } from './args';
 
@@ -85,7 +86,7 @@ export const SELECT_OPTIONS = {
   'keep-top-k': { type: 'string', value: 'K', desc: 'reinpool: keep the K most probable vectors per document instead' },
   'keep-ratio': { type: 'string', value: 'R', desc: 'reinpool: keep ceil(R x T_d) most probable vectors instead' },
   pool: { type: 'string', value: 'MODE', desc: 'reinpool: pooling of the kept vectors, mean or max', default: 'mean' },
-} as const;
+} satisfies Record<string, import('./args').OptionSpec>;
 
 /** A trained policy directory as a compress function (initialises TensorFlow.js). */
 export async function loadCompressor(option: string, dirArg: string, opts: CompressOptions = {}):
@@ -142,27 +143,27 @@ export function methodList(args: Args, hasPolicy: boolean): string[] | undefined
 /** Training options shared by train, experiment and demo; each maps onto one TrainConfig field. */
 export const TRAIN_OPTIONS = {
   config: { type: 'string', value: 'FILE', desc: 'a JSON TrainConfig (options below override its fields)' },
-  steps: { type: 'string', value: 'N', desc: 'GRPO rollout steps (config.steps)', default: '300' },
-  'batch-docs': { type: 'string', value: 'N', desc: 'documents per step (config.batchDocs)', default: '32' },
-  'group-size': { type: 'string', value: 'G', desc: 'masks sampled per document (config.groupSize)', default: '8' },
-  'inner-epochs': { type: 'string', value: 'N', desc: 'optimiser updates per rollout batch (config.innerEpochs)', default: '2' },
-  lr: { type: 'string', value: 'X', desc: 'peak learning rate (config.lr)', default: '3e-3' },
-  'warmup-steps': { type: 'string', value: 'N', desc: 'linear warm-up steps (config.warmupSteps)', default: '10' },
-  'weight-decay': { type: 'string', value: 'X', desc: 'AdamW decoupled weight decay (config.weightDecay)', default: '0.01' },
-  'clip-eps': { type: 'string', value: 'X', desc: 'GRPO ratio clip (config.clipEps)', default: '0.2' },
-  beta: { type: 'string', value: 'X', desc: 'KL penalty weight (config.beta)', default: '0.01' },
-  'max-grad-norm': { type: 'string', value: 'X', desc: 'global gradient-norm clip, 0 = off (config.maxGradNorm)', default: '1' },
-  'reward-k': { type: 'string', value: 'K', desc: 'NDCG cut-off of the inverse-retrieval reward (config.rewardK)', default: '3' },
-  'train-pool': { type: 'string', value: 'MODE', desc: 'pooling of kept vectors, mean or max (config.pool)', default: 'mean' },
-  'query-reduce': { type: 'string', value: 'MODE', desc: 'synthetic query -> one vector: sum, mean or max (config.queryReduce)', default: 'sum' },
+  steps: { type: 'string', value: 'N', desc: 'GRPO rollout steps (config.steps)', default: String(D.steps) },
+  'batch-docs': { type: 'string', value: 'N', desc: 'documents per step (config.batchDocs)', default: String(D.batchDocs) },
+  'group-size': { type: 'string', value: 'G', desc: 'masks sampled per document (config.groupSize)', default: String(D.groupSize) },
+  'inner-epochs': { type: 'string', value: 'N', desc: 'optimiser updates per rollout batch (config.innerEpochs)', default: String(D.innerEpochs) },
+  lr: { type: 'string', value: 'X', desc: 'peak learning rate (config.lr)', default: String(D.lr) },
+  'warmup-steps': { type: 'string', value: 'N', desc: 'linear warm-up steps (config.warmupSteps)', default: String(D.warmupSteps) },
+  'weight-decay': { type: 'string', value: 'X', desc: 'AdamW decoupled weight decay (config.weightDecay)', default: String(D.weightDecay) },
+  'clip-eps': { type: 'string', value: 'X', desc: 'GRPO ratio clip (config.clipEps)', default: String(D.clipEps) },
+  beta: { type: 'string', value: 'X', desc: 'KL penalty weight (config.beta)', default: String(D.beta) },
+  'max-grad-norm': { type: 'string', value: 'X', desc: 'global gradient-norm clip, 0 = off (config.maxGradNorm)', default: String(D.maxGradNorm) },
+  'reward-k': { type: 'string', value: 'K', desc: 'NDCG cut-off of the inverse-retrieval reward (config.rewardK)', default: String(D.rewardK) },
+  'train-pool': { type: 'string', value: 'MODE', desc: 'pooling of kept vectors, mean or max (config.pool)', default: D.pool },
+  'query-reduce': { type: 'string', value: 'MODE', desc: 'synthetic query -> one vector: sum, mean or max (config.queryReduce)', default: D.queryReduce },
   'policy-type': { type: 'string', value: 'TYPE', desc: 'policy network: mlp or transformer (config.policy.type)', default: 'mlp' },
   hidden: { type: 'string', value: 'N', desc: 'policy width (config.policy.hidden)', default: '64' },
   layers: { type: 'string', value: 'N', desc: 'policy layers / transformer blocks (config.policy.layers)', default: '1' },
   heads: { type: 'string', value: 'N', desc: 'attention heads, transformer only (config.policy.heads)', default: '4' },
   'init-keep': { type: 'string', value: 'P', desc: 'initial keep probability (config.policy.initKeepProb)', default: '0.7' },
-  'checkpoint-every': { type: 'string', value: 'N', desc: 'checkpoint every N steps, 0 = only at the end (config.checkpointEvery)', default: '50' },
-  'eval-every': { type: 'string', value: 'N', desc: 'log the greedy reward every N steps, 0 = never (config.evalEvery)', default: '25' },
-} as const;
+  'checkpoint-every': { type: 'string', value: 'N', desc: 'checkpoint every N steps, 0 = only at the end (config.checkpointEvery)', default: String(D.checkpointEvery) },
+  'eval-every': { type: 'string', value: 'N', desc: 'log the greedy reward every N steps, 0 = never (config.evalEvery)', default: String(D.evalEvery) },
+} satisfies Record<string, import('./args').OptionSpec>;
 
 /** TrainConfig fields from --config FILE and the individual options (validated by resolveTrainConfig). */
 export function trainConfigFromArgs(args: Args): Partial<TrainConfig> {

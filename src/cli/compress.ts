@@ -86,7 +86,9 @@ export const command: Command = {
       if (dim !== c.dim) throw new UsageError(`--policy: the policy takes ${c.dim}-d vectors but --docs are ${dim}-d`);
       ids = docs.ids;
       inputVectors = docs.offsets[n];
-      vectors = await c.compress(docs);
+      // copied into this realm's Float32Array (an addon-made array fails `instanceof` checks under jest's vm)
+      vectors = new Float32Array(n * dim);
+      vectors.set(await c.compress(docs));
     }
     const offsets = new Int32Array(n + 1);
     for (let i = 0; i <= n; i++) offsets[i] = i;

@@ -29,7 +29,7 @@ export const spec: CommandSpec = {
     out: { type: 'string', value: 'DIR', desc: 'where the corpus (BEIR layout), policy, runs, results.json and report go', default: 'reinpool-demo' },
     seed: { type: 'string', value: 'N', desc: 'seed of the corpus sample, the held-out queries and training', default: String(DEMO_DEFAULTS.seed) },
     docs: { type: 'string', value: 'N', desc: 'paragraph documents drawn from the addresses', default: String(DEMO_DEFAULTS.docs) },
-    queries: { type: 'string', value: 'N', desc: 'held-out test queries (one sentence cut from each of N documents)', default: String(DEMO_DEFAULTS.queries) },
+    queries: { type: 'string', value: 'N', desc: 'test queries (one sentence from each of N held-out documents)', default: String(DEMO_DEFAULTS.queries) },
     'paragraph-words': { type: 'string', value: 'N', desc: 'target words per paragraph document', default: String(DEMO_DEFAULTS.paragraphWords) },
     steps: { type: 'string', value: 'N', desc: 'GRPO training steps', default: String(DEMO_DEFAULTS.steps) },
     'train-share': { type: 'string', value: 'X', desc: 'share of the documents in the training split (the rest is held out)', default: String(DEMO_DEFAULTS.trainShare) },

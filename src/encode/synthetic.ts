@@ -30,8 +30,11 @@ export interface SyntheticQueries {
 
 export type QueryReduce = 'sum' | 'mean' | 'max';
 
-/** One vector per query: sum (default), mean or element-wise max of its token vectors; empty -> zeros. */
-export function reduceQueries(set: MultiVectorSet, mode: QueryReduce = 'sum'): DenseMatrix {
+/**
+ * One vector per query: sum (default), mean or element-wise max of its token vectors; empty -> zeros.
+ * With `normalize`, each row is scaled to unit length (for sum and mean that is the same vector).
+ */
+export function reduceQueries(set: MultiVectorSet, mode: QueryReduce = 'sum', normalize = false): DenseMatrix {
   const { dim, vectors, offsets } = set;
   const rows = offsets.length - 1;
   const data = new Float32Array(rows * dim);
@@ -51,7 +54,23 @@ export function reduceQueries(set: MultiVectorSet, mode: QueryReduce = 'sum'): D
     const s = mode === 'mean' ? 1 / (b - a) : 1;
     for (let j = 0; j < dim; j++) data[o + j] = acc[j] * s;
   }
-  return { rows, dim, data };
+  const out = { rows, dim, data };
+  return normalize ? normalizeRows(out, out.data) : out;
+}
+
+/**
+ * Scales every row of m to unit length (zero rows stay zero), writing into `into` (a new array by
+ * default, so the caller's matrix is never changed).
+ */
+export function normalizeRows(m: DenseMatrix, into = new Float32Array(m.data.length)): DenseMatrix {
+  const { rows, dim, data } = m;
+  for (let r = 0; r < rows; r++) {
+    let ss = 0;
+    for (let j = 0; j < dim; j++) ss += data[r * dim + j] * data[r * dim + j];
+    const inv = ss > 0 ? 1 / Math.sqrt(ss) : 0;
+    for (let j = 0; j < dim; j++) into[r * dim + j] = data[r * dim + j] * inv;
+  }
+  return { rows, dim, data: into };
 }
 
 // ---------------------------------------------------------------- (a) user-provided embeddings

@@ -48,6 +48,17 @@ function checkTyped<T extends TypedArrayCtor>(fn: string, name: string, v: unkno
   const buf = (v as unknown as { buffer: ArrayBufferLike }).buffer;
   if ((v as unknown as { length: number }).length > 0 && buf.byteLength === 0) fail(fn, `${name} is backed by a detached ArrayBuffer`, 'type');
   if ((buf as { detached?: boolean }).detached === true) fail(fn, `${name} is backed by a detached ArrayBuffer`, 'type');
+  // Node 20 has no ArrayBuffer.prototype.detached and a detached view reads as length 0; slicing a
+  // detached buffer throws, so probe the (rare) zero-byte case that way.
+  if (buf.byteLength === 0 && (buf as { detached?: boolean }).detached === undefined) {
+    let isDetached = false;
+    try {
+      buf.slice(0, 0);
+    } catch {
+      isDetached = true;
+    }
+    if (isDetached) fail(fn, `${name} is backed by a detached ArrayBuffer`, 'type');
+  }
   return v as T;
 }
 

@@ -49,6 +49,13 @@ export interface TrainConfig {
   pool: PoolMode;
   /** how a multi-vector synthetic query becomes one vector when train() gets a MultiVectorSet. Default 'sum'. */
   queryReduce: QueryReduce;
+  /**
+   * rank the synthetic queries by cosine (unit-norm query vectors) in the reward. Default true: at test
+   * time the ranked side (documents) is unit-norm, so the ranked side of the inverse direction should
+   * be too; raw sums let long queries win every ranking and the reward then disagrees with test NDCG
+   * (docs/training.md has the measurement).
+   */
+  queryNormalize: boolean;
   /** write a checkpoint every this many steps (and at the end); 0: only at the end. Default 50. */
   checkpointEvery: number;
   /** checkpoints kept on disk (oldest removed). Default 2. */
@@ -80,6 +87,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   rewardK: 3,
   pool: 'mean',
   queryReduce: 'sum',
+  queryNormalize: true,
   checkpointEvery: 50,
   keepCheckpoints: 2,
   evalEvery: 25,
@@ -95,6 +103,7 @@ export function resolveTrainConfig(c: Partial<TrainConfig> = {}): TrainConfig {
   for (const k of ['lr', 'clipEps', 'advEps', 'adamEps'] as const) if (!(out[k] > 0)) throw new RangeError(`config.${k} must be > 0, got ${out[k]}`);
   for (const k of ['beta', 'weightDecay', 'maxGradNorm', 'minLrRatio'] as const) if (!(out[k] >= 0)) throw new RangeError(`config.${k} must be >= 0, got ${out[k]}`);
   if (out.pool !== 'mean' && out.pool !== 'max') throw new RangeError(`config.pool must be 'mean' or 'max', got '${out.pool}'`);
+  if (typeof out.queryNormalize !== 'boolean') throw new TypeError(`config.queryNormalize must be a boolean, got ${typeof out.queryNormalize}`);
   if (!['sum', 'mean', 'max'].includes(out.queryReduce)) throw new RangeError(`config.queryReduce must be sum, mean or max, got '${out.queryReduce}'`);
   return out;
 }

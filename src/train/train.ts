@@ -13,7 +13,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { reduceQueries } from '../encode';
+import { normalizeRows, reduceQueries } from '../encode';
 import { getKernels } from '../kernels';
 import type { DenseMatrix, Kernels, MultiVectorSet } from '../kernels/types';
 import { initTf, tf } from '../policy/backend';
@@ -68,9 +68,10 @@ export async function train(input: TrainInput): Promise<TrainResult> {
   const t0 = Date.now();
   const kernels = input.kernels ?? getKernels();
   const { docs, queryOwner } = input;
+  const wanted = resolveTrainConfig(input.config);
   const queries: DenseMatrix = 'offsets' in input.queries
-    ? reduceQueries(input.queries, resolveTrainConfig(input.config).queryReduce)
-    : input.queries;
+    ? reduceQueries(input.queries, wanted.queryReduce, wanted.queryNormalize)
+    : wanted.queryNormalize ? normalizeRows(input.queries) : input.queries;
   const nDocs = docs.offsets.length - 1;
   if (queries.dim !== docs.dim) throw new RangeError(`queries.dim (${queries.dim}) != docs.dim (${docs.dim})`);
   if (queryOwner.length !== queries.rows) throw new RangeError(`queryOwner has ${queryOwner.length} entries for ${queries.rows} queries`);

@@ -29,8 +29,9 @@ int resolveThreads(int requested);
 int setDefaultThreads(int n);
 
 // Runs fn(task, worker) for task in [0, tasks) on `threads` threads (the caller is worker 0;
-// worker < threads). Tasks are handed out dynamically. One call runs at a time process-wide;
-// a call from inside a pool task runs serially. The first exception thrown by fn is rethrown.
+// worker < threads). Tasks are handed out dynamically. The pool serves one call at a time: a call
+// made while it is busy (another thread's kernel) or from inside a pool task runs serially on the
+// calling thread. The first exception thrown by fn is rethrown.
 void parallelFor(int64_t tasks, int threads, const std::function<void(int64_t, int)>& fn);
 
 // Converts any exception escaping `body` into a Status.

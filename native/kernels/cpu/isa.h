@@ -24,6 +24,11 @@ struct IsaOps {
   // panels[(p * dim + t) * nr + j] = component t of key p * nr + j. fp32 FMA accumulation.
   void (*gemmTile)(const float* q, int rows, int dim, const float* panels, int64_t npanels,
                    float* c, int64_t ldc);
+  // The same with panels of nrNarrow keys and up to mrNarrow rows (few-query searches).
+  int mrNarrow;
+  int nrNarrow;
+  void (*gemmTileNarrow)(const float* q, int rows, int dim, const float* panels, int64_t npanels,
+                         float* c, int64_t ldc);
   // rowmax[r] = max(rowmax[r], max over all packed keys of <q_r, key>) for r < rows <= mr.
   void (*maxTile)(const float* q, int rows, int dim, const float* panels, int64_t npanels,
                   float* rowmax);

@@ -82,7 +82,13 @@ class Pool {
       for (int64_t t = 0; t < tasks; ++t) fn(t, 0);
       return;
     }
-    std::lock_guard<std::mutex> call(callMutex_);
+    // Another call (e.g. an async worker) owns the pool: run this one on the calling thread
+    // rather than waiting behind it (results do not depend on the thread count).
+    std::unique_lock<std::mutex> call(callMutex_, std::try_to_lock);
+    if (!call.owns_lock()) {
+      for (int64_t t = 0; t < tasks; ++t) fn(t, 0);
+      return;
+    }
     {
       std::lock_guard<std::mutex> lk(m_);
       job_ = &fn;

