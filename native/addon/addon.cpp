@@ -11,6 +11,9 @@
 
 #include "../kernels/kernels.h"
 #include "args.h"
+#if defined(REINPOOL_ADDON_CUDA)
+#include "reinpool_cuda.h"
+#endif
 
 #if defined(REINPOOL_ADDON_CUDA)
 #define REINPOOL_ADDON_BACKEND ::reinpool::cuda::backend()
@@ -39,6 +42,7 @@ struct Job {
   std::vector<Input> inputs;
   std::vector<Napi::Object> outputs;
   std::function<Napi::Value(Napi::Env, const std::vector<Napi::Object>&)> result;
+  std::vector<Napi::Object> keep;  // other objects an async call holds on to (a corpus handle)
 
   template <class T>
   void input(const Typed<T>& t) {
@@ -46,9 +50,18 @@ struct Job {
   }
 };
 
+// Kernel failures carry a machine-readable `code` so the TypeScript side can tell a device
+// problem (fall back to the CPU) from a bad argument (rethrow): ERR_REINPOOL_OUT_OF_MEMORY,
+// ERR_REINPOOL_UNAVAILABLE, ERR_REINPOOL_INTERNAL; argument errors are RangeErrors.
 Napi::Error statusError(Napi::Env env, const Status& s) {
   if (s.code == ErrorCode::InvalidArgument) return Napi::RangeError::New(env, s.message);
-  return Napi::Error::New(env, s.message);
+  Napi::Error e = Napi::Error::New(env, s.message);
+  const char* code = s.code == ErrorCode::OutOfMemory   ? "ERR_REINPOOL_OUT_OF_MEMORY"
+                     : s.code == ErrorCode::Unavailable ? "ERR_REINPOOL_UNAVAILABLE"
+                                                        : "ERR_REINPOOL_INTERNAL";
+  e.Set("code", Napi::String::New(env, code));
+  e.Set("backend", Napi::String::New(env, REINPOOL_ADDON_FLAVOR));
+  return e;
 }
 
 // Getters on argument objects run JS; make sure none of them detached or resized a buffer that an
@@ -69,7 +82,12 @@ void recheckInputs(Napi::Env env, const Job& job) {
 
 void requireBackend(Napi::Env env, const std::string& fn) {
   Status s = backend().init();
-  if (!s.ok()) throw Napi::Error::New(env, fn + ": " + REINPOOL_ADDON_FLAVOR + " backend unavailable: " + s.message);
+  if (!s.ok()) {
+    Status named = s;
+    named.message = fn + ": " + REINPOOL_ADDON_FLAVOR + " backend unavailable: " + s.message;
+    if (named.code == ErrorCode::InvalidArgument || named.code == ErrorCode::Ok) named.code = ErrorCode::Unavailable;
+    throw statusError(env, named);
+  }
 }
 
 Napi::Value topkResult(Napi::Env env, int64_t kk, const std::vector<Napi::Object>& outs) {
@@ -280,6 +298,7 @@ class KernelWorker : public Napi::AsyncWorker {
         result_(std::move(job.result)) {
     for (const Input& in : job.inputs) inputs_.push_back(Napi::Persistent(in.array));
     for (const Napi::Object& o : job.outputs) outputs_.push_back(Napi::Persistent(o));
+    for (const Napi::Object& o : job.keep) keep_.push_back(Napi::Persistent(o));
   }
   Napi::Promise promise() { return deferred_.Promise(); }
 
@@ -315,7 +334,7 @@ class KernelWorker : public Napi::AsyncWorker {
   std::string fn_;
   std::function<Status()> run_;
   std::function<Napi::Value(Napi::Env, const std::vector<Napi::Object>&)> result_;
-  std::vector<Napi::ObjectReference> inputs_, outputs_;
+  std::vector<Napi::ObjectReference> inputs_, outputs_, keep_;
   Status status_;
 };
 
@@ -409,6 +428,303 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
 #endif
 }
 
+
+#if defined(REINPOOL_ADDON_CUDA)
+// ---- the device-resident corpus (cuda only) ------------------------------------------------------
+//
+// createCorpus({ docs, queries?, queryOwner?, precision? }) uploads the corpus vectors (and the
+// synthetic-query matrix with its owners) once and returns a handle whose methods move only the
+// masks per call:
+//   pool({ batchDocs, masks, groups, mode?, normalize? })                 -> Float32Array
+//   reward({ batchDocs, masks, groups, mode?, normalize?, docIndex?, k? }) -> Float32Array
+//   queryTopK({ vectors: { rows, dim, data }, k })                         -> { k, ids, scores }
+// each with an ...Async form (a Promise), plus dispose() and the getters count, dim, queries,
+// deviceBytes, precision, disposed. Masks are laid out as poolMasked's for the batch taken as its
+// own ragged set. The device memory is freed by dispose() (or garbage collection) once no async
+// call still uses it.
+
+struct CorpusBox {
+  cuda::Corpus* c = nullptr;
+  ~CorpusBox() { cuda::corpusDestroy(c); }
+};
+
+const char* precisionName(cuda::Precision p) {
+  return p == cuda::Precision::Bf16 ? "bf16" : p == cuda::Precision::Tf32 ? "tf32" : "fp32";
+}
+
+cuda::Precision checkPrecision(Napi::Env env, const std::string& fn, Napi::Value v) {
+  if (v.IsUndefined()) return cuda::defaultPrecision();
+  if (v.IsString()) {
+    const std::string s = v.As<Napi::String>().Utf8Value();
+    if (s == "fp32") return cuda::Precision::Fp32;
+    if (s == "tf32") return cuda::Precision::Tf32;
+    if (s == "bf16") return cuda::Precision::Bf16;
+  }
+  fail(env, fn, "precision must be 'fp32', 'tf32' or 'bf16'", true);
+}
+
+class CudaCorpus : public Napi::ObjectWrap<CudaCorpus> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "CudaCorpus", {
+      InstanceMethod<&CudaCorpus::Pool>("pool"),
+      InstanceMethod<&CudaCorpus::PoolAsync>("poolAsync"),
+      InstanceMethod<&CudaCorpus::Reward>("reward"),
+      InstanceMethod<&CudaCorpus::RewardAsync>("rewardAsync"),
+      InstanceMethod<&CudaCorpus::QueryTopK>("queryTopK"),
+      InstanceMethod<&CudaCorpus::QueryTopKAsync>("queryTopKAsync"),
+      InstanceMethod<&CudaCorpus::Dispose>("dispose"),
+      InstanceAccessor<&CudaCorpus::Count>("count"),
+      InstanceAccessor<&CudaCorpus::Dim>("dim"),
+      InstanceAccessor<&CudaCorpus::Queries>("queries"),
+      InstanceAccessor<&CudaCorpus::DeviceBytes>("deviceBytes"),
+      InstanceAccessor<&CudaCorpus::PrecisionGet>("precision"),
+      InstanceAccessor<&CudaCorpus::Disposed>("disposed"),
+    });
+  }
+
+  // Called from createCorpus through `new` with the validated pieces in an External.
+  struct Init {
+    std::shared_ptr<CorpusBox> box;
+    std::vector<int32_t> offsets;
+    int64_t queries = 0;
+    int32_t dim = 0;
+    cuda::Precision precision = cuda::Precision::Fp32;
+  };
+
+  explicit CudaCorpus(const Napi::CallbackInfo& info) : Napi::ObjectWrap<CudaCorpus>(info) {
+    if (info.Length() != 1 || !info[0].IsExternal())
+      throw Napi::TypeError::New(info.Env(), "CudaCorpus: use createCorpus(), not new");
+    Init* init = info[0].As<Napi::External<Init>>().Data();
+    box_ = init->box;
+    offsets_ = std::move(init->offsets);
+    queries_ = init->queries;
+    dim_ = init->dim;
+    precision_ = init->precision;
+    bytes_ = cuda::corpusDeviceBytes(box_->c);
+  }
+
+ private:
+  std::shared_ptr<CorpusBox> box_;
+  std::vector<int32_t> offsets_;
+  int64_t queries_ = 0, bytes_ = 0;
+  int32_t dim_ = 0;
+  cuda::Precision precision_ = cuda::Precision::Fp32;
+
+  int64_t count() const { return (int64_t)offsets_.size() - 1; }
+
+  std::shared_ptr<CorpusBox> live(Napi::Env env, const std::string& fn) {
+    if (!box_) fail(env, fn, "the corpus has been disposed", true);
+    return box_;
+  }
+
+  struct BatchArgs {
+    Typed<int32_t> batchDocs;
+    Typed<uint8_t> masks;
+    int64_t groups = 1;
+    PoolMode mode = PoolMode::Mean;
+    bool normalize = true;
+  };
+
+  BatchArgs checkBatch(Napi::Env env, const std::string& fn, Napi::Value v, Job& job) {
+    Napi::Object a = checkObject(env, fn, "args", v);
+    BatchArgs b;
+    b.batchDocs = checkInt32(env, fn, "batchDocs", a.Get("batchDocs"));
+    const int64_t n = count();
+    int64_t rows = 0;
+    for (size_t i = 0; i < b.batchDocs.length; ++i) {
+      const int32_t d = b.batchDocs.data[i];
+      if (d < 0 || d >= n)
+        fail(env, fn, "batchDocs[" + std::to_string(i) + "] must be a document index in [0, " +
+                          std::to_string(n - 1) + "], got " + std::to_string(d));
+      rows += offsets_[d + 1] - offsets_[d];
+    }
+    b.groups = checkInt(env, fn, "groups", a.Get("groups"), 1, 1 << 16);
+    b.masks = checkUint8(env, fn, "masks", a.Get("masks"));
+    if ((int64_t)b.masks.length != b.groups * rows)
+      fail(env, fn, "masks has " + std::to_string(b.masks.length) + " bytes, expected groups " +
+                        std::to_string(b.groups) + " x " + std::to_string(rows) +
+                        " vectors of the batch documents = " + std::to_string(b.groups * rows));
+    if ((int64_t)b.batchDocs.length * b.groups > 0x7fffffff) fail(env, fn, "batchDocs.length x groups is too large");
+    b.mode = checkMode(env, fn, a.Get("mode"));
+    b.normalize = checkBool(env, fn, "normalize", a.Get("normalize"), true);
+    job.input(b.batchDocs);
+    job.input(b.masks);
+    return b;
+  }
+
+  Job preparePool(Napi::Env env, Napi::Value v) {
+    Job job;
+    job.fn = "corpus.pool";
+    BatchArgs b = checkBatch(env, job.fn, v, job);
+    auto box = live(env, job.fn);
+    const int32_t batch = (int32_t)b.batchDocs.length;
+    Napi::Float32Array out = Napi::Float32Array::New(env, (size_t)batch * b.groups * dim_);
+    float* o = out.Data();
+    const int32_t* docs = b.batchDocs.data;
+    const uint8_t* m = b.masks.data;
+    const int32_t groups = (int32_t)b.groups;
+    const PoolMode mode = b.mode;
+    const bool normalize = b.normalize;
+    job.run = [=] { return cuda::corpusPoolMasked(box->c, docs, batch, m, groups, mode, normalize, o); };
+    job.outputs = {out};
+    job.keep = {Value()};
+    job.result = [](Napi::Env, const std::vector<Napi::Object>& outs) -> Napi::Value { return outs[0]; };
+    return job;
+  }
+
+  Job prepareReward(Napi::Env env, Napi::Value v) {
+    Job job;
+    job.fn = "corpus.reward";
+    const std::string& fn = job.fn;
+    BatchArgs b = checkBatch(env, fn, v, job);
+    Napi::Object a = v.As<Napi::Object>();
+    const int32_t batch = (int32_t)b.batchDocs.length;
+    Napi::Value di = a.Get("docIndex");
+    Typed<int32_t> docIndex;
+    if (!di.IsUndefined()) {
+      docIndex = checkInt32(env, fn, "docIndex", di);
+      if ((int64_t)docIndex.length != batch)
+        fail(env, fn, "docIndex has " + std::to_string(docIndex.length) + " entries for " +
+                          std::to_string(batch) + " batch documents");
+      job.input(docIndex);
+    }
+    Napi::Value kv = a.Get("k");
+    const int64_t k = kv.IsUndefined() ? 3 : checkInt(env, fn, "k", kv, 1);
+    if (queries_ < 1) fail(env, fn, "the corpus was created without queries");
+    auto box = live(env, fn);
+    Napi::Float32Array out = Napi::Float32Array::New(env, (size_t)batch * b.groups);
+    float* o = out.Data();
+    const int32_t* docs = b.batchDocs.data;
+    const uint8_t* m = b.masks.data;
+    const int32_t groups = (int32_t)b.groups;
+    const PoolMode mode = b.mode;
+    const bool normalize = b.normalize;
+    const int32_t* dix = di.IsUndefined() ? nullptr : docIndex.data;
+    const int32_t kk = (int32_t)k;
+    const cuda::Precision p = precision_;
+    job.run = [=] {
+      return cuda::corpusReward(box->c, docs, batch, m, groups, mode, normalize, dix, kk, p, o);
+    };
+    job.outputs = {out};
+    job.keep = {Value()};
+    job.result = [](Napi::Env, const std::vector<Napi::Object>& outs) -> Napi::Value { return outs[0]; };
+    return job;
+  }
+
+  Job prepareQueryTopK(Napi::Env env, Napi::Value v) {
+    Job job;
+    job.fn = "corpus.queryTopK";
+    const std::string& fn = job.fn;
+    Napi::Object a = checkObject(env, fn, "args", v);
+    MatrixArg x = checkMatrix(env, fn, "vectors", a.Get("vectors"), dim_);
+    const int64_t kReq = checkInt(env, fn, "k", a.Get("k"), 1);
+    if (x.view.rows > 0x7fffffff) fail(env, fn, "vectors.rows is too large");
+    job.input(x.data);
+    auto box = live(env, fn);
+    const int64_t kk = std::min<int64_t>(kReq, queries_);
+    Napi::Int32Array ids = Napi::Int32Array::New(env, (size_t)(x.view.rows * kk));
+    Napi::Float32Array scores = Napi::Float32Array::New(env, (size_t)(x.view.rows * kk));
+    int32_t* pi = ids.Data();
+    float* ps = scores.Data();
+    const float* data = x.view.data;
+    const int32_t m = (int32_t)x.view.rows, kr = (int32_t)kReq;
+    const cuda::Precision p = precision_;
+    const bool empty = kk == 0 || m == 0;
+    job.run = [=] { return empty ? Status::Ok() : cuda::corpusQueryTopK(box->c, data, m, kr, p, pi, ps); };
+    job.outputs = {ids, scores};
+    job.keep = {Value()};
+    job.result = [kk](Napi::Env e, const std::vector<Napi::Object>& outs) { return topkResult(e, kk, outs); };
+    return job;
+  }
+
+  template <Job (CudaCorpus::*Prepare)(Napi::Env, Napi::Value)>
+  Napi::Value sync(const Napi::CallbackInfo& info) {
+    return runSync(info.Env(), (this->*Prepare)(info.Env(), info[0]));
+  }
+  template <Job (CudaCorpus::*Prepare)(Napi::Env, Napi::Value)>
+  Napi::Value async(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    try {
+      return runAsync(env, (this->*Prepare)(env, info[0]));
+    } catch (const Napi::Error& e) {
+      auto d = Napi::Promise::Deferred::New(env);
+      d.Reject(e.Value());
+      return d.Promise();
+    }
+  }
+
+  Napi::Value Pool(const Napi::CallbackInfo& i) { return sync<&CudaCorpus::preparePool>(i); }
+  Napi::Value PoolAsync(const Napi::CallbackInfo& i) { return async<&CudaCorpus::preparePool>(i); }
+  Napi::Value Reward(const Napi::CallbackInfo& i) { return sync<&CudaCorpus::prepareReward>(i); }
+  Napi::Value RewardAsync(const Napi::CallbackInfo& i) { return async<&CudaCorpus::prepareReward>(i); }
+  Napi::Value QueryTopK(const Napi::CallbackInfo& i) { return sync<&CudaCorpus::prepareQueryTopK>(i); }
+  Napi::Value QueryTopKAsync(const Napi::CallbackInfo& i) { return async<&CudaCorpus::prepareQueryTopK>(i); }
+  // Idempotent. Pending async calls keep the device memory until they settle.
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    box_.reset();
+    return info.Env().Undefined();
+  }
+  Napi::Value Count(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), (double)count()); }
+  Napi::Value Dim(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), dim_); }
+  Napi::Value Queries(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), (double)queries_); }
+  Napi::Value DeviceBytes(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), box_ ? (double)cuda::corpusDeviceBytes(box_->c) : 0.0);
+  }
+  Napi::Value PrecisionGet(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), precisionName(precision_)); }
+  Napi::Value Disposed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !box_); }
+};
+
+// createCorpus({ docs, queries?, queryOwner?, precision? }) -> CudaCorpus (see above).
+Napi::Value CreateCorpus(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string fn = "createCorpus";
+  Napi::Object a = checkObject(env, fn, "args", info[0]);
+  SetArg docs = checkSet(env, fn, "docs", a.Get("docs"));
+  if (docs.view.count > 0x7fffffff || docs.total > 0x7fffffff) fail(env, fn, "docs is too large for the CUDA backend");
+  Napi::Value qv = a.Get("queries");
+  MatrixArg q;
+  Typed<int32_t> owner;
+  if (!qv.IsUndefined()) {
+    q = checkMatrix(env, fn, "queries", qv, docs.view.dim);
+    owner = checkInt32(env, fn, "queryOwner", a.Get("queryOwner"));
+    if ((int64_t)owner.length != q.view.rows)
+      fail(env, fn, "queryOwner has " + std::to_string(owner.length) + " entries for " +
+                        std::to_string(q.view.rows) + " queries");
+  } else {
+    if (!a.Get("queryOwner").IsUndefined()) fail(env, fn, "queryOwner is given without queries", true);
+    q.view.rows = 0;
+    q.view.dim = docs.view.dim;
+  }
+  const cuda::Precision p = checkPrecision(env, fn, a.Get("precision"));
+  Status init = backend().init();
+  if (!init.ok()) {
+    Status named = init;
+    named.message = fn + ": cuda backend unavailable: " + init.message;
+    throw statusError(env, named);
+  }
+  cuda::Corpus* c = nullptr;
+  Status st = cuda::corpusCreate(docs.view, q.view, owner.data, &c);
+  if (!st.ok()) {
+    st.message = fn + ": " + st.message;
+    throw statusError(env, st);
+  }
+  CudaCorpus::Init ci;
+  ci.box = std::make_shared<CorpusBox>();
+  ci.box->c = c;
+  ci.offsets.assign(docs.view.offsets, docs.view.offsets + docs.view.count + 1);
+  ci.queries = q.view.rows;
+  ci.dim = docs.view.dim;
+  ci.precision = p;
+  Napi::FunctionReference* ctor = env.GetInstanceData<Napi::FunctionReference>();
+  return ctor->New({Napi::External<CudaCorpus::Init>::New(env, &ci)});
+}
+
+// precision(): the precision the kernels.h entry points use (REINPOOL_CUDA_PRECISION, read once).
+Napi::Value PrecisionInfo(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), precisionName(cuda::defaultPrecision()));
+}
+#endif  // REINPOOL_ADDON_CUDA
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -431,6 +747,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("_setValidateFinite", Napi::Function::New(env, SetValidateFinite, "_setValidateFinite"));
 #if !defined(REINPOOL_ADDON_CUDA)
   exports.Set("_setSimd", Napi::Function::New(env, SetSimd, "_setSimd"));
+#else
+  Napi::Function corpusClass = CudaCorpus::Define(env);
+  env.SetInstanceData<Napi::FunctionReference>(new Napi::FunctionReference(Napi::Persistent(corpusClass)));
+  exports.Set("createCorpus", Napi::Function::New(env, CreateCorpus, "createCorpus"));
+  exports.Set("precision", Napi::Function::New(env, PrecisionInfo, "precision"));
 #endif
   return exports;
 }

@@ -68,6 +68,12 @@ export const command: Command = {
 
     const t0 = Date.now();
     // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { getKernels } = require('../kernels') as typeof import('../kernels');
+    if (getKernels().name === 'ts') {
+      io.stderr.write('reinpool demo: the native addon is not built (see `reinpool info`): the pure TypeScript kernels make the demo '
+        + 'take about 5 minutes instead of 1; `npm run build:native` builds it\n');
+    }
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const sotu = require('../demo/sotu') as typeof import('../demo/sotu');
     let corpus: import('../demo/sotu').DemoCorpus;
     try {

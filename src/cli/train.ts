@@ -124,8 +124,9 @@ export const command: Command = {
       last: res.history[res.history.length - 1] ?? null,
     };
     writeJson(path.join(out, 'train.json'), summary);
-    const done = res.step === resolved.steps;
-    io.stdout.write(`${done ? 'trained' : 'stopped at'} step ${res.step}/${resolved.steps} in ${res.seconds.toFixed(1)} s`
+    const total = res.config.steps;
+    const done = res.step === total;
+    io.stdout.write(`${done ? 'trained' : 'stopped at'} step ${res.step}/${total} in ${res.seconds.toFixed(1)} s`
       + `${summary.last ? `; last reward ${summary.last.rewardMean.toFixed(3)}, keep ${summary.last.keepRatio.toFixed(2)}` : ''}\n`);
     io.stdout.write(`policy: ${path.join(out, 'policy')}\nlog: ${path.join(out, 'log.jsonl')}\n`);
     res.policy.dispose();

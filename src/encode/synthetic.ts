@@ -256,3 +256,32 @@ export function beirTrainingQueries(wv: WordVectors, dir: string, docIds: string
   const vectors = stripExtras(encodeTexts(wv, texts, { ids: queryIds }));
   return { vectors, owner: Int32Array.from(owners), texts, queryIds, skipped };
 }
+
+/** The mean of every vector of a set (float64 accumulation). */
+export function meanVector(set: MultiVectorSet): Float32Array {
+  const { dim, vectors } = set;
+  const total = vectors.length / dim;
+  const acc = new Float64Array(dim);
+  for (let t = 0; t < total; t++) for (let j = 0; j < dim; j++) acc[j] += vectors[t * dim + j];
+  return Float32Array.from(acc, (x) => (total > 0 ? x / total : 0));
+}
+
+/**
+ * A copy of `set` with `mean` subtracted from every vector ("all-but-the-top" centering, Mu and
+ * Viswanath 2018, first step). Word vectors share a large common direction that frequent words carry;
+ * without centering, a pooled vector that drops frequent words changes its share of that direction
+ * and summed queries, which keep theirs, score it by that share rather than by topic. Zero vectors
+ * (empty texts) stay zero. Apply the same mean to documents and queries.
+ */
+export function centerSet<T extends MultiVectorSet>(set: T, mean: Float32Array): T {
+  const { dim, vectors } = set;
+  if (mean.length !== dim) throw new RangeError(`centerSet: mean has ${mean.length} values for dim ${dim}`);
+  const out = new Float32Array(vectors.length);
+  for (let t = 0; t < vectors.length / dim; t++) {
+    let zero = true;
+    for (let j = 0; j < dim && zero; j++) zero = vectors[t * dim + j] === 0;
+    if (zero) continue;
+    for (let j = 0; j < dim; j++) out[t * dim + j] = vectors[t * dim + j] - mean[j];
+  }
+  return { ...set, vectors: out };
+}

@@ -95,6 +95,71 @@ export interface InverseRewardArgs extends PoolMaskedArgs {
 
 export type BackendName = 'ts' | 'cpu' | 'cuda';
 
+/**
+ * A corpus kept where the backend computes (device memory for cuda): the documents' vectors and,
+ * optionally, the synthetic-query matrix with each query's owner. Created once by
+ * Kernels.createCorpus; training rollouts and evaluation then pass only masks and indices.
+ */
+export interface CorpusArgs {
+  /** every document of the corpus; batchDocs index into it */
+  docs: MultiVectorSet;
+  /** the synthetic queries, one vector each (Q x dim); needed by reward and queryTopK */
+  queries?: DenseMatrix;
+  /** queryOwner[q] = the corpus index of the document query q was written for (with queries) */
+  queryOwner?: Int32Array;
+  /** cuda only: dot-product arithmetic of reward / queryTopK (default fp32, or REINPOOL_CUDA_PRECISION) */
+  precision?: 'fp32' | 'tf32' | 'bf16';
+}
+
+/**
+ * G masks for each of a batch of corpus documents. masks is laid out as PoolMaskedArgs.masks for the
+ * batch taken as its own ragged set: batch document b's G x T block follows b - 1's.
+ */
+export interface CorpusPoolArgs {
+  /** corpus indices of the batch documents (repeats allowed) */
+  batchDocs: Int32Array;
+  masks: Uint8Array;
+  groups: number;
+  mode?: PoolMode;
+  normalize?: boolean;
+}
+
+/** The fused reward for a batch of corpus documents (see InverseRewardArgs). */
+export interface CorpusRewardArgs extends CorpusPoolArgs {
+  /** owner id that marks batch document b's relevant queries (default: batchDocs[b]) */
+  docIndex?: Int32Array;
+  /** NDCG cut-off, default 3 */
+  k?: number;
+}
+
+/** Top-k of the corpus's synthetic-query matrix for some vectors (m x dim). */
+export interface CorpusQueryTopKArgs {
+  vectors: DenseMatrix;
+  k: number;
+}
+
+/**
+ * A corpus handle (Kernels.createCorpus). Same results as the corresponding stateless kernels:
+ * pool == poolMasked, reward == inverseRetrievalReward with docIndex = batchDocs by default,
+ * queryTopK == scoreTopK against the query matrix. dispose() frees device memory (idempotent;
+ * pending async calls finish first); any call after it throws.
+ */
+export interface KernelCorpus {
+  /** the backend that actually holds the corpus (cuda falls back to cpu/ts on a device failure) */
+  readonly backend: BackendName;
+  readonly count: number;
+  readonly dim: number;
+  /** rows of the synthetic-query matrix (0 without queries) */
+  readonly queries: number;
+  pool(args: CorpusPoolArgs): Float32Array;
+  reward(args: CorpusRewardArgs): Float32Array;
+  queryTopK(args: CorpusQueryTopKArgs): TopK;
+  poolAsync(args: CorpusPoolArgs): Promise<Float32Array>;
+  rewardAsync(args: CorpusRewardArgs): Promise<Float32Array>;
+  queryTopKAsync(args: CorpusQueryTopKArgs): Promise<TopK>;
+  dispose(): void;
+}
+
 export interface Kernels {
   readonly name: BackendName;
   /** pooled vectors, (count * groups) x dim, row d * groups + g */
@@ -115,6 +180,13 @@ export interface Kernels {
   scoreTopKAsync(args: ScoreTopKArgs): Promise<TopK>;
   maxSimTopKAsync(args: MaxSimTopKArgs): Promise<TopK>;
   inverseRetrievalRewardAsync(args: InverseRewardArgs): Promise<Float32Array>;
+
+  /**
+   * Keeps a corpus (and its synthetic queries) resident in the backend: on cuda it is uploaded to
+   * the device once; ts and cpu close over the arrays (no copy; do not mutate them while the handle
+   * is in use). Optional in the contract; every backend reinpool ships implements it.
+   */
+  createCorpus?(args: CorpusArgs): KernelCorpus;
 }
 
 export interface BackendStatus {

@@ -4,9 +4,12 @@
  *   optimizer.safetensors  AdamW moments ('m.<param>', 'v.<param>')
  *   reference.safetensors  the frozen reference policy of the KL term
  *   manifest.json          config, step, metrics, history, rng state, optimizer step  (written LAST)
- * Every file is written atomically (temp file, fsync, rename). A directory without manifest.json is an
- * interrupted write and is ignored, so the latest complete checkpoint is the highest step whose
- * manifest exists. Older checkpoints beyond `keep` are removed after a new one is complete.
+ * A checkpoint is staged in a hidden directory <root>/.tmp-step-00000050-<pid>/ (every file fsynced,
+ * manifest last) and renamed to step-00000050 only when complete, so a process killed at any point
+ * (SIGKILL included) never leaves a step-* directory that is half-written. Older checkpoints beyond
+ * `keep` are renamed to a hidden .trash-* name before they are deleted, for the same reason; leftover
+ * hidden directories of a killed writer are removed by the next writeCheckpoint. A step-* directory
+ * without manifest.json (written by an older reinpool, or by hand) is ignored.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -58,16 +61,38 @@ export interface CheckpointContents {
 
 const stepDir = (root: string, step: number): string => path.join(root, `step-${String(step).padStart(8, '0')}`);
 
+function fsyncDir(dir: string): void {
+  try {
+    const fd = fs.openSync(dir, 'r');
+    try { fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
+  } catch { /* best effort: not every platform opens directories */ }
+}
+
+/** Removes a directory by first renaming it to a hidden name, so it never appears half-deleted. */
+function removeDir(root: string, dir: string): void {
+  const trash = path.join(root, `.trash-${path.basename(dir)}-${process.pid}-${Date.now()}`);
+  try { fs.renameSync(dir, trash); } catch { return; }
+  fs.rmSync(trash, { recursive: true, force: true });
+}
+
 export function writeCheckpoint(root: string, c: Omit<CheckpointContents, 'dir'>, keep = 2): string {
   const dir = stepDir(root, c.manifest.step);
-  fs.mkdirSync(dir, { recursive: true });
-  try { fs.unlinkSync(path.join(dir, 'manifest.json')); } catch { /* fresh directory */ }
-  writeWeights(path.join(dir, 'weights.safetensors'), c.weights, { format: CHECKPOINT_FORMAT });
-  writeWeights(path.join(dir, 'optimizer.safetensors'), c.optimizer, { format: CHECKPOINT_FORMAT });
-  writeWeights(path.join(dir, 'reference.safetensors'), c.reference, { format: CHECKPOINT_FORMAT });
-  writeJsonAtomic(path.join(dir, 'manifest.json'), c.manifest);
+  fs.mkdirSync(root, { recursive: true });
+  // leftovers of a writer that was killed (this process's pid cannot have any: it is writing now)
+  for (const n of fs.readdirSync(root)) {
+    if (/^\.(tmp|trash)-step-\d+-/.test(n)) fs.rmSync(path.join(root, n), { recursive: true, force: true });
+  }
+  const stage = path.join(root, `.tmp-${path.basename(dir)}-${process.pid}`);
+  fs.mkdirSync(stage);
+  writeWeights(path.join(stage, 'weights.safetensors'), c.weights, { format: CHECKPOINT_FORMAT });
+  writeWeights(path.join(stage, 'optimizer.safetensors'), c.optimizer, { format: CHECKPOINT_FORMAT });
+  writeWeights(path.join(stage, 'reference.safetensors'), c.reference, { format: CHECKPOINT_FORMAT });
+  writeJsonAtomic(path.join(stage, 'manifest.json'), c.manifest);
+  if (fs.existsSync(dir)) removeDir(root, dir); // the same step written again (or an old incomplete one)
+  fs.renameSync(stage, dir);
+  fsyncDir(root);
   const complete = listCheckpoints(root);
-  for (const old of complete.slice(0, Math.max(0, complete.length - keep))) fs.rmSync(old.dir, { recursive: true, force: true });
+  for (const old of complete.slice(0, Math.max(0, complete.length - keep))) removeDir(root, old.dir);
   return dir;
 }
 

@@ -139,6 +139,9 @@ tcMaxSimKernel(const void* Qp, const void* Dp, const int* __restrict__ dOff, int
     }
     __syncthreads();
   }
+  // An empty document runs no tile: drain the query tile's cp.async group before the block exits
+  // (a block must not retire with copies into its shared memory still in flight).
+  cpAsyncWait<0>();
 #pragma unroll
   for (int i = 0; i < 2; ++i)
 #pragma unroll

@@ -8,6 +8,7 @@ import type {
 import {
   checkInverseReward, checkMaxSimTopK, checkPoolMasked, checkRankedEval, checkScoreTopK,
 } from '../validate';
+import { hostCorpus } from '../corpus';
 import { binaryNdcg, ndcgRow, recallRow } from './metrics';
 import { poolRows } from './pool';
 import { TopKRow } from './topk';
@@ -140,4 +141,6 @@ export const tsKernels: Kernels = {
   scoreTopKAsync: later(scoreTopK),
   maxSimTopKAsync: later(maxSimTopK),
   inverseRetrievalRewardAsync: later(inverseRetrievalReward),
+  // the corpus handle closes over the caller's arrays (src/kernels/corpus.ts)
+  createCorpus: (args) => hostCorpus(tsKernels, args),
 };

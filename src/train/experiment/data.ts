@@ -3,7 +3,7 @@
  * GloVe token vectors of the corpus and of the judged test queries, inverse-cloze synthetic queries
  * (sentences of each document) for training, and the test qrels in CSR.
  */
-import { encodeTexts, inverseCloze, loadWordVectors } from '../../encode';
+import { beirTrainingQueries, centerSet, encodeTexts, inverseCloze, loadWordVectors, meanVector } from '../../encode';
 import { beirDocText, qrelsToCsr, readBeirCorpus, readBeirQrels, readBeirQueries } from '../../io';
 import type { MultiVectorSet, Qrels } from '../../kernels/types';
 
@@ -21,7 +21,11 @@ export interface BeirData {
   encodeSeconds: number;
 }
 
-export function loadBeir(dir: string, name: string, opts: { queriesPerDoc?: number; seed?: number } = {}): BeirData {
+export function loadBeir(dir: string, name: string, opts: {
+  queriesPerDoc?: number; seed?: number; center?: boolean;
+  /** training queries: inverse-cloze sentences (default) or the dataset's own qrels/train.tsv queries */
+  queries?: 'ict' | 'train';
+} = {}): BeirData {
   const t0 = Date.now();
   const wv = loadWordVectors();
   const corpus = readBeirCorpus(dir);
@@ -30,15 +34,22 @@ export function loadBeir(dir: string, name: string, opts: { queriesPerDoc?: numb
   const testQ = readBeirQueries(dir).filter((q) => judged.has(q.id));
   const texts = corpus.map(beirDocText);
   const docIds = corpus.map((d) => d.id);
-  const ict = inverseCloze(wv, texts, { perDoc: opts.queriesPerDoc ?? 3, seed: opts.seed ?? 0 });
+  const training = opts.queries === 'train'
+    ? beirTrainingQueries(wv, dir, docIds, 'train')
+    : inverseCloze(wv, texts, { perDoc: opts.queriesPerDoc ?? 3, seed: opts.seed ?? 0 });
+  const docs = encodeTexts(wv, texts);
+  const testQueries = encodeTexts(wv, testQ.map((q) => q.text));
+  // One mean, from the corpus, for documents and every query (see centerSet).
+  const mean = opts.center ?? true ? meanVector(docs) : null;
+  const center = <T extends MultiVectorSet>(s: T): T => (mean ? centerSet(s, mean) : s);
   return {
     name,
     docIds,
-    docs: encodeTexts(wv, texts),
-    testQueries: encodeTexts(wv, testQ.map((q) => q.text)),
+    docs: center(docs),
+    testQueries: center(testQueries),
     testQrels: qrelsToCsr(qrels, testQ.map((q) => q.id), docIds, { unknownDoc: 'skip' }),
-    synthetic: ict.vectors,
-    syntheticOwner: ict.owner,
+    synthetic: center(training.vectors),
+    syntheticOwner: training.owner,
     encodeSeconds: (Date.now() - t0) / 1000,
   };
 }

@@ -4,7 +4,7 @@
  * ReinPool vs mean pooling vs full MaxSim. Prints a Markdown table.
  *
  *   node dist/src/train/experiment/main.js [--data DIR] [--datasets scifact,npl] [--train-docs N]
- *        [--config JSON] [--maxsim] [--ablation DATASET] [--out DIR]
+ *        [--config JSON] [--queries ict|train] [--center true|false] [--maxsim] [--ablation DATASET] [--out DIR]
  *
  * --maxsim runs full MaxSim through the kernels (minutes with the native cpu backend, far longer with
  * the ts backend); without it the MaxSim column shows DESIGN.md's reference figures, marked (ref).
@@ -36,7 +36,10 @@ async function main(): Promise<void> {
   }
   const rows = ['| dataset | docs (train) | test q | mean NDCG@3 | ReinPool NDCG@3 | MaxSim NDCG@3 | recovered | keep | train time |', '|---|---|---|---|---|---|---|---|---|'];
   for (const name of (arg('datasets') ?? 'scifact,npl').split(',')) {
-    const data = loadBeir(path.join(dataDir, name), name);
+    const data = loadBeir(path.join(dataDir, name), name, {
+      queries: arg('queries') === 'train' ? 'train' : 'ict',
+      center: arg('center') !== 'false',
+    });
     const out = arg('out') ? path.join(arg('out')!, name) : undefined;
     const r = await runExperiment(data, { trainDocs, config, maxSim: process.argv.includes('--maxsim'), outDir: out });
     const ms = r.maxSim ? r.maxSim.ndcg3 : REFERENCE_MAXSIM_NDCG3[name];

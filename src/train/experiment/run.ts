@@ -42,7 +42,10 @@ export async function runExperiment(data: BeirData, o: ExperimentOptions = {}): 
   const kernels = o.kernels ?? getKernels();
   const n = data.docs.offsets.length - 1;
   const rng = new Rng(o.config?.seed ?? 0, 555);
-  const nonEmpty = Array.from({ length: n }, (_, i) => i).filter((d) => data.docs.offsets[d + 1] > data.docs.offsets[d]);
+  // Only documents that own a training query can earn a reward above 0, so only they are sampled.
+  const owns = new Uint8Array(n);
+  for (const d of data.syntheticOwner) owns[d] = 1;
+  const nonEmpty = Array.from({ length: n }, (_, i) => i).filter((d) => owns[d] && data.docs.offsets[d + 1] > data.docs.offsets[d]);
   const perm = rng.permutation(nonEmpty.length);
   const trainDocs = Int32Array.from(perm.subarray(0, Math.min(o.trainDocs ?? 2000, nonEmpty.length)), (i) => nonEmpty[i]).sort();
   // the reward ranks the synthetic queries of the training documents
