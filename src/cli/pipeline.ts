@@ -29,11 +29,11 @@ export interface PipelineOptions {
   /** the training split by document id (default: a seeded sample of `trainDocs` documents) */
   trainDocIds?: string[];
   /**
-   * L2-normalise each synthetic query (after config.queryReduce) before the reward ranks them.
-   * Without it, summed GloVe queries rank by length (long sentences win every ranking) and the
-   * reward is almost always 0 on real text.
+   * Subtract the corpus mean token vector from every token vector (documents, test queries and
+   * synthetic queries; "all-but-the-top" centering) before training and evaluation. Every method then
+   * sees the centred vectors. Default false.
    */
-  queryNorm?: boolean;
+  center?: boolean;
   /** inverse-cloze queries per document (default 3) */
   queriesPerDoc?: number;
   /** training hyper-parameters (seed is set from `seed` unless given) */
@@ -119,10 +119,11 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const wv = enc.loadWordVectors({ log });
   log(`word vectors: ${wv.words.length} words, ${wv.dim}-d (${wv.origin.kind}, ${wv.origin.ms} ms)`);
   const docTexts = corpus.map(io.beirDocText);
-  const docs = enc.encodeTexts(wv, docTexts, { ids: corpus.map((d) => d.id) });
-  const queries = enc.encodeTexts(wv, testQueries.map((q) => q.text), { ids: testQueries.map((q) => q.id) });
+  let docs: MultiVectorSet = enc.encodeTexts(wv, docTexts, { ids: corpus.map((d) => d.id) });
+  let queries: MultiVectorSet = enc.encodeTexts(wv, testQueries.map((q) => q.text), { ids: testQueries.map((q) => q.id) });
   const nDocs = corpus.length;
-  log(`encoded ${nDocs} documents (${(docs.offsets[nDocs] / nDocs).toFixed(1)} vectors/doc, ${docs.empty.length} empty) and ${testQueries.length} test queries`);
+  const emptyDocs = (docs as import('../encode').EncodedSet).empty.length;
+  log(`encoded ${nDocs} documents (${(docs.offsets[nDocs] / nDocs).toFixed(1)} vectors/doc, ${emptyDocs} empty) and ${testQueries.length} test queries`);
   let trainDocs: Int32Array;
   if (o.trainDocIds) {
     const index = new Map(corpus.map((d, i) => [d.id, i]));
@@ -143,6 +144,14 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   // inverse cloze on the training documents only: the reward ranks their synthetic queries
   const ic = enc.inverseCloze(wv, Array.from(trainDocs, (d) => docTexts[d]), { perDoc: o.queriesPerDoc ?? 3, seed });
   const owner = Int32Array.from(ic.owner, (i) => trainDocs[i]);
+  let synthetic: MultiVectorSet = ic.vectors;
+  if (o.center) {
+    const mu = enc.meanVector(docs);
+    docs = enc.centerSet(docs, mu);
+    queries = enc.centerSet(queries, mu);
+    synthetic = enc.centerSet(ic.vectors, mu);
+    log('centred every token vector on the corpus mean');
+  }
   log(`inverse cloze: ${ic.owner.length} synthetic queries from ${trainDocs.length} training documents`);
   const secEncode = now() - t;
 
@@ -153,17 +162,6 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const config: Partial<TrainConfig> = { seed, ...o.config };
   const resolved = tr.resolveTrainConfig(config);
   const steps = resolved.steps;
-  let synthetic: import('../kernels/types').DenseMatrix | MultiVectorSet = ic.vectors;
-  if (o.queryNorm) {
-    const q = enc.reduceQueries(ic.vectors, resolved.queryReduce);
-    for (let r = 0; r < q.rows; r++) {
-      let s = 0;
-      for (let j = 0; j < q.dim; j++) s += q.data[r * q.dim + j] ** 2;
-      const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-      for (let j = 0; j < q.dim; j++) q.data[r * q.dim + j] *= inv;
-    }
-    synthetic = q;
-  }
   log(`training: ${steps} GRPO steps on ${trainDocs.length} documents`);
   let lastLog = 0;
   const run = await tr.train({
@@ -233,7 +231,8 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     seed,
     trainDocs: trainDocs.length,
     syntheticQueries: ic.owner.length,
-    syntheticQueryNorm: Boolean(o.queryNorm),
+    centered: Boolean(o.center),
+    queryNormalize: run.config.queryNormalize,
     reinpoolKeptPerDoc: kept / nDocs,
     reinpoolBudgets: budgets,
     train: {

@@ -24,7 +24,6 @@ export const spec: CommandSpec = {
     resume: { type: 'boolean', desc: 'continue from the latest checkpoint in --out' },
     seed: { type: 'string', value: 'N', desc: 'seed of initialisation, batch order and sampling (config.seed)', default: '0' },
     'train-docs': { type: 'string', value: 'N', desc: 'use a seeded sample of N documents as rollout prompts (default: all)' },
-    'query-norm': { type: 'boolean', desc: 'L2-normalise each synthetic query (after --query-reduce) before the reward ranks them' },
     ...TRAIN_OPTIONS,
   },
   details: 'Every option maps onto one field of the TrainConfig (src/train/config.ts); --config FILE gives them all as JSON.',
@@ -87,19 +86,7 @@ export const command: Command = {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const tr = require('../train') as typeof import('../train');
     const resolved = tr.resolveTrainConfig(config);
-    let queries: import('../kernels/types').DenseMatrix | import('../kernels/types').MultiVectorSet = { dim: syn.dim, vectors: syn.vectors, offsets: syn.offsets };
-    if (args.flag('query-norm')) {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const { reduceQueries } = require('../encode/synthetic') as typeof import('../encode/synthetic');
-      const q = reduceQueries(syn, resolved.queryReduce);
-      for (let r = 0; r < q.rows; r++) {
-        let s = 0;
-        for (let j = 0; j < q.dim; j++) s += q.data[r * q.dim + j] ** 2;
-        const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-        for (let j = 0; j < q.dim; j++) q.data[r * q.dim + j] *= inv;
-      }
-      queries = q;
-    }
+    const queries = { dim: syn.dim, vectors: syn.vectors, offsets: syn.offsets };
     let trainDocs: Int32Array | undefined;
     if (trainN !== undefined && trainN < nDocs) {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -120,7 +107,7 @@ export const command: Command = {
       },
     });
     const summary = {
-      steps: res.step, seconds: res.seconds, config: res.config, docs: nDocs, syntheticQueries: nQ, queryNorm: args.flag('query-norm'),
+      steps: res.step, seconds: res.seconds, config: res.config, docs: nDocs, syntheticQueries: nQ,
       last: res.history[res.history.length - 1] ?? null,
     };
     writeJson(path.join(out, 'train.json'), summary);

@@ -114,7 +114,7 @@ export function readNpyHeader(file: string): NpyInfo {
   });
 }
 
-function decodeStrings(bytes: Uint8Array, count: number, itemSize: number): string[] {
+function decodeStrings(bytes: Uint8Array, count: number, itemSize: number, file: string): string[] {
   const out: string[] = new Array(count);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const chars = itemSize / 4;
@@ -123,6 +123,7 @@ function decodeStrings(bytes: Uint8Array, count: number, itemSize: number): stri
     for (let c = 0; c < chars; c++) {
       const cp = dv.getUint32(i * itemSize + 4 * c, true);
       if (cp === 0) break; // numpy pads short strings with NUL
+      if (cp > 0x10ffff) fileError(file, `string element ${i} holds ${cp}, which is not a Unicode code point`);
       s += String.fromCodePoint(cp);
     }
     out[i] = s;
@@ -132,7 +133,7 @@ function decodeStrings(bytes: Uint8Array, count: number, itemSize: number): stri
 
 function decodePayload(info: NpyInfo, data: Uint8Array, file: string): Tensor {
   const payload = info.dtype === 'str'
-    ? decodeStrings(data, info.elements, info.itemSize)
+    ? decodeStrings(data, info.elements, info.itemSize, file)
     : decodeTensor(info.dtype, data, info.elements, file, 'data');
   return withFile(file, () => ({ dtype: info.dtype, shape: info.shape, data: payload }));
 }

