@@ -18,6 +18,8 @@ export interface BeirData {
   /** synthetic queries (token vectors) and the document each was cut from */
   synthetic: MultiVectorSet;
   syntheticOwner: Int32Array;
+  /** the documents the reward is computed on when they differ from `docs` (inverse cloze with removal) */
+  trainingDocs?: MultiVectorSet;
   encodeSeconds: number;
 }
 
@@ -25,6 +27,8 @@ export function loadBeir(dir: string, name: string, opts: {
   queriesPerDoc?: number; seed?: number; center?: boolean;
   /** training queries: inverse-cloze sentences (default) or the dataset's own qrels/train.tsv queries */
   queries?: 'ict' | 'train';
+  /** inverse cloze: probability that a query sentence is taken out of the document it trains on */
+  removeProb?: number;
 } = {}): BeirData {
   const t0 = Date.now();
   const wv = loadWordVectors();
@@ -36,7 +40,9 @@ export function loadBeir(dir: string, name: string, opts: {
   const docIds = corpus.map((d) => d.id);
   const training = opts.queries === 'train'
     ? beirTrainingQueries(wv, dir, docIds, 'train')
-    : inverseCloze(wv, texts, { perDoc: opts.queriesPerDoc ?? 3, seed: opts.seed ?? 0 });
+    : inverseCloze(wv, texts, { perDoc: opts.queriesPerDoc ?? 3, seed: opts.seed ?? 0, removeProb: opts.removeProb ?? 0 });
+  // Documents the policy trains on: with removal, each document without its query sentences.
+  const contexts = 'contexts' in training && training.contexts.some((c, i) => c !== texts[i]) ? training.contexts : null;
   const docs = encodeTexts(wv, texts);
   const testQueries = encodeTexts(wv, testQ.map((q) => q.text));
   // One mean, from the corpus, for documents and every query (see centerSet).
@@ -49,6 +55,7 @@ export function loadBeir(dir: string, name: string, opts: {
     testQueries: center(testQueries),
     testQrels: qrelsToCsr(qrels, testQ.map((q) => q.id), docIds, { unknownDoc: 'skip' }),
     synthetic: center(training.vectors),
+    trainingDocs: contexts ? center(encodeTexts(wv, contexts)) : undefined,
     syntheticOwner: training.owner,
     encodeSeconds: (Date.now() - t0) / 1000,
   };

@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     const data = loadBeir(path.join(dataDir, name), name, {
       queries: arg('queries') === 'train' ? 'train' : 'ict',
       center: arg('center') !== 'false',
+      removeProb: arg('remove') === undefined ? 0 : Number(arg('remove')),
     });
     const out = arg('out') ? path.join(arg('out')!, name) : undefined;
     const r = await runExperiment(data, { trainDocs, config, maxSim: process.argv.includes('--maxsim'), outDir: out });

@@ -59,7 +59,7 @@ export async function runExperiment(data: BeirData, o: ExperimentOptions = {}): 
   const qData = new Float32Array(keepQ.length * D);
   keepQ.forEach((q, i) => qData.set(allQ.data.subarray(q * D, (q + 1) * D), i * D));
   const run = await train({
-    docs: data.docs, queries: { rows: keepQ.length, dim: D, data: qData }, queryOwner: Int32Array.from(keepQ, (q) => data.syntheticOwner[q]),
+    docs: data.trainingDocs ?? data.docs, queries: { rows: keepQ.length, dim: D, data: qData }, queryOwner: Int32Array.from(keepQ, (q) => data.syntheticOwner[q]),
     trainDocs, config: cfg, outDir: o.outDir, progress: o.progress, kernels,
   });
   const vectors = compress(run.policy, data.docs, { kernels, pool: run.config.pool });
