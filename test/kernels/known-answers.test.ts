@@ -56,6 +56,13 @@ describe.each(backends.map((k) => [k.name, k] as const))('%s backend', (_name, K
     expect(rec[1]).toBe(0);
   });
 
+  test('a ranking that lists a document twice is refused, naming ranked', () => {
+    const q = qrels([[[3, 1]]]);
+    const ranked = Int32Array.from([3, 3, -1, -1]);
+    expect(() => K.recallAtK({ ranked, width: 4, qrels: q, k: 4 })).toThrow(/ranked row 0 lists document 3 more than once/);
+    expect(() => K.ndcgAtK({ ranked, width: 4, qrels: q, k: 4 })).toThrow(RangeError);
+  });
+
   test('scoreTopK orders by score, breaks exact ties by lower index, and caps k at n', () => {
     // keys: e0, e1, e0 again, -e0 ; query e0 => scores [1, 0, 1, -1]
     const keys = { rows: 4, dim: 2, data: Float32Array.from([1, 0, 0, 1, 1, 0, -1, 0]) };
