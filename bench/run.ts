@@ -76,8 +76,12 @@ function metricCase(kernel: 'ndcgAtK' | 'recallAtK', queries: number, width: num
   return {
     kernel, shape: `${queries} queries, width ${width}, ${judged} judged each, k=10`, ts,
     prepare: () => {
+      // distinct ids per row (a ranking lists a document once): a random start and a stride coprime to 1000
       const ranked = new Int32Array(queries * width);
-      for (let i = 0; i < ranked.length; i++) ranked[i] = Math.floor(rand() * 1000);
+      for (let q = 0; q < queries; q++) {
+        const start = Math.floor(rand() * 1000);
+        for (let i = 0; i < width; i++) ranked[q * width + i] = (start + 7 * i) % 1000;
+      }
       const offsets = offsetsOf(queries, judged);
       const docs = new Int32Array(queries * judged);
       const gains = new Float32Array(queries * judged);

@@ -96,6 +96,8 @@ export const command: Command = {
     const { runPipeline } = require('./pipeline') as typeof import('./pipeline');
     const res = await runPipeline({
       beir, dataset: 'sotu-paragraphs', split: 'test', seed, trainDocIds: corpus.trainIds, center, budgets,
+      // --cut tests "find the context of a removed sentence": train on the same task
+      removeProb: cut ? 1 : 0,
       config: { steps, checkpointEvery: 0, evalEvery: 25, queryNormalize },
       policyOut: path.join(out, 'train'),
       json: path.join(out, 'results.json'),

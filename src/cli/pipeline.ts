@@ -42,6 +42,12 @@ export interface PipelineOptions {
    * the training documents are then those owners (sampled down to `trainDocs`).
    */
   trainQueries?: 'ict' | 'train';
+  /**
+   * inverse cloze: probability that a query sentence is taken out of the document it is trained
+   * against (classic ICT, Lee et al. 2019). With removal the policy trains on those shortened
+   * documents; evaluation always indexes the full corpus. Default 0.
+   */
+  removeProb?: number;
   /** training hyper-parameters (seed is set from `seed` unless given) */
   config?: Partial<TrainConfig>;
   /** methods evaluated besides reinpool (default: evaluate()'s default set) */
@@ -149,7 +155,9 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const emptyDocs = (docs as import('../encode').EncodedSet).empty.length;
   log(`encoded ${nDocs} documents (${(docs.offsets[nDocs] / nDocs).toFixed(1)} vectors/doc, ${emptyDocs} empty) and ${testQueries.length} test queries`);
   let trainDocs: Int32Array;
-  let training: { vectors: MultiVectorSet; owner: Int32Array; kind: string };
+  // What the reward runs on: the corpus (owners are corpus indices, `trainDocs` the prompts), or with
+  // inverse-cloze removal a separate set of shortened training documents (owners index that set).
+  let training: { vectors: MultiVectorSet; owner: Int32Array; kind: string; docs?: MultiVectorSet };
   if (o.trainQueries === 'train') {
     const bt = enc.beirTrainingQueries(wv, o.beir, corpus.map((d) => d.id), 'train');
     if (bt.owner.length === 0) throw new CliError(`--train-queries: ${o.beir}/qrels/train.tsv gives no usable training query`);
@@ -171,16 +179,21 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
       trainDocs = sampleDocs(docs, o.trainDocs ?? 2000, seed);
     }
     // inverse cloze on the training documents only: the reward ranks their synthetic queries
-    const ic = enc.inverseCloze(wv, Array.from(trainDocs, (d) => docTexts[d]), { perDoc: o.queriesPerDoc ?? 3, seed });
-    training = { vectors: ic.vectors, owner: Int32Array.from(ic.owner, (i) => trainDocs[i]), kind: 'inverse-cloze' };
+    const removeProb = o.removeProb ?? 0;
+    const ic = enc.inverseCloze(wv, Array.from(trainDocs, (d) => docTexts[d]), { perDoc: o.queriesPerDoc ?? 3, seed, removeProb });
+    training = removeProb > 0
+      ? { vectors: ic.vectors, owner: ic.owner, kind: `inverse-cloze (sentence removed with p=${removeProb})`, docs: enc.encodeTexts(wv, ic.contexts) }
+      : { vectors: ic.vectors, owner: Int32Array.from(ic.owner, (i) => trainDocs[i]), kind: 'inverse-cloze' };
   }
   const owner = training.owner;
   let synthetic: MultiVectorSet = training.vectors;
+  let rewardDocs: MultiVectorSet | undefined = training.docs;
   if (o.center) {
     const mu = enc.meanVector(docs);
     docs = enc.centerSet(docs, mu);
     queries = enc.centerSet(queries, mu);
     synthetic = enc.centerSet(training.vectors, mu);
+    if (rewardDocs) rewardDocs = enc.centerSet(rewardDocs, mu);
     log('centred every token vector on the corpus mean');
   }
   log(`${training.kind}: ${owner.length} training queries for ${trainDocs.length} training documents`);
@@ -196,7 +209,8 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   log(`training: ${steps} GRPO steps on ${trainDocs.length} documents`);
   let lastLog = 0;
   const run = await tr.train({
-    docs, queries: synthetic, queryOwner: owner, trainDocs, config, outDir: o.policyOut, resume: o.resume,
+    docs: rewardDocs ?? docs, queries: synthetic, queryOwner: owner, trainDocs: rewardDocs ? undefined : trainDocs,
+    config, outDir: o.policyOut, resume: o.resume,
     progress: o.progress,
     log: (m) => {
       if (m.evalReward !== undefined || m.step === steps || now() - lastLog > 15) {

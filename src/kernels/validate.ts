@@ -167,15 +167,25 @@ export function checkRankedEval(fn: string, a: unknown): { queries: number; k: n
   const ranked = checkInt32(fn, 'ranked', a.ranked);
   if (ranked.length % width !== 0) fail(fn, `ranked has ${ranked.length} entries, not a multiple of width ${width}`);
   const queries = ranked.length / width;
+  let maxId = -1;
+  for (let i = 0; i < ranked.length; i++) {
+    if (ranked[i] < -1) fail(fn, `ranked[${i}] must be a document id >= 0 or -1 for an empty slot, got ${ranked[i]}`);
+    if (ranked[i] > maxId) maxId = ranked[i];
+  }
   // A ranking lists a document once (trec_eval refuses repeats); a repeat would be counted twice.
-  const seenInRow = new Map<number, number>();
+  // lastRow: the last row that listed each id; a typed array when ids are dense enough, else a Map
+  // (never an allocation sized by one large id).
+  const dense = maxId < 4 * ranked.length + 65536;
+  const lastRow = dense ? new Int32Array(maxId + 1).fill(-1) : null;
+  const lastRowMap = dense ? null : new Map<number, number>();
   for (let i = 0; i < ranked.length; i++) {
     const id = ranked[i];
-    if (id < -1) fail(fn, `ranked[${i}] must be a document id >= 0 or -1 for an empty slot, got ${id}`);
     if (id < 0) continue;
-    const row = Math.floor(i / width);
-    if (seenInRow.get(id) === row) fail(fn, `ranked row ${row} lists document ${id} more than once (at ranked[${i}])`);
-    seenInRow.set(id, row);
+    const row = (i / width) | 0;
+    const prev = lastRow ? lastRow[id] : lastRowMap!.get(id);
+    if (prev === row) fail(fn, `ranked row ${row} lists document ${id} more than once (at ranked[${i}])`);
+    if (lastRow) lastRow[id] = row;
+    else lastRowMap!.set(id, row);
   }
   checkQrels(fn, 'qrels', a.qrels, queries);
   const k = checkInt(fn, 'k', a.k, 1);

@@ -31,6 +31,23 @@ export function seedRandom(s: number): void {
 export const random = (): number => rand();
 export const randInt = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
 
+/**
+ * Random rankings: `rows` x `width` ids from [0, maxId], distinct within a row (a ranking lists a
+ * document once), with about `emptyShare` of the slots (and every slot past maxId + 1) set to -1.
+ */
+export function rankedRows(rows: number, width: number, maxId: number, emptyShare = 0.1): Int32Array {
+  const out = new Int32Array(rows * width).fill(-1);
+  for (let r = 0; r < rows; r++) {
+    const ids = Array.from({ length: maxId + 1 }, (_, i) => i);
+    for (let i = ids.length - 1; i > 0; i--) {
+      const j = randInt(0, i);
+      [ids[i], ids[j]] = [ids[j], ids[i]];
+    }
+    for (let c = 0; c < Math.min(width, ids.length); c++) if (random() >= emptyShare) out[r * width + c] = ids[c];
+  }
+  return out;
+}
+
 export function floats(n: number): Float32Array {
   const x = new Float32Array(n);
   for (let i = 0; i < n; i++) x[i] = rand() * 2 - 1;

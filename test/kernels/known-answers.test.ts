@@ -61,6 +61,10 @@ describe.each(backends.map((k) => [k.name, k] as const))('%s backend', (_name, K
     const ranked = Int32Array.from([3, 3, -1, -1]);
     expect(() => K.recallAtK({ ranked, width: 4, qrels: q, k: 4 })).toThrow(/ranked row 0 lists document 3 more than once/);
     expect(() => K.ndcgAtK({ ranked, width: 4, qrels: q, k: 4 })).toThrow(RangeError);
+    // sparse, very large ids take the map path, and are checked the same way
+    const big = Int32Array.from([2 ** 31 - 1, 5, 2 ** 31 - 1, -1]);
+    expect(() => K.recallAtK({ ranked: big, width: 4, qrels: q, k: 4 })).toThrow(/lists document 2147483647 more than once/);
+    expect(K.recallAtK({ ranked: Int32Array.from([2 ** 31 - 1, 3, -1, -1]), width: 4, qrels: q, k: 4 })[0]).toBe(1);
   });
 
   test('scoreTopK orders by score, breaks exact ties by lower index, and caps k at n', () => {

@@ -9,7 +9,8 @@
 import { tsKernels } from '../../src/kernels/ts';
 import type { InverseRewardArgs, Kernels, PoolMaskedArgs, Qrels } from '../../src/kernels/types';
 import {
-  DIMS, docLengths, floatMismatches, MaskKind, masks, matrix, ragged, randInt, random, rewardMismatches,
+  rankedRows,
+  DIMS, docLengths, floatMismatches, MaskKind, masks, matrix, ragged, randInt, rewardMismatches,
   sameResult, topKMismatches,
 } from './helpers';
 
@@ -105,8 +106,7 @@ export const parityCases: ParityCase[] = [
       const bad: string[] = [];
       for (const width of [1, 3, 10, 50]) {
         const queries = 40;
-        const ranked = new Int32Array(queries * width);
-        for (let i = 0; i < ranked.length; i++) ranked[i] = random() < 0.1 ? -1 : randInt(0, 30);
+        const ranked = rankedRows(queries, width, 30);
         const offsets = new Int32Array(queries + 1);
         const docs: number[] = [];
         const gains: number[] = [];
@@ -166,7 +166,7 @@ export const parityCases: ParityCase[] = [
       const poolArgs = { docs, masks: m, groups };
       const scoreArgs = { queries: matrix(90, dim), keys: matrix(3000, dim), k: 7 };
       const maxArgs = { queries: ragged([3, 8, 0, 12], dim), docs, k: 4 };
-      const ranked = Int32Array.from({ length: 60 }, () => randInt(-1, 20));
+      const ranked = rankedRows(6, 10, 20);
       const qrels: Qrels = { offsets: Int32Array.from([0, 2, 2, 5, 6, 6, 9]), docs: Int32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]), gains: Float32Array.from([1, 2, 3, 1, 0, 2, 1, 1, 1]) };
       const rankArgs = { ranked, width: 10, qrels, k: 5 };
       const queries = matrix(150, dim);
