@@ -3,6 +3,7 @@
  * All data here is synthetic (seeded uniform random in [-1, 1)); nothing is read from disk.
  */
 import * as os from 'os';
+export { mulberry32 as rng } from '../src/encode/prng';
 
 export interface Result {
   kernel: string;
@@ -19,17 +20,6 @@ export interface Result {
   samples: number;
 }
 
-/** Seeded PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function floats(rand: () => number, n: number): Float32Array {
   const x = new Float32Array(n);

@@ -29,13 +29,17 @@ export async function readExactAsync(fh: fs.promises.FileHandle, file: string, p
   return into;
 }
 
-export function openRead<T>(file: string, fn: (fd: number, size: number) => T): T {
-  let fd: number;
+/** Opens `file` for reading; a missing or unreadable file is a FileFormatError naming it. */
+export function openForRead(file: string): number {
   try {
-    fd = fs.openSync(file, 'r');
+    return fs.openSync(file, 'r');
   } catch (e) {
     throw new FileFormatError(file, (e as Error).message);
   }
+}
+
+export function openRead<T>(file: string, fn: (fd: number, size: number) => T): T {
+  const fd = openForRead(file);
   try {
     return fn(fd, fs.fstatSync(fd).size);
   } finally {

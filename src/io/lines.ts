@@ -5,15 +5,11 @@
 import * as fs from 'fs';
 import { StringDecoder } from 'string_decoder';
 import { FileFormatError } from './errors';
+import { openForRead } from './fsutil';
 
 /** Yields each line without its '\n' (and without a trailing '\r'); a final line without '\n' is yielded too. */
 export function* readLines(file: string, chunkBytes = 1 << 20): Generator<string> {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (e) {
-    throw new FileFormatError(file, (e as Error).message);
-  }
+  const fd = openForRead(file);
   try {
     const buf = Buffer.allocUnsafe(chunkBytes);
     const dec = new StringDecoder('utf8');

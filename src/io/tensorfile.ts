@@ -5,7 +5,8 @@
  */
 import * as fs from 'fs';
 import type { Tensor } from './dtype';
-import { fileError, FileFormatError } from './errors';
+import { openForRead } from './fsutil';
+import { fileError } from './errors';
 import { readNpy } from './npy';
 import { listNpz, readNpz } from './npz';
 import { readSafetensors, readSafetensorsHeader } from './safetensors';
@@ -13,12 +14,7 @@ import { readSafetensors, readSafetensorsHeader } from './safetensors';
 export type TensorFormat = 'npy' | 'npz' | 'safetensors';
 
 export function sniffFormat(file: string): TensorFormat {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (e) {
-    throw new FileFormatError(file, (e as Error).message);
-  }
+  const fd = openForRead(file);
   try {
     const b = Buffer.alloc(8);
     const n = fs.readSync(fd, b, 0, 8, 0);

@@ -20,22 +20,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as io from '../../src/io';
+import { mulberry32 as rng } from '../../src/encode/prng';
+export { rng };
 
 export const FIXTURES = path.join(__dirname, '..', 'fixtures', 'io');
 export const CORPUS = path.join(__dirname, 'corpus');
 const SLOW_MS = 2000;
 const RSS_LIMIT_MB = 1536;
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Check = (result: unknown, inputBytes: number) => string | null;
 

@@ -11,20 +11,11 @@ import { getKernels } from '../../src/kernels';
 import type { MultiVectorSet } from '../../src/kernels/types';
 import { compress, compressAsync, initTf, Policy } from '../../src/policy';
 import { tf } from '../../src/policy/backend';
+import { mulberry32 as rng } from '../../src/encode/prng';
 
 const N = 1000;
 const DIM = 16;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function request(seed: number): MultiVectorSet {
   const r = rng(seed);

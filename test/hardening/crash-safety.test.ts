@@ -13,22 +13,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { readCheckpoint } from '../../src/train';
 import { readWeights } from '../../src/policy';
+import { mulberry32 as rng } from '../../src/encode/prng';
 
 const child = path.join(__dirname, 'train-child.js');
 const seed = Number(process.env.REINPOOL_CRASH_SEED ?? 4242);
 const KILLS = 5;
 const STEPS = 30;
 
-function rng(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const env = () => {
   const e: NodeJS.ProcessEnv = { ...process.env, CRASH_STEPS: String(STEPS) };

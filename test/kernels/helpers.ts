@@ -9,19 +9,11 @@
  * identical except where two scores are within that tolerance (a tie in float terms).
  */
 import type { DenseMatrix, InverseRewardArgs, Kernels, MultiVectorSet, TopK } from '../../src/kernels/types';
+import { mulberry32 as rng } from '../../src/encode/prng';
+export { rng };
 
 // ---- seeded random inputs --------------------------------------------------------------------
 
-export function rng(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let rand = rng(1);
 /** Restarts the generator every helper below draws from. */
