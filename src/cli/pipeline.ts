@@ -48,6 +48,8 @@ export interface PipelineOptions {
    * documents; evaluation always indexes the full corpus. Default 0.
    */
   removeProb?: number;
+  /** inverse cloze: longest query in tokens (0: whole sentences; see InverseClozeOptions.maxTokens) */
+  queryTokens?: number;
   /** training hyper-parameters (seed is set from `seed` unless given) */
   config?: Partial<TrainConfig>;
   /** methods evaluated besides reinpool (default: evaluate()'s default set) */
@@ -180,7 +182,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     }
     // inverse cloze on the training documents only: the reward ranks their synthetic queries
     const removeProb = o.removeProb ?? 0;
-    const ic = enc.inverseCloze(wv, Array.from(trainDocs, (d) => docTexts[d]), { perDoc: o.queriesPerDoc ?? 3, seed, removeProb });
+    const ic = enc.inverseCloze(wv, Array.from(trainDocs, (d) => docTexts[d]), { perDoc: o.queriesPerDoc ?? 3, seed, removeProb, maxTokens: o.queryTokens ?? 0 });
     training = removeProb > 0
       ? { vectors: ic.vectors, owner: ic.owner, kind: `inverse-cloze (sentence removed with p=${removeProb})`, docs: enc.encodeTexts(wv, ic.contexts) }
       : { vectors: ic.vectors, owner: Int32Array.from(ic.owner, (i) => trainDocs[i]), kind: 'inverse-cloze' };

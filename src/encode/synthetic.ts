@@ -142,6 +142,12 @@ export interface InverseClozeOptions {
   window?: number;
   /** probability that a chosen sentence is removed from the returned context text (default 0) */
   removeProb?: number;
+  /**
+   * longest query in in-vocabulary tokens (default 0: whole sentences). A longer sentence gives a
+   * random contiguous span of this many of its tokens, closer to the length of real search queries;
+   * windows are cut to this length too.
+   */
+  maxTokens?: number;
 }
 
 export interface InverseClozeQueries extends SyntheticQueries {
@@ -170,8 +176,16 @@ export function inverseCloze(wv: WordVectors, docs: string[], opts: InverseCloze
   const perDoc = opts.perDoc ?? 3;
   const seed = opts.seed ?? 0;
   const minTokens = opts.minTokens ?? 4;
-  const window = Math.max(1, opts.window ?? 12);
+  const maxTokens = opts.maxTokens ?? 0;
+  const window = Math.max(1, Math.min(opts.window ?? 12, maxTokens > 0 ? maxTokens : Infinity));
   const removeProb = opts.removeProb ?? 0;
+  // A random contiguous span of at most `n` in-vocabulary tokens of `sentence`.
+  const span = (sentence: string, n: number, rng: () => number): string => {
+    const toks = tokenize(sentence).filter((t) => wv.lookup(t) >= 0);
+    if (toks.length <= n) return sentence;
+    const start = Math.floor(rng() * (toks.length - n + 1));
+    return toks.slice(start, start + n).join(' ');
+  };
   const texts: string[] = [];
   const owners: number[] = [];
   const kinds: ('sentence' | 'window')[] = [];
@@ -184,7 +198,7 @@ export function inverseCloze(wv: WordVectors, docs: string[], opts: InverseCloze
       const pick = sampleDistinct(eligible.length, perDoc, rng);
       const removed = new Set<number>();
       for (const p of pick) {
-        texts.push(eligible[p].s);
+        texts.push(maxTokens > 0 ? span(eligible[p].s, maxTokens, rng) : eligible[p].s);
         owners.push(d);
         kinds.push('sentence');
         if (removeProb > 0 && rng() < removeProb) removed.add(eligible[p].i);

@@ -61,6 +61,27 @@ if (!glove) {
     expect(jb.train.lastReward).toBe(ja.train.lastReward);
   });
 
+  test('experiment trains on qrels/train.tsv queries or on classic inverse cloze (sentence removed, short spans)', async () => {
+    // mechanics only: this tiny folder's training split is a copy of its test split
+    fs.copyFileSync(path.join(beir, 'qrels', 'test.tsv'), path.join(beir, 'qrels', 'train.tsv'));
+    const common = ['--beir', beir, '--steps', '2', '--batch-docs', '4', '--group-size', '2', '--eval-every', '0',
+      '--checkpoint-every', '0', '--methods', 'mean', '--budgets', '2', '-q'];
+    const a = path.join(dir, 'train-queries.json');
+    expect((await cli('experiment', ...common, '--train-queries', 'train', '--json', a)).code).toBe(0);
+    const ja = JSON.parse(fs.readFileSync(a, 'utf8'));
+    expect(ja.trainQueries).toBe('qrels/train.tsv');
+    expect(ja.syntheticQueries).toBe(24);
+    expect(ja.trainDocs).toBe(24);
+    const b = path.join(dir, 'ict-removed.json');
+    expect((await cli('experiment', ...common, '--ict-remove', '1', '--ict-tokens', '3', '--queries-per-doc', '1', '--json', b)).code).toBe(0);
+    const jb = JSON.parse(fs.readFileSync(b, 'utf8'));
+    expect(jb.trainQueries).toBe('inverse-cloze (sentence removed with p=1)');
+    expect(jb.methods.reinpool.vectorsPerDoc).toBe(1);
+    const bad = await cli('experiment', ...common, '--ict-remove', '2');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--ict-remove');
+  });
+
   test('encode writes corpus, test queries and synthetic queries that eval and train read', async () => {
     const out = path.join(dir, 'docs.safetensors');
     const q = path.join(dir, 'queries.npz');

@@ -2,7 +2,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { WordVectors } from '../../src/encode';
-import { beirTrainingQueries, inverseCloze, loadQueryEmbeddings, reduceQueries } from '../../src/encode';
+import {
+  beirTrainingQueries, centerSet, inverseCloze, loadQueryEmbeddings, meanVector, normalizeRows, reduceQueries,
+} from '../../src/encode';
 import { encodeNpy, writeMultiVectors } from '../../src/io';
 
 /** Word vectors made by hand: word i -> a unit vector, enough for the generators' logic. */
@@ -86,4 +88,37 @@ test('BEIR training queries: one item per relevant pair, unknown docs and empty 
   expect(Array.from(r.owner)).toEqual([0, 1, 0]);
   expect(r.skipped).toBe(2);
   expect(Array.from(r.vectors.offsets)).toEqual([0, 2, 4, 6]);
+});
+
+test('reduceQueries normalize: unit rows (zero rows stay zero); normalizeRows leaves its input alone', () => {
+  const set = { dim: 2, vectors: Float32Array.of(3, 4, 0, 0), offsets: Int32Array.of(0, 1, 1, 2) };
+  const r = reduceQueries(set, 'sum', true);
+  expect(Array.from(r.data)).toEqual([expect.closeTo(0.6, 6), expect.closeTo(0.8, 6), 0, 0, 0, 0]);
+  const m = { rows: 1, dim: 2, data: Float32Array.of(3, 4) };
+  expect(Array.from(normalizeRows(m).data)).toEqual([expect.closeTo(0.6, 6), expect.closeTo(0.8, 6)]);
+  expect(Array.from(m.data)).toEqual([3, 4]);
+});
+
+test('centerSet subtracts one mean from every vector, keeps zero vectors zero, and checks the width', () => {
+  const set = { dim: 2, vectors: Float32Array.of(1, 3, 3, 5, 0, 0), offsets: Int32Array.of(0, 2, 3) };
+  const mu = meanVector(set);
+  expect(Array.from(mu)).toEqual([expect.closeTo(4 / 3, 6), expect.closeTo(8 / 3, 6)]);
+  const c = centerSet(set, Float32Array.of(2, 4));
+  expect(Array.from(c.vectors)).toEqual([-1, -1, 1, 1, 0, 0]);
+  expect(c.offsets).toBe(set.offsets);
+  expect(() => centerSet(set, Float32Array.of(1))).toThrow(/mean has 1 values for dim 2/);
+});
+
+test('inverse cloze maxTokens: long sentences become a contiguous span of at most that many known tokens', () => {
+  const text = 'A b c d e f g h i j k l. M n o p the of and cell.';
+  const q = inverseCloze(wv, [text], { perDoc: 2, seed: 3, maxTokens: 3 });
+  expect(q.texts).toHaveLength(2);
+  for (const t of q.texts) {
+    const toks = t.split(' ');
+    expect(toks.length).toBeLessThanOrEqual(3);
+    expect(text.toLowerCase().replace(/\./g, '')).toContain(toks.join(' '));
+  }
+  // without the option the whole sentences are the queries
+  const whole = inverseCloze(wv, [text], { perDoc: 2, seed: 3 });
+  expect(whole.texts.every((t) => t.split(' ').length >= 8)).toBe(true);
 });
