@@ -16,12 +16,13 @@ export type TensorFormat = 'npy' | 'npz' | 'safetensors';
 export function sniffFormat(file: string): TensorFormat {
   const fd = openForRead(file);
   try {
-    const b = Buffer.alloc(8);
-    const n = fs.readSync(fd, b, 0, 8, 0);
+    const b = Buffer.alloc(9);
+    const n = fs.readSync(fd, b, 0, 9, 0);
     if (n >= 6 && b[0] === 0x93 && b.subarray(1, 6).toString('latin1') === 'NUMPY') return 'npy';
     if (n >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 3 && b[3] === 4) return 'npz';
-    if (n === 8) return 'safetensors';
-    fileError(file, `unrecognised file (${n} bytes; expected .npy, .npz or .safetensors)`);
+    // safetensors has no magic: an 8-byte little-endian header length, then the JSON header ('{').
+    if (n === 9 && b[8] === 0x7b) return 'safetensors';
+    fileError(file, `not a .npy, .npz or .safetensors file (no NUMPY magic, no zip signature, no safetensors JSON header; ${n < 9 ? `${n} bytes` : 'starts with ' + JSON.stringify(b.subarray(0, 8).toString('latin1'))})`);
   } finally {
     fs.closeSync(fd);
   }

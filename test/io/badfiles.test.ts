@@ -82,11 +82,11 @@ describe('wrong magic / not the format', () => {
   });
   test('random bytes given as a corpus', () => {
     const f = put('junk.bin', 'hello world, this is not a tensor file at all');
-    expectFileError(() => loadMultiVectors({ file: f }), f, /safetensors header declares \d+ bytes but the file has only/);
+    expectFileError(() => loadMultiVectors({ file: f }), f, /not a \.npy, \.npz or \.safetensors file .*starts with "hello wo"/);
   });
   test('tiny file', () => {
     const f = put('tiny.bin', 'abc');
-    expectFileError(() => loadMultiVectors({ file: f }), f, /unrecognised file/);
+    expectFileError(() => loadMultiVectors({ file: f }), f, /not a \.npy, \.npz or \.safetensors file .*3 bytes/);
   });
   test('safetensors header that is not JSON', () => {
     const f = put('notjson.safetensors', safetensors({}, 0, 2n).fill(0x41, 8));
