@@ -90,12 +90,25 @@ void requireBackend(Napi::Env env, const std::string& fn) {
   }
 }
 
-Napi::Value topkResult(Napi::Env env, int64_t kk, const std::vector<Napi::Object>& outs) {
-  Napi::Object r = Napi::Object::New(env);
-  r.Set("k", Napi::Number::New(env, (double)kk));
-  r.Set("ids", outs[0]);
-  r.Set("scores", outs[1]);
-  return r;
+// Where a top-k kernel writes its rows x kk ids and scores.
+struct TopKOutputs {
+  int32_t* ids;
+  float* scores;
+};
+
+// Allocates a job's rows x kk top-k outputs and makes the job resolve to {k, ids, scores}.
+TopKOutputs topkOutputs(Napi::Env env, Job& job, int64_t rows, int64_t kk) {
+  Napi::Int32Array ids = Napi::Int32Array::New(env, (size_t)(rows * kk));
+  Napi::Float32Array scores = Napi::Float32Array::New(env, (size_t)(rows * kk));
+  job.outputs = {ids, scores};
+  job.result = [kk](Napi::Env e, const std::vector<Napi::Object>& outs) -> Napi::Value {
+    Napi::Object r = Napi::Object::New(e);
+    r.Set("k", Napi::Number::New(e, (double)kk));
+    r.Set("ids", outs[0]);
+    r.Set("scores", outs[1]);
+    return r;
+  };
+  return {ids.Data(), scores.Data()};
 }
 
 // ---- per-kernel argument checks (same order and wording as src/kernels/validate.ts) ------------
@@ -157,15 +170,10 @@ Job prepareScoreTopK(Napi::Env env, Napi::Value v) {
   job.input(q.data);
   job.input(k.data);
   requireBackend(env, fn);
-  Napi::Int32Array ids = Napi::Int32Array::New(env, (size_t)(q.view.rows * kk));
-  Napi::Float32Array scores = Napi::Float32Array::New(env, (size_t)(q.view.rows * kk));
-  int32_t* pi = ids.Data();
-  float* ps = scores.Data();
+  const TopKOutputs out = topkOutputs(env, job, q.view.rows, kk);
   const MatrixView qv = q.view, kv = k.view;
   const int32_t kr = (int32_t)kReq;
-  job.run = [=] { return backend().scoreTopK(qv, kv, kr, pi, ps, 0); };
-  job.outputs = {ids, scores};
-  job.result = [kk](Napi::Env e, const std::vector<Napi::Object>& outs) { return topkResult(e, kk, outs); };
+  job.run = [=] { return backend().scoreTopK(qv, kv, kr, out.ids, out.scores, 0); };
   return job;
 }
 
@@ -222,15 +230,10 @@ Job prepareMaxSim(Napi::Env env, Napi::Value v) {
   job.input(d.vectors);
   job.input(d.offsets);
   requireBackend(env, fn);
-  Napi::Int32Array ids = Napi::Int32Array::New(env, (size_t)(q.view.count * kk));
-  Napi::Float32Array scores = Napi::Float32Array::New(env, (size_t)(q.view.count * kk));
-  int32_t* pi = ids.Data();
-  float* ps = scores.Data();
+  const TopKOutputs out = topkOutputs(env, job, q.view.count, kk);
   const RaggedView qv = q.view, dv = d.view;
   const int32_t kr = (int32_t)kReq;
-  job.run = [=] { return backend().maxSimTopK(qv, dv, kr, pi, ps, 0); };
-  job.outputs = {ids, scores};
-  job.result = [kk](Napi::Env e, const std::vector<Napi::Object>& outs) { return topkResult(e, kk, outs); };
+  job.run = [=] { return backend().maxSimTopK(qv, dv, kr, out.ids, out.scores, 0); };
   return job;
 }
 
@@ -623,18 +626,13 @@ class CudaCorpus : public Napi::ObjectWrap<CudaCorpus> {
     job.input(x.data);
     auto box = live(env, fn);
     const int64_t kk = std::min<int64_t>(kReq, queries_);
-    Napi::Int32Array ids = Napi::Int32Array::New(env, (size_t)(x.view.rows * kk));
-    Napi::Float32Array scores = Napi::Float32Array::New(env, (size_t)(x.view.rows * kk));
-    int32_t* pi = ids.Data();
-    float* ps = scores.Data();
+    const TopKOutputs out = topkOutputs(env, job, x.view.rows, kk);
     const float* data = x.view.data;
     const int32_t m = (int32_t)x.view.rows, kr = (int32_t)kReq;
     const cuda::Precision p = precision_;
     const bool empty = kk == 0 || m == 0;
-    job.run = [=] { return empty ? Status::Ok() : cuda::corpusQueryTopK(box->c, data, m, kr, p, pi, ps); };
-    job.outputs = {ids, scores};
+    job.run = [=] { return empty ? Status::Ok() : cuda::corpusQueryTopK(box->c, data, m, kr, p, out.ids, out.scores); };
     job.keep = {Value()};
-    job.result = [kk](Napi::Env e, const std::vector<Napi::Object>& outs) { return topkResult(e, kk, outs); };
     return job;
   }
 

@@ -105,16 +105,6 @@ function sampleFrom(items: Int32Array, k: number, seed: number): Int32Array {
   return Int32Array.from(new Rng(seed, 556).permutation(items.length).subarray(0, k), (i) => items[i]).sort();
 }
 
-/** The items of a ragged set listed in `keep`, in that order. */
-function pickItems(set: MultiVectorSet, keep: number[]): MultiVectorSet {
-  const { dim, vectors, offsets } = set;
-  const out = new Int32Array(keep.length + 1);
-  keep.forEach((q, i) => { out[i + 1] = out[i] + offsets[q + 1] - offsets[q]; });
-  const data = new Float32Array(out[keep.length] * dim);
-  keep.forEach((q, i) => data.set(vectors.subarray(offsets[q] * dim, offsets[q + 1] * dim), out[i] * dim));
-  return { dim, vectors: data, offsets: out };
-}
-
 /** Seeded sample of k of the n items whose document is non-empty, sorted. */
 function sampleDocs(docs: MultiVectorSet, k: number, seed: number): Int32Array {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -167,7 +157,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     trainDocs = sampleFrom(owners, o.trainDocs ?? owners.length, seed);
     const inTrain = new Set(trainDocs);
     const keep = Array.from(bt.owner.keys()).filter((q) => inTrain.has(bt.owner[q]));
-    training = { vectors: pickItems(bt.vectors, keep), owner: Int32Array.from(keep, (q) => bt.owner[q]), kind: 'qrels/train.tsv' };
+    training = { vectors: io.subset(bt.vectors, keep), owner: Int32Array.from(keep, (q) => bt.owner[q]), kind: 'qrels/train.tsv' };
   } else {
     if (o.trainDocIds) {
       const index = new Map(corpus.map((d, i) => [d.id, i]));

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { RunEntry, writeTrecQrels, writeTrecRun } from '../io';
+import { RunEntry, subset, writeTrecQrels, writeTrecRun } from '../io';
 import { getKernels } from '../kernels';
 import type { Kernels, MultiVectorSet, Qrels } from '../kernels/types';
 import { CompressFn, Method, methodFromName, MethodIndex, MethodOptions, QueryPool } from './methods';
@@ -89,18 +89,6 @@ export const DEFAULT_EVAL_METHODS = ['maxsim', 'mean', 'max', 'tokenpool-1', 'to
 function idsOf(set: MultiVectorSet): string[] {
   const n = set.offsets.length - 1;
   return set.ids ?? Array.from({ length: n }, (_, i) => String(i));
-}
-
-/** The sub-set of `set` made of items `pick` (in that order). */
-export function subset(set: MultiVectorSet, pick: Int32Array): MultiVectorSet {
-  const offsets = new Int32Array(pick.length + 1);
-  for (let i = 0; i < pick.length; i++) offsets[i + 1] = offsets[i] + set.offsets[pick[i] + 1] - set.offsets[pick[i]];
-  const vectors = new Float32Array(offsets[pick.length] * set.dim);
-  for (let i = 0; i < pick.length; i++) {
-    vectors.set(set.vectors.subarray(set.offsets[pick[i]] * set.dim, set.offsets[pick[i] + 1] * set.dim), offsets[i] * set.dim);
-  }
-  const ids = set.ids ? Array.from(pick, (q) => set.ids![q]) : undefined;
-  return { dim: set.dim, vectors, offsets, ids };
 }
 
 const mean = (a: Float64Array): number => {

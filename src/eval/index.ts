@@ -1,6 +1,6 @@
 /** reinpool/eval: baselines, metrics through the kernels, TREC runs, reports and charts. */
 export {
-  evaluate, scoreRankings, rankingMetrics, subset, METRICS, DEFAULT_EVAL_METHODS,
+  evaluate, scoreRankings, rankingMetrics, METRICS, DEFAULT_EVAL_METHODS,
 } from './evaluate';
 export type { EvaluateOptions, EvaluationResult, MethodMetrics, MetricName } from './evaluate';
 export {

@@ -14,7 +14,7 @@ export { sniffFormat, readTensorRef, openContainer } from './tensorfile';
 export type { TensorFormat } from './tensorfile';
 export { loadMultiVectors, writeMultiVectors } from './multivector';
 export type { MultiVectorSpec, TensorRef, Layout, WriteMultiVectorsOptions } from './multivector';
-export { checkOffsets, lengthsToOffsets, fromFlat, fromPadded, fromPerDoc, checkFiniteSet, naturalCompare } from './ragged';
+export { subset, checkOffsets, lengthsToOffsets, fromFlat, fromPadded, fromPerDoc, checkFiniteSet, naturalCompare } from './ragged';
 export { openMultiVectorStream, MultiVectorStream } from './stream';
 export type { StreamSpec, VectorChunk } from './stream';
 export { readBeirCorpus, readBeirQueries, readBeirQrels, beirDocText } from './beir';

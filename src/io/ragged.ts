@@ -6,6 +6,19 @@
 import type { MultiVectorSet } from '../kernels/types';
 import { fileError } from './errors';
 
+/** The items of `set` listed in `items`, in that order (vectors copied; ids kept when present). */
+export function subset(set: MultiVectorSet, items: ArrayLike<number>): MultiVectorSet {
+  const { dim } = set;
+  const offsets = new Int32Array(items.length + 1);
+  for (let i = 0; i < items.length; i++) offsets[i + 1] = offsets[i] + set.offsets[items[i] + 1] - set.offsets[items[i]];
+  const vectors = new Float32Array(offsets[items.length] * dim);
+  for (let i = 0; i < items.length; i++) {
+    vectors.set(set.vectors.subarray(set.offsets[items[i]] * dim, set.offsets[items[i] + 1] * dim), offsets[i] * dim);
+  }
+  const ids = set.ids ? Array.from(items, (i) => set.ids![i]) : undefined;
+  return ids ? { dim, vectors, offsets, ids } : { dim, vectors, offsets };
+}
+
 /** Checks an offsets array (count + 1 entries, starts at 0, non-decreasing, ends at `rows`). */
 export function checkOffsets(offsets: Int32Array, rows: number, file: string, what = 'offsets'): void {
   if (offsets.length < 1) fileError(file, `${what} is empty; it needs count + 1 entries starting at 0`);

@@ -38,20 +38,6 @@ export function padBatch(set: MultiVectorSet, docs: ArrayLike<number>): PaddedBa
   return { docs: Int32Array.from(docs), B, T, D, x, mask, lengths };
 }
 
-/** The sub-set made of `docs` (copies their rows), e.g. a rollout batch for the reward kernel. */
-export function subset(set: MultiVectorSet, docs: ArrayLike<number>): MultiVectorSet {
-  const D = set.dim;
-  const offsets = new Int32Array(docs.length + 1);
-  for (let b = 0; b < docs.length; b++) offsets[b + 1] = offsets[b] + set.offsets[docs[b] + 1] - set.offsets[docs[b]];
-  const vectors = new Float32Array(offsets[docs.length] * D);
-  for (let b = 0; b < docs.length; b++) {
-    const s = set.offsets[docs[b]];
-    const e = set.offsets[docs[b] + 1];
-    vectors.set(set.vectors.subarray(s * D, e * D), offsets[b] * D);
-  }
-  return { dim: D, vectors, offsets };
-}
-
 /**
  * Splits documents into chunks for inference: sorted by length (less padding), each chunk holding at
  * most `maxVectors` padded vectors (B * T) and, when `maxAttention` is given, B * T * T attention cells.

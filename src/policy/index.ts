@@ -2,7 +2,7 @@ export { initTf, tfBackendInfo, wasmDir } from './backend';
 export type { TfBackendInfo } from './backend';
 export { Policy, DEFAULT_POLICY_CONFIG, resolvePolicyConfig, mlpInputWidth } from './network';
 export type { PolicyConfig, PolicyType, WeightMap } from './network';
-export { padBatch, subset, lengthChunks } from './batch';
+export { padBatch, lengthChunks } from './batch';
 export type { PaddedBatch } from './batch';
 export { compress, compressAsync, keepLogits, keepLogitsAsync, selectMasks } from './infer';
 export type { CompressOptions, SelectOptions, SelectMode } from './infer';

@@ -17,7 +17,8 @@ import { normalizeRows, reduceQueries } from '../encode';
 import { getKernels } from '../kernels';
 import type { DenseMatrix, Kernels, MultiVectorSet } from '../kernels/types';
 import { initTf, tf } from '../policy/backend';
-import { padBatch, subset } from '../policy/batch';
+import { subset } from '../io/ragged';
+import { padBatch } from '../policy/batch';
 import { keepLogits, selectMasks } from '../policy/infer';
 import { savePolicy } from '../policy/io';
 import { Policy, PolicyConfig } from '../policy/network';
@@ -81,7 +82,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
   const ckptRoot = input.outDir ? path.join(input.outDir, 'checkpoints') : null;
 
   // ---- state: fresh, or from the latest checkpoint -------------------------------------------
-  let cfg = resolveTrainConfig(input.config);
+  let cfg = wanted;
   let policy: Policy;
   let reference: Policy;
   let history: StepMetrics[] = [];

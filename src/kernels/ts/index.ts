@@ -6,7 +6,7 @@ import type {
   InverseRewardArgs, Kernels, MaxSimTopKArgs, PoolMaskedArgs, RankedEvalArgs, ScoreTopKArgs, TopK,
 } from '../types';
 import {
-  checkInverseReward, checkMaxSimTopK, checkPoolMasked, checkRankedEval, checkScoreTopK,
+  checkInverseReward, checkMaxSimTopK, checkPoolMasked, checkRankedEval, checkScoreTopK, PoolPlan,
 } from '../validate';
 import { hostCorpus } from '../corpus';
 import { binaryNdcg, ndcgRow, recallRow } from './metrics';
@@ -20,7 +20,11 @@ function dot(a: Float32Array, aStart: number, b: Float32Array, bStart: number, d
 }
 
 function poolMasked(args: PoolMaskedArgs): Float32Array {
-  const plan = checkPoolMasked('poolMasked', args);
+  return pool(args, checkPoolMasked('poolMasked', args));
+}
+
+/** poolMasked on arguments already validated into `plan`. */
+function pool(args: PoolMaskedArgs, plan: PoolPlan): Float32Array {
   const { dim, vectors, offsets } = args.docs;
   const out = new Float32Array(plan.count * plan.groups * dim);
   const acc = new Float64Array(dim);
@@ -91,7 +95,7 @@ function maxSimTopK(args: MaxSimTopKArgs): TopK {
 
 function inverseRetrievalReward(args: InverseRewardArgs): Float32Array {
   const plan = checkInverseReward('inverseRetrievalReward', args);
-  const pooled = poolMasked(args);
+  const pooled = pool(args, plan);
   const { queries, queryOwner } = args;
   const dim = args.docs.dim;
   const ownedCount = new Map<number, number>();
