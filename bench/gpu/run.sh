@@ -20,6 +20,10 @@ mkdir -p "$OUTDIR"
 status=0
 T0=$(date +%s)
 stamp() { echo "   [$(( $(date +%s) - T0 )) s]"; }
+# BUDGET_S (default 420): the whole script's wall-clock budget, so it ends inside the device call's
+# timeout_s with its files written. Each step gets its own cap or what is left, whichever is less.
+BUDGET_S="${BUDGET_S:-420}"
+cap() { local left=$(( BUDGET_S - ($(date +%s) - T0) - 10 )); [ "$left" -lt 5 ] && left=5; [ "$1" -lt "$left" ] && echo "$1" || echo "$left"; }
 
 echo "== 0. machine"
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm,power.limit --format=csv 2>&1 | tee "$OUTDIR/gpu.txt"
@@ -44,18 +48,18 @@ elif [ -x /tmp/node ]; then
 fi
 
 echo "== 1. parity (reinpool_cuda_check)"; stamp
-timeout 150 "$BIN" 2>&1 | tee "$OUTDIR/check.txt"
+timeout "$(cap 150)" "$BIN" 2>&1 | tee "$OUTDIR/check.txt"
 rc=${PIPESTATUS[0]}
 [ "$rc" -ne 0 ] && { echo "PARITY FAILED (exit $rc)"; status=1; }
 
 echo "== 2. timings (reinpool_cuda_check --bench)"; stamp
-timeout 120 "$BIN" --bench --reps 20 2>&1 | tee "$OUTDIR/bench.txt"
+timeout "$(cap 120)" "$BIN" --bench --reps 20 2>&1 | tee "$OUTDIR/bench.txt"
 [ "${PIPESTATUS[0]}" -ne 0 ] && echo "BENCH FAILED (partial timings above)"
 
 echo "== 3. Node parity and timings (node-parity.js, cuda vs ts)"; stamp
 : > "$OUTDIR/node.txt"
 if [ -n "$NODE" ] && [ -f .device/dist/bench/gpu/node-parity.js ] && [ -f .device/reinpool_cuda.node ]; then
-  REINPOOL_NATIVE_DIR="$PWD/.device" timeout 180 "$NODE" .device/dist/bench/gpu/node-parity.js --backend cuda --reps 10 2>&1 | tee "$OUTDIR/node.txt"
+  REINPOOL_NATIVE_DIR="$PWD/.device" timeout "$(cap 180)" "$NODE" .device/dist/bench/gpu/node-parity.js --backend cuda --reps 10 2>&1 | tee "$OUTDIR/node.txt"
   rc=${PIPESTATUS[0]}
   [ "$rc" -ne 0 ] && { echo "NODE PARITY FAILED (exit $rc)"; status=1; }
 else
@@ -65,19 +69,20 @@ fi
 echo "== 4. PyTorch eager references and the table"; stamp
 cat "$OUTDIR/bench.txt" "$OUTDIR/node.txt" > "$OUTDIR/ours.txt"
 if python3 -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
-  timeout 150 python3 bench/gpu/torch_ref.py --ours "$OUTDIR/ours.txt" --card "${CARD:-unknown}" --reps 20 \
+  timeout "$(cap 150)" python3 bench/gpu/torch_ref.py --ours "$OUTDIR/ours.txt" --card "${CARD:-unknown}" --reps 20 \
     --summary "$OUTDIR/summary.txt" 2>&1 | tee "$OUTDIR/torch.txt"
 else
   echo "skipped: python3 with CUDA PyTorch not found" | tee "$OUTDIR/torch.txt"
   grep "^BENCH" "$OUTDIR/ours.txt" > "$OUTDIR/summary.txt"
 fi
+rm -f "$OUTDIR/ours.txt"   # the device tool returns at most 8 files
 
 SAN=$(command -v compute-sanitizer || ls /usr/local/cuda*/bin/compute-sanitizer 2>/dev/null | head -1)
 if [ "${SANITIZE:-1}" != "0" ] && [ -n "$SAN" ]; then
   echo "== 5. compute-sanitizer (quick parity; 60 s each; informative, not fatal)"; stamp
   for tool in memcheck racecheck; do
     echo "-- $tool" >> "$OUTDIR/sanitizer.txt"
-    timeout 60 "$SAN" --tool "$tool" --print-limit 20 "$BIN" --quick --seed 1 >> "$OUTDIR/sanitizer.txt" 2>&1
+    timeout "$(cap 60)" "$SAN" --tool "$tool" --print-limit 20 "$BIN" --quick --seed 1 >> "$OUTDIR/sanitizer.txt" 2>&1
     echo "-- $tool exit $?" | tee -a "$OUTDIR/sanitizer.txt"
   done
   grep -E "ERROR SUMMARY|RACECHECK SUMMARY|Invalid|Race" "$OUTDIR/sanitizer.txt" | head -20

@@ -386,6 +386,9 @@ static int runChecks(bool quick) {
   checkPool(lensMix(10, 1, 300, {1, 3000}), 128, 8, 1, 0, PoolMode::Mean, true);
   checkPool(lensMix(10, 1, 300, {1, 3000}), 128, 8, 2, 1, PoolMode::Max, true);
   checkPool(lensMix(10, 1, 300, {1}), 100, 3, 2, 1, PoolMode::Mean, true);
+  checkPool(lensMix(10, 1, 2500, {1, 0}), 64, 2, 0, 0.1, PoolMode::Max, true);
+  checkPool(lensMix(10, 1, 2500, {1}), 128, 5, 0, 0.9, PoolMode::Mean, false);
+  checkPool(lensMix(7, 1, 2500, {2049}), 130, 12, 0, 0.02, PoolMode::Mean, true);
   checkPool(lensMix(300, 1030, 1030), 128, 8, 0, 0.5, PoolMode::Mean, true);
   checkPool(lensMix(1, 0, 0), 128, 4, 0, 0.5, PoolMode::Mean, true);
   // scoreTopK: k > n, tiny dims, ragged tiles, k up to 32 fused, k > 32 sorted
