@@ -153,7 +153,8 @@ export const TRAIN_OPTIONS = {
   'clip-eps': { type: 'string', value: 'X', desc: 'GRPO ratio clip (config.clipEps)', default: String(D.clipEps) },
   beta: { type: 'string', value: 'X', desc: 'KL penalty weight (config.beta)', default: String(D.beta) },
   'max-grad-norm': { type: 'string', value: 'X', desc: 'global gradient-norm clip, 0 = off (config.maxGradNorm)', default: String(D.maxGradNorm) },
-  'reward-k': { type: 'string', value: 'K', desc: 'NDCG cut-off of the inverse-retrieval reward (config.rewardK)', default: String(D.rewardK) },
+  reward: { type: 'string', value: 'DIR', desc: 'reward direction: inverse (the paper: the pooled vector ranks the synthetic queries) or forward (each synthetic query ranks the corpus) (config.reward)', default: D.reward },
+  'reward-k': { type: 'string', value: 'K', desc: 'NDCG cut-off of the reward (config.rewardK)', default: String(D.rewardK) },
   'train-pool': { type: 'string', value: 'MODE', desc: 'pooling of kept vectors, mean or max (config.pool)', default: D.pool },
   'query-reduce': { type: 'string', value: 'MODE', desc: 'synthetic query -> one vector: sum, mean or max (config.queryReduce)', default: D.queryReduce },
   'query-norm': { type: 'string', value: 'on|off', desc: 'rank synthetic queries by cosine in the reward (config.queryNormalize)', default: D.queryNormalize ? 'on' : 'off' },
@@ -186,6 +187,7 @@ export function trainConfigFromArgs(args: Args): Partial<TrainConfig> {
   set('clipEps', args.num('clip-eps', { min: 0, exclusiveMin: true }));
   set('beta', args.num('beta', { min: 0 }));
   set('maxGradNorm', args.num('max-grad-norm', { min: 0 }));
+  set('reward', args.choice('reward', ['inverse', 'forward'] as const));
   set('rewardK', args.int('reward-k', { min: 1 }));
   set('pool', args.choice('train-pool', ['mean', 'max'] as const));
   set('queryReduce', args.choice('query-reduce', ['sum', 'mean', 'max'] as const));

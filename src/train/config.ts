@@ -6,7 +6,8 @@ import type { PoolMode } from '../kernels/types';
 import type { PolicyConfig } from '../policy/network';
 
 import type { QueryReduce } from '../encode';
-export type { QueryReduce };
+import type { RewardKind } from './reward';
+export type { QueryReduce, RewardKind };
 
 export interface TrainConfig {
   /** seed of everything: weight init, batch order, mask sampling. Default 0. */
@@ -43,7 +44,13 @@ export interface TrainConfig {
   adamEps: number;
   /** global gradient-norm clip; 0 disables. Default 1.0. */
   maxGradNorm: number;
-  /** NDCG cut-off of the inverse-retrieval reward. Default 3. */
+  /**
+   * which retrieval direction rewards a mask (src/train/reward.ts). 'inverse' (default, the paper's):
+   * the pooled vector ranks all synthetic queries. 'forward': each of the document's own queries ranks
+   * the corpus, the other documents mean-pooled; the direction of the test.
+   */
+  reward: RewardKind;
+  /** NDCG cut-off of the reward. Default 3. */
   rewardK: number;
   /** pooling of the kept vectors (reward and inference). Default 'mean'. */
   pool: PoolMode;
@@ -84,6 +91,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   adamBeta2: 0.999,
   adamEps: 1e-8,
   maxGradNorm: 1.0,
+  reward: 'inverse',
   rewardK: 3,
   pool: 'mean',
   queryReduce: 'sum',
@@ -103,6 +111,7 @@ export function resolveTrainConfig(c: Partial<TrainConfig> = {}): TrainConfig {
   for (const k of ['lr', 'clipEps', 'advEps', 'adamEps'] as const) if (!(out[k] > 0)) throw new RangeError(`config.${k} must be > 0, got ${out[k]}`);
   for (const k of ['beta', 'weightDecay', 'maxGradNorm', 'minLrRatio'] as const) if (!(out[k] >= 0)) throw new RangeError(`config.${k} must be >= 0, got ${out[k]}`);
   if (out.pool !== 'mean' && out.pool !== 'max') throw new RangeError(`config.pool must be 'mean' or 'max', got '${out.pool}'`);
+  if (out.reward !== 'inverse' && out.reward !== 'forward') throw new RangeError(`config.reward must be 'inverse' or 'forward', got '${out.reward}'`);
   if (typeof out.queryNormalize !== 'boolean') throw new TypeError(`config.queryNormalize must be a boolean, got ${typeof out.queryNormalize}`);
   if (!['sum', 'mean', 'max'].includes(out.queryReduce)) throw new RangeError(`config.queryReduce must be sum, mean or max, got '${out.queryReduce}'`);
   return out;

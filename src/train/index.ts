@@ -1,4 +1,6 @@
-export { train, greedyReward } from './train';
+export { train, greedyReward, makeReward } from './train';
+export { ForwardReward, inverseReward } from './reward';
+export type { RewardFn, RewardKind, RewardSpec } from './reward';
 export type { TrainInput, TrainResult } from './train';
 export { DEFAULT_TRAIN_CONFIG, resolveTrainConfig } from './config';
 export type { TrainConfig, QueryReduce } from './config';

@@ -1,12 +1,13 @@
 /**
- * ReinPool training: GRPO over keep/drop masks, rewarded by inverse retrieval through the kernels.
+ * ReinPool training: GRPO over keep/drop masks, rewarded by retrieval through the kernels (inverse
+ * by default, as in the paper; forward as an option: src/train/reward.ts).
  * One function, one pass, top to bottom (CleanRL style). Every hyper-parameter is in TrainConfig.
  *
  *   for step in steps:
  *     docs   <- next batch (a seeded permutation per data epoch; a pure function of seed and step)
  *     z      <- policy(docs)                      keep-logits, no gradient (the "old" policy)
  *     masks  <- G Bernoulli(sigmoid(z)) masks per document (seeded sampler)
- *     r      <- kernels.inverseRetrievalReward(docs, masks, queries, queryOwner)  NDCG@k per mask
+ *     r      <- reward(docs, masks): NDCG@k per mask (kernels.inverseRetrievalReward, or forward)
  *     A      <- (r - mean_group r) / (std_group r + eps)
  *     repeat innerEpochs: loss = -GRPO objective (clipped ratio, k3 KL to the reference) ; AdamW
  *     log, checkpoint
@@ -28,6 +29,7 @@ import { CHECKPOINT_FORMAT, latestCheckpoint, Manifest, readCheckpoint, StepMetr
 import { resolveTrainConfig, TrainConfig } from './config';
 import { actionLogProbs, groupAdvantages, grpoObjective, sampleMasks } from './grpo';
 import { JsonlLog, ProgressBar } from './progress';
+import { ForwardReward, inverseReward, RewardFn } from './reward';
 import { lrAt } from './schedule';
 
 export interface TrainInput {
@@ -78,6 +80,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
   if (queryOwner.length !== queries.rows) throw new RangeError(`queryOwner has ${queryOwner.length} entries for ${queries.rows} queries`);
   const trainDocs = input.trainDocs ?? Int32Array.from({ length: nDocs }, (_, i) => i);
   if (trainDocs.length === 0) throw new RangeError('no training documents');
+  const reward = makeReward(docs, queries, queryOwner, wanted, kernels);
   const fingerprint = dataFingerprint(docs, queries, queryOwner, trainDocs);
   const ckptRoot = input.outDir ? path.join(input.outDir, 'checkpoints') : null;
 
@@ -158,10 +161,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
     const s = sampleMasks(zOld.dataSync() as Float32Array, b.lengths, b.T, G, sampler);
 
     // 2. reward through the kernels (an empty mask scores 0)
-    const rewards = kernels.inverseRetrievalReward({
-      docs: subset(docs, batchDocs), masks: s.kernelMasks, groups: G, mode: cfg.pool, normalize: true,
-      queries, queryOwner, docIndex: batchDocs, k: cfg.rewardK,
-    });
+    const rewards = reward(subset(docs, batchDocs), batchDocs, s.kernelMasks, G);
     for (let i = 0; i < rewards.length; i++) if (s.kept[i] === 0) rewards[i] = 0;
     const adv = groupAdvantages(rewards, b.B, G, cfg.advEps);
 
@@ -201,7 +201,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
       keepRatio: kept / Math.max(1, decisions), kl, clipFrac, loss, lr, gradNorm, secondsPerStep: (Date.now() - ts) / 1000,
     };
     if (evalSet && cfg.evalEvery > 0 && ((step + 1) % cfg.evalEvery === 0 || step + 1 === cfg.steps || step === 0)) {
-      const ev = greedyReward(policy, evalSet, evalIndex, queries, queryOwner, cfg, kernels);
+      const ev = greedyReward(policy, evalSet, evalIndex, reward);
       m.evalReward = ev.reward;
       m.evalKeepRatio = ev.keepRatio;
     }
@@ -220,13 +220,29 @@ export async function train(input: TrainInput): Promise<TrainResult> {
   return { policy, history, step: done, config: fullCfg, seconds: (Date.now() - t0) / 1000 };
 }
 
-/** Mean NDCG@k reward of the deterministic (p > 0.5, fallback) selection; the set's docs are docIndex. */
+/**
+ * The run's reward function. The forward reward's competitors are the corpus mean-pooled: fixed, so a
+ * resumed run sees the same rewards as an uninterrupted one.
+ */
+export function makeReward(
+  docs: MultiVectorSet, queries: DenseMatrix, queryOwner: Int32Array,
+  cfg: Pick<TrainConfig, 'reward' | 'pool' | 'rewardK'>, kernels: Kernels = getKernels(),
+): RewardFn {
+  const spec = { queries, queryOwner, k: cfg.rewardK, pool: cfg.pool, kernels };
+  if (cfg.reward === 'inverse') return inverseReward(spec);
+  const nDocs = docs.offsets.length - 1;
+  const forward = new ForwardReward(spec, nDocs);
+  const all = new Uint8Array(docs.offsets[nDocs]).fill(1);
+  forward.setCompetitors(kernels.poolMasked({ docs, masks: all, groups: 1, mode: cfg.pool, normalize: true }));
+  return forward.reward;
+}
+
+/** Mean reward of the deterministic (p > 0.5, fallback) selection; the set's docs are docIndex. */
 export function greedyReward(
-  policy: Policy, set: MultiVectorSet, docIndex: Int32Array, queries: DenseMatrix, queryOwner: Int32Array,
-  cfg: Pick<TrainConfig, 'pool' | 'rewardK'>, kernels: Kernels = getKernels(),
+  policy: Policy, set: MultiVectorSet, docIndex: Int32Array, reward: RewardFn,
 ): { reward: number; keepRatio: number } {
   const masks = selectMasks(keepLogits(policy, set), set.offsets);
-  const r = kernels.inverseRetrievalReward({ docs: set, masks, groups: 1, mode: cfg.pool, normalize: true, queries, queryOwner, docIndex, k: cfg.rewardK });
+  const r = reward(set, docIndex, masks, 1);
   let kept = 0;
   for (let i = 0; i < masks.length; i++) kept += masks[i];
   return { reward: mean(r), keepRatio: kept / Math.max(1, masks.length) };
