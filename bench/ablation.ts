@@ -1,11 +1,16 @@
 /**
  * Ablations for what the ReinPool paper leaves out: group size, learning rate, synthetic queries per
- * document, policy type. Each row is one `reinpool experiment` pipeline run (src/cli/pipeline.ts) on a
- * real BEIR folder with a short training budget, evaluated on the full corpus against the test
- * queries; one Markdown table comes out. Budgets are small so the whole table runs in minutes on two
- * cores: the numbers are indicative, not converged.
+ * document, policy type, and (ours) the reward's direction and the inverse-cloze sentence removal.
+ * Each row is one `reinpool experiment` pipeline run (src/cli/pipeline.ts) on a real BEIR folder,
+ * evaluated on the full corpus against the test queries; one Markdown table comes out. Budgets are
+ * small so a table runs in minutes on two cores: the numbers are indicative, not converged.
  *
- *   node dist/bench/ablation.js [--beir DIR] [--steps N (300)] [--out FILE.md]
+ * Two setups, each a base configuration that every row changes in one place:
+ *   labelled   the dataset's own qrels/train.tsv queries (SciFact has them), the paper's inverse reward
+ *   ict        no labels: inverse-cloze queries cut out of the document (--ict-remove 1) and the
+ *              forward reward, the label-free setting that beats mean pooling (docs/training.md)
+ *
+ *   node dist/bench/ablation.js [--setup labelled|ict] [--beir DIR] [--steps N] [--train-docs N] [--out FILE.md]
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -17,36 +22,77 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-interface Row { label: string; options: Partial<PipelineOptions>; config: Partial<TrainConfig> }
+interface Row { label: string; options?: Partial<PipelineOptions>; config?: Partial<TrainConfig> }
 
-const ROWS: Row[] = [
-  { label: 'defaults (G=16, lr 3e-3, mlp, train queries)', options: {}, config: {} },
-  { label: 'group size G=4', options: {}, config: { groupSize: 4 } },
-  { label: 'group size G=8', options: {}, config: { groupSize: 8 } },
-  { label: 'learning rate 1e-3', options: {}, config: { lr: 1e-3 } },
-  { label: 'learning rate 1e-2', options: {}, config: { lr: 1e-2 } },
-  { label: 'transformer policy', options: {}, config: { policy: { type: 'transformer' } } },
-  { label: 'inverse cloze, 1 query/doc', options: { trainQueries: 'ict', queriesPerDoc: 1 }, config: {} },
-  { label: 'inverse cloze, 5 queries/doc', options: { trainQueries: 'ict', queriesPerDoc: 5 }, config: {} },
+interface Setup {
+  describe: string;
+  base: Partial<PipelineOptions>;
+  baseConfig: Partial<TrainConfig>;
+  defaultSteps: number;
+  rows: Row[];
+}
+
+const SHARED_ROWS: Row[] = [
+  { label: 'group size G=4', config: { groupSize: 4 } },
+  { label: 'group size G=8', config: { groupSize: 8 } },
+  { label: 'learning rate 1e-3', config: { lr: 1e-3 } },
+  { label: 'learning rate 1e-2', config: { lr: 1e-2 } },
+  { label: 'transformer policy', config: { policy: { type: 'transformer' } } },
 ];
 
+const SETUPS: Record<string, Setup> = {
+  labelled: {
+    describe: 'training queries from qrels/train.tsv, inverse reward',
+    base: { trainQueries: 'train' },
+    baseConfig: {},
+    defaultSteps: 300,
+    rows: [
+      { label: 'defaults (G=16, lr 3e-3, mlp, train queries)' },
+      ...SHARED_ROWS,
+      { label: 'inverse cloze, 1 query/doc', options: { trainQueries: 'ict', queriesPerDoc: 1 } },
+      { label: 'inverse cloze, 5 queries/doc', options: { trainQueries: 'ict', queriesPerDoc: 5 } },
+    ],
+  },
+  ict: {
+    describe: 'no labels: 3 inverse-cloze queries/doc cut out of the document, forward reward',
+    base: { trainQueries: 'ict', removeProb: 1 },
+    baseConfig: { reward: 'forward' },
+    defaultSteps: 600,
+    rows: [
+      { label: 'defaults (G=16, lr 3e-3, mlp, forward reward, sentence removed)' },
+      ...SHARED_ROWS,
+      { label: '1 query/doc', options: { queriesPerDoc: 1 } },
+      { label: '5 queries/doc', options: { queriesPerDoc: 5 } },
+      { label: 'inverse reward (the paper\'s)', config: { reward: 'inverse' } },
+      { label: 'sentence not removed', options: { removeProb: 0 } },
+    ],
+  },
+};
+
 async function main(): Promise<void> {
+  const setupName = arg('setup') ?? 'labelled';
+  const setup = SETUPS[setupName];
+  if (!setup) throw new Error(`--setup: '${setupName}' is not one of ${Object.keys(SETUPS).join(', ')}`);
   const beir = arg('beir') ?? path.resolve(__dirname, '../../../shared/data/scifact');
-  const steps = Number(arg('steps') ?? 300);
+  const steps = Number(arg('steps') ?? setup.defaultSteps);
+  const trainDocs = arg('train-docs') === undefined ? undefined : Number(arg('train-docs'));
+  for (const [name, value] of [['steps', steps], ['train-docs', trainDocs ?? 1]] as const) {
+    if (!Number.isInteger(value) || value < 1) throw new Error(`--${name}: expected a positive integer`);
+  }
   const lines = [
-    `Ablation on ${path.basename(beir)} (GloVe tokens centred on the corpus mean, ${steps} GRPO steps per row, seed 0; test NDCG@3 on the full corpus).`,
+    `Ablation on ${path.basename(beir)}, ${setup.describe} (GloVe tokens centred on the corpus mean, ${steps} GRPO steps per row, seed 0; test NDCG@3 on the full corpus).`,
     '',
-    '| setting | mean NDCG@3 | ReinPool NDCG@3 | vs mean | kept/doc | train s |',
-    '|---|---:|---:|---:|---:|---:|',
+    '| setting | mean NDCG@3 | ReinPool NDCG@3 | vs mean | NDCG@10 mean / ReinPool | kept/doc | train s |',
+    '|---|---:|---:|---:|---:|---:|---:|',
   ];
-  for (const row of ROWS) {
+  for (const row of setup.rows) {
     const r = await runPipeline({
-      beir, seed: 0, center: true, trainQueries: 'train', methods: ['mean'], budgets: [],
-      ...row.options, config: { steps, ...row.config },
+      beir, seed: 0, center: true, trainDocs, methods: ['mean'], budgets: [],
+      ...setup.base, ...row.options, config: { steps, ...setup.baseConfig, ...row.config },
     });
-    const mean = r.json.methods.mean['ndcg@3'];
-    const rp = r.json.methods.reinpool['ndcg@3'];
-    lines.push(`| ${row.label} | ${mean.toFixed(4)} | ${rp.toFixed(4)} | ${rp >= mean ? '+' : ''}${(rp - mean).toFixed(4)} | ${Number(r.json.reinpoolKeptPerDoc).toFixed(1)} | ${r.json.seconds.train.toFixed(0)} |`);
+    const { mean, reinpool } = r.json.methods;
+    const gain = reinpool['ndcg@3'] - mean['ndcg@3'];
+    lines.push(`| ${row.label} | ${mean['ndcg@3'].toFixed(4)} | ${reinpool['ndcg@3'].toFixed(4)} | ${gain >= 0 ? '+' : ''}${gain.toFixed(4)} | ${mean['ndcg@10'].toFixed(4)} / ${reinpool['ndcg@10'].toFixed(4)} | ${Number(r.json.reinpoolKeptPerDoc).toFixed(1)} | ${r.json.seconds.train.toFixed(0)} |`);
     console.error(lines[lines.length - 1]);
   }
   const table = lines.join('\n') + '\n';

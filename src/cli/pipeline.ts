@@ -173,9 +173,20 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     // inverse cloze on the training documents only: the reward ranks their synthetic queries
     const removeProb = o.removeProb ?? 0;
     const ic = enc.inverseCloze(wv, Array.from(trainDocs, (d) => docTexts[d]), { perDoc: o.queriesPerDoc ?? 3, seed, removeProb, maxTokens: o.queryTokens ?? 0 });
-    training = removeProb > 0
-      ? { vectors: ic.vectors, owner: ic.owner, kind: `inverse-cloze (sentence removed with p=${removeProb})`, docs: enc.encodeTexts(wv, ic.contexts) }
-      : { vectors: ic.vectors, owner: Int32Array.from(ic.owner, (i) => trainDocs[i]), kind: 'inverse-cloze' };
+    if (removeProb > 0) {
+      // The reward's corpus is the shortened documents that own a query (one too short to keep a
+      // context after its cuts gets none); owners index that corpus.
+      const withQuery = Int32Array.from(new Set(ic.owner));
+      if (withQuery.length === 0) throw new CliError('--ict-remove: no training document is long enough to keep a context once its queries are cut out');
+      const index = new Map(Array.from(withQuery, (d, i) => [d, i]));
+      training = {
+        vectors: ic.vectors, owner: Int32Array.from(ic.owner, (d) => index.get(d)!),
+        kind: `inverse-cloze (sentence removed with p=${removeProb})`,
+        docs: enc.encodeTexts(wv, Array.from(withQuery, (d) => ic.contexts[d])),
+      };
+    } else {
+      training = { vectors: ic.vectors, owner: Int32Array.from(ic.owner, (i) => trainDocs[i]), kind: 'inverse-cloze' };
+    }
   }
   const owner = training.owner;
   let synthetic: MultiVectorSet = training.vectors;
@@ -188,7 +199,8 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     if (rewardDocs) rewardDocs = enc.centerSet(rewardDocs, mu);
     log('centred every token vector on the corpus mean');
   }
-  log(`${training.kind}: ${owner.length} training queries for ${trainDocs.length} training documents`);
+  const promptDocs = training.docs ? training.docs.offsets.length - 1 : trainDocs.length;
+  log(`${training.kind}: ${owner.length} training queries for ${promptDocs} training documents`);
   const secEncode = now() - t;
 
   // ---------------------------------------------------------------- train
@@ -198,7 +210,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const config: Partial<TrainConfig> = { seed, ...o.config };
   const resolved = tr.resolveTrainConfig(config);
   const steps = resolved.steps;
-  log(`training: ${steps} GRPO steps on ${trainDocs.length} documents`);
+  log(`training: ${steps} GRPO steps on ${promptDocs} documents`);
   let lastLog = 0;
   const run = await tr.train({
     docs: rewardDocs ?? docs, queries: synthetic, queryOwner: owner, trainDocs: rewardDocs ? undefined : trainDocs,
@@ -267,6 +279,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     seconds: { encode: secEncode, train: secTrain, eval: secEval },
     seed,
     trainDocs: trainDocs.length,
+    promptDocs,
     syntheticQueries: owner.length,
     trainQueries: training.kind,
     centered: Boolean(o.center),

@@ -170,7 +170,12 @@ export interface InverseClozeQueries extends SyntheticQueries {
  * query has no private context; by default (removeProb 0) the document is left intact and the query
  * text still occurs in it, as a real document contains the answer to a real query. With removeProb p
  * each chosen sentence is cut from `contexts[d]` with probability p (classic ICT uses 0.9); encode the
- * contexts and train on them to make the task less lexical.
+ * contexts and train on them to make the task less lexical. With removal every query has a context
+ * left: the sentence route needs one eligible sentence beyond the `perDoc` queries (a one-sentence
+ * document would otherwise be its own query with an empty context), and a document whose cut windows
+ * leave fewer than `minTokens` in-vocabulary tokens gets no query at all, as it has no context to
+ * train on (its `contexts` entry is its text). Trained on what such cuts leave (a few tokens each),
+ * NPL's short documents teach the policy to keep everything (docs/training.md).
  */
 export function inverseCloze(wv: WordVectors, docs: string[], opts: InverseClozeOptions = {}): InverseClozeQueries {
   const perDoc = opts.perDoc ?? 3;
@@ -194,7 +199,7 @@ export function inverseCloze(wv: WordVectors, docs: string[], opts: InverseCloze
     const rng = mulberry32(mix32(seed, d));
     const sentences = splitSentences(text);
     const eligible = sentences.map((s, i) => ({ s, i })).filter(({ s }) => tokenRows(s, wv.lookup).length >= minTokens);
-    if (eligible.length >= perDoc) {
+    if (eligible.length >= (removeProb > 0 ? perDoc + 1 : perDoc)) {
       const pick = sampleDistinct(eligible.length, perDoc, rng);
       const removed = new Set<number>();
       for (const p of pick) {
@@ -216,15 +221,16 @@ export function inverseCloze(wv: WordVectors, docs: string[], opts: InverseCloze
     if (starts.length === 0 || starts[starts.length - 1] !== last) starts.push(last);
     const pick = sampleDistinct(starts.length, perDoc, rng);
     const cut = new Uint8Array(toks.length);
-    let anyCut = false;
-    for (const p of pick) {
-      const s = starts[p];
-      texts.push(toks.slice(s, s + window).join(' '));
+    const windows = pick.map((p) => toks.slice(starts[p], starts[p] + window).join(' '));
+    for (const p of pick) if (removeProb > 0 && rng() < removeProb) cut.fill(1, starts[p], starts[p] + window);
+    const context = toks.filter((_, i) => !cut[i]);
+    if (context.length < minTokens) { contexts.push(text); return; } // too short for a query and a context
+    for (const w of windows) {
+      texts.push(w);
       owners.push(d);
       kinds.push('window');
-      if (removeProb > 0 && rng() < removeProb) { cut.fill(1, s, Math.min(toks.length, s + window)); anyCut = true; }
     }
-    contexts.push(anyCut ? toks.filter((_, i) => !cut[i]).join(' ') : text);
+    contexts.push(context.length < toks.length ? context.join(' ') : text);
   });
   const vectors = encodeTexts(wv, texts, { emptyAs: 'zero' });
   return { vectors: stripExtras(vectors), owner: Int32Array.from(owners), texts, contexts, kinds };

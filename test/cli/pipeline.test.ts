@@ -77,6 +77,10 @@ if (!glove) {
     const jb = JSON.parse(fs.readFileSync(b, 'utf8'));
     expect(jb.trainQueries).toBe('inverse-cloze (sentence removed with p=1)');
     expect(jb.methods.reinpool.vectorsPerDoc).toBe(1);
+    // documents too short to keep a context once their query is cut out are not trained on
+    expect(jb.promptDocs).toBeGreaterThan(0);
+    expect(jb.promptDocs).toBeLessThanOrEqual(jb.trainDocs);
+    expect(jb.syntheticQueries).toBe(jb.promptDocs);
     const bad = await cli('experiment', ...common, '--ict-remove', '2');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--ict-remove');

@@ -60,6 +60,25 @@ describe('inverse cloze', () => {
     for (const t of r.texts) expect(r.contexts[0]).not.toContain(t);
     expect(splitCount(r.contexts[0])).toBe(3);
   });
+  test('with removal every query keeps a context', () => {
+    // one eligible sentence: it would be the whole context, so a window is taken instead
+    const one = inverseCloze(wv, ['the cell and the gene of a protein in cells b c d e f g h i j k l m n'], { perDoc: 1, seed: 3, removeProb: 1 });
+    expect(one.kinds).toEqual(['window']);
+    expect(one.contexts[0].split(' ').length).toBe(22 - 12);
+    expect(one.contexts[0]).not.toContain(one.texts[0]);
+    // the windows cover a short document: nothing would be left, so it gets no query and stays whole
+    const short = 'a b c d e f g h i j k l m n o p';
+    const r = inverseCloze(wv, [short, docs[1]], { perDoc: 3, seed: 0, removeProb: 1 });
+    expect(Array.from(r.owner)).toEqual([1, 1, 1]);
+    expect(r.contexts[0]).toBe(short);
+    expect(r.contexts[1].split(' ').length).toBeGreaterThanOrEqual(4);
+    // sentences: exactly perDoc eligible sentences is not enough with removal, perDoc + 1 is
+    expect(inverseCloze(wv, ['A b c d. E f g h.'], { perDoc: 2, removeProb: 1 }).owner.length).toBe(0);
+    expect(inverseCloze(wv, ['A b c d. E f g h.'], { perDoc: 2 }).kinds).toEqual(['sentence', 'sentence']);
+    const three = inverseCloze(wv, ['A b c d. E f g h. I j k l.'], { perDoc: 2, removeProb: 1 });
+    expect(three.kinds).toEqual(['sentence', 'sentence']);
+    expect(splitCount(three.contexts[0])).toBe(1);
+  });
 });
 const splitCount = (s: string) => s.split(/(?<=\.)\s+/).length;
 
