@@ -48,6 +48,12 @@ struct Job {
   void input(const Typed<T>& t) {
     inputs.push_back({t.array, t.data, t.length});
   }
+
+  // The call resolves to this one typed array, filled by `run`.
+  void returns(Napi::Object out) {
+    outputs = {out};
+    result = [](Napi::Env, const std::vector<Napi::Object>& outs) -> Napi::Value { return outs[0]; };
+  }
 };
 
 // Kernel failures carry a machine-readable `code` so the TypeScript side can tell a device
@@ -153,8 +159,7 @@ Job preparePoolMasked(Napi::Env env, Napi::Value v) {
   const PoolMode mode = p.mode;
   const bool normalize = p.normalize;
   job.run = [=] { return backend().poolMasked(docs, masks, groups, mode, normalize, o, 0); };
-  job.outputs = {out};
-  job.result = [](Napi::Env, const std::vector<Napi::Object>& outs) -> Napi::Value { return outs[0]; };
+  job.returns(out);
   return job;
 }
 
@@ -208,8 +213,7 @@ Job prepareRanked(Napi::Env env, Napi::Value v, const std::string& fn, bool ndcg
     job.run = [=] { return backend().ndcgAtK(r, queries, w, qv, kk, o, 0); };
   else
     job.run = [=] { return backend().recallAtK(r, queries, w, qv, kk, o, 0); };
-  job.outputs = {out};
-  job.result = [](Napi::Env, const std::vector<Napi::Object>& outs) -> Napi::Value { return outs[0]; };
+  job.returns(out);
   return job;
 }
 
@@ -277,8 +281,7 @@ Job prepareReward(Napi::Env env, Napi::Value v) {
   job.run = [=] {
     return backend().inverseRetrievalReward(docs, masks, groups, mode, normalize, qm, ow, dix, kk, o, 0);
   };
-  job.outputs = {out};
-  job.result = [](Napi::Env, const std::vector<Napi::Object>& outs) -> Napi::Value { return outs[0]; };
+  job.returns(out);
   return job;
 }
 
@@ -570,9 +573,8 @@ class CudaCorpus : public Napi::ObjectWrap<CudaCorpus> {
     const PoolMode mode = b.mode;
     const bool normalize = b.normalize;
     job.run = [=] { return cuda::corpusPoolMasked(box->c, docs, batch, m, groups, mode, normalize, o); };
-    job.outputs = {out};
+    job.returns(out);
     job.keep = {Value()};
-    job.result = [](Napi::Env, const std::vector<Napi::Object>& outs) -> Napi::Value { return outs[0]; };
     return job;
   }
 
@@ -609,9 +611,8 @@ class CudaCorpus : public Napi::ObjectWrap<CudaCorpus> {
     job.run = [=] {
       return cuda::corpusReward(box->c, docs, batch, m, groups, mode, normalize, dix, kk, p, o);
     };
-    job.outputs = {out};
+    job.returns(out);
     job.keep = {Value()};
-    job.result = [](Napi::Env, const std::vector<Napi::Object>& outs) -> Napi::Value { return outs[0]; };
     return job;
   }
 

@@ -29,7 +29,7 @@ export const spec: CommandSpec = {
     methods: { type: 'string', value: 'LIST', desc: 'baselines evaluated beside reinpool', default: 'maxsim,mean,max,tokenpool-1..32,muvera' },
     budgets: { type: 'string', value: 'LIST', desc: 'reinpool top-k keep budgets for the budget chart', default: '1,2,4,8,16,32' },
     center: { type: 'boolean', desc: 'centre every token vector on the corpus mean before training and evaluation (all methods)' },
-    'ict-remove': { type: 'string', value: 'P', desc: 'inverse cloze: probability that a query sentence is removed from the document it trains on', default: '0' },
+    'ict-remove': { type: 'string', value: 'P', desc: 'inverse cloze: probability that a query sentence is removed from the document it trains on (a document too short to keep a context gets no query)', default: '0' },
     'ict-tokens': { type: 'string', value: 'N', desc: 'inverse cloze: longest synthetic query in tokens (0 = whole sentences)', default: '0' },
     'train-queries': { type: 'string', value: 'ict|train', desc: "training queries: inverse cloze, or the dataset's own qrels/train.tsv queries", default: 'ict' },
     ...TRAIN_OPTIONS,
