@@ -6,7 +6,8 @@
  *   own queries are the relevant ones (kernels.inverseRetrievalReward).
  * forward (ours): each of the document's own queries ranks the corpus, where the document is
  *   represented by the pooled vector and every other document by a fixed competitor vector (mean
- *   pooling, or the policy's own selection refreshed during training); the reward is the mean over
+ *   pooling; refreshing them with the policy's own selection every 100 steps did worse on NPL,
+ *   docs/training.md); the reward is the mean over
  *   the own queries of the document's NDCG@k (one relevant document per query). This is the direction
  *   of the test, and it cannot be raised by dropping words the document shares with its neighbours:
  *   a neighbour that keeps them outranks it on every query that uses them (docs/training.md).
