@@ -22,6 +22,14 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
+function positiveInt(name: string): number | undefined {
+  const v = arg(name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name}: expected a positive integer, got '${v}'`);
+  return n;
+}
+
 interface Row { label: string; options?: Partial<PipelineOptions>; config?: Partial<TrainConfig> }
 
 interface Setup {
@@ -74,11 +82,8 @@ async function main(): Promise<void> {
   const setup = SETUPS[setupName];
   if (!setup) throw new Error(`--setup: '${setupName}' is not one of ${Object.keys(SETUPS).join(', ')}`);
   const beir = arg('beir') ?? path.resolve(__dirname, '../../../shared/data/scifact');
-  const steps = Number(arg('steps') ?? setup.defaultSteps);
-  const trainDocs = arg('train-docs') === undefined ? undefined : Number(arg('train-docs'));
-  for (const [name, value] of [['steps', steps], ['train-docs', trainDocs ?? 1]] as const) {
-    if (!Number.isInteger(value) || value < 1) throw new Error(`--${name}: expected a positive integer`);
-  }
+  const steps = positiveInt('steps') ?? setup.defaultSteps;
+  const trainDocs = positiveInt('train-docs');
   const lines = [
     `Ablation on ${path.basename(beir)}, ${setup.describe} (GloVe tokens centred on the corpus mean, ${steps} GRPO steps per row, seed 0; test NDCG@3 on the full corpus).`,
     '',

@@ -224,7 +224,8 @@ export function inverseCloze(wv: WordVectors, docs: string[], opts: InverseCloze
     const windows = pick.map((p) => toks.slice(starts[p], starts[p] + window).join(' '));
     for (const p of pick) if (removeProb > 0 && rng() < removeProb) cut.fill(1, starts[p], starts[p] + window);
     const context = toks.filter((_, i) => !cut[i]);
-    if (context.length < minTokens) { contexts.push(text); return; } // too short for a query and a context
+    // with removal, too short for a query and a context: no query (without removal nothing is cut)
+    if (removeProb > 0 && context.length < minTokens) { contexts.push(text); return; }
     for (const w of windows) {
       texts.push(w);
       owners.push(d);

@@ -75,6 +75,8 @@ describe('inverse cloze', () => {
     // sentences: exactly perDoc eligible sentences is not enough with removal, perDoc + 1 is
     expect(inverseCloze(wv, ['A b c d. E f g h.'], { perDoc: 2, removeProb: 1 }).owner.length).toBe(0);
     expect(inverseCloze(wv, ['A b c d. E f g h.'], { perDoc: 2 }).kinds).toEqual(['sentence', 'sentence']);
+    // without removal a document shorter than minTokens still gets its one window
+    expect(inverseCloze(wv, ['a b c'], { perDoc: 3 }).texts).toEqual(['a b c']);
     const three = inverseCloze(wv, ['A b c d. E f g h. I j k l.'], { perDoc: 2, removeProb: 1 });
     expect(three.kinds).toEqual(['sentence', 'sentence']);
     expect(splitCount(three.contexts[0])).toBe(1);
