@@ -93,6 +93,27 @@ export interface InverseRewardArgs extends PoolMaskedArgs {
   k?: number;
 }
 
+/**
+ * The forward reward (src/train/reward.ts): each of a document's own synthetic queries ranks the
+ * corpus, where the document is represented by its pooled vector and every other document by a fixed
+ * competitor that enters only through its score. competitorScores holds, per query, the k best
+ * competitor scores (descending; -Infinity where there are fewer than k competitors), computed once.
+ * For batch document d, mask g, pooled vector v (normalised as `normalize` says) and each query q
+ * whose owner is docIndex[d]: s = <queries[q], v>, rank = 1 + #{j < k : competitorScores[q, j] > s}
+ * (a tie goes to the document), gain = 1 / log2(rank + 1) if rank <= k else 0. The reward is the mean
+ * gain over those queries, 0 for a document that owns none. k = competitorScores.dim.
+ */
+export interface ForwardRewardArgs extends PoolMaskedArgs {
+  /** the synthetic queries, one vector each (Q x dim) */
+  queries: DenseMatrix;
+  /** queryOwner[q] = the corpus-wide document index that query q was written for */
+  queryOwner: Int32Array;
+  /** Q x k: per query the k best competitor scores, descending, -Infinity padded */
+  competitorScores: DenseMatrix;
+  /** docIndex[d] = the corpus-wide document index of batch document d (default: d) */
+  docIndex?: Int32Array;
+}
+
 export type BackendName = 'ts' | 'cpu' | 'cuda';
 
 /**
@@ -107,6 +128,8 @@ export interface CorpusArgs {
   queries?: DenseMatrix;
   /** queryOwner[q] = the corpus index of the document query q was written for (with queries) */
   queryOwner?: Int32Array;
+  /** Q x k competitor scores for forwardReward (see ForwardRewardArgs); needs queries */
+  competitorScores?: DenseMatrix;
   /** cuda only: dot-product arithmetic of reward / queryTopK (default fp32, or REINPOOL_CUDA_PRECISION) */
   precision?: 'fp32' | 'tf32' | 'bf16';
 }
@@ -132,6 +155,12 @@ export interface CorpusRewardArgs extends CorpusPoolArgs {
   k?: number;
 }
 
+/** The forward reward for a batch of corpus documents (see ForwardRewardArgs). */
+export interface CorpusForwardRewardArgs extends CorpusPoolArgs {
+  /** owner id that marks batch document b's own queries (default: batchDocs[b]) */
+  docIndex?: Int32Array;
+}
+
 /** Top-k of the corpus's synthetic-query matrix for some vectors (m x dim). */
 export interface CorpusQueryTopKArgs {
   vectors: DenseMatrix;
@@ -141,7 +170,7 @@ export interface CorpusQueryTopKArgs {
 /**
  * A corpus handle (Kernels.createCorpus). Same results as the corresponding stateless kernels:
  * pool == poolMasked, reward == inverseRetrievalReward with docIndex = batchDocs by default,
- * queryTopK == scoreTopK against the query matrix. dispose() frees device memory (idempotent;
+ * forwardReward == forwardRetrievalReward (the corpus needs competitorScores), queryTopK == scoreTopK against the query matrix. dispose() frees device memory (idempotent;
  * pending async calls finish first); any call after it throws.
  */
 export interface KernelCorpus {
@@ -153,9 +182,11 @@ export interface KernelCorpus {
   readonly queries: number;
   pool(args: CorpusPoolArgs): Float32Array;
   reward(args: CorpusRewardArgs): Float32Array;
+  forwardReward(args: CorpusForwardRewardArgs): Float32Array;
   queryTopK(args: CorpusQueryTopKArgs): TopK;
   poolAsync(args: CorpusPoolArgs): Promise<Float32Array>;
   rewardAsync(args: CorpusRewardArgs): Promise<Float32Array>;
+  forwardRewardAsync(args: CorpusForwardRewardArgs): Promise<Float32Array>;
   queryTopKAsync(args: CorpusQueryTopKArgs): Promise<TopK>;
   dispose(): void;
 }
@@ -173,6 +204,8 @@ export interface Kernels {
   maxSimTopK(args: MaxSimTopKArgs): TopK;
   /** rewards, count * groups, index d * groups + g */
   inverseRetrievalReward(args: InverseRewardArgs): Float32Array;
+  /** rewards, count * groups, index d * groups + g (see ForwardRewardArgs) */
+  forwardRetrievalReward(args: ForwardRewardArgs): Float32Array;
 
   poolMaskedAsync(args: PoolMaskedArgs): Promise<Float32Array>;
   ndcgAtKAsync(args: RankedEvalArgs): Promise<Float64Array>;
@@ -180,6 +213,7 @@ export interface Kernels {
   scoreTopKAsync(args: ScoreTopKArgs): Promise<TopK>;
   maxSimTopKAsync(args: MaxSimTopKArgs): Promise<TopK>;
   inverseRetrievalRewardAsync(args: InverseRewardArgs): Promise<Float32Array>;
+  forwardRetrievalRewardAsync(args: ForwardRewardArgs): Promise<Float32Array>;
 
   /**
    * Keeps a corpus (and its synthetic queries) resident in the backend: on cuda it is uploaded to
