@@ -1,7 +1,7 @@
 /**
  * Ablations for what the ReinPool paper leaves out: group size, learning rate, synthetic queries per
  * document, policy type, and (ours) the reward's direction and the inverse-cloze sentence removal.
- * Each row is one `reinpool experiment` pipeline run (src/cli/pipeline.ts) on a real BEIR folder,
+ * Each row is one `reinpool experiment` pipeline run (src/experiment) on a real BEIR folder,
  * evaluated on the full corpus against the test queries; one Markdown table comes out. Budgets are
  * small so a table runs in minutes on two cores: the numbers are indicative, not converged.
  *
@@ -14,7 +14,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { runPipeline, PipelineOptions } from '../src/cli/pipeline';
+import { runExperiment } from '../src/experiment';
+import type { ExperimentOptions } from '../src/experiment';
 import type { TrainConfig } from '../src/train';
 
 function arg(name: string): string | undefined {
@@ -30,11 +31,11 @@ function positiveInt(name: string): number | undefined {
   return n;
 }
 
-interface Row { label: string; options?: Partial<PipelineOptions>; config?: Partial<TrainConfig> }
+interface Row { label: string; options?: Partial<ExperimentOptions>; config?: Partial<TrainConfig> }
 
 interface Setup {
   describe: string;
-  base: Partial<PipelineOptions>;
+  base: Partial<ExperimentOptions>;
   baseConfig: Partial<TrainConfig>;
   defaultSteps: number;
   rows: Row[];
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
     '|---|---:|---:|---:|---:|---:|---:|',
   ];
   for (const row of setup.rows) {
-    const r = await runPipeline({
+    const r = await runExperiment({
       beir, seed: 0, center: true, trainDocs, methods: ['mean'], budgets: [],
       ...setup.base, ...row.options, config: { steps, ...setup.baseConfig, ...row.config },
     });

@@ -236,12 +236,6 @@ export function progress(io: CliIO, cmd: string): (msg: string) => void {
   return (msg: string) => { if (!io.quiet) io.stderr.write(`[reinpool ${cmd}] ${msg}\n`); };
 }
 
-/** Write a JSON file (parent directories created). */
-export function writeJson(file: string, value: unknown): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
-}
-
 /** The installed package.json of reinpool (found by walking up from this file). */
 export function packageInfo(): { name: string; version: string; [k: string]: unknown } {
   let dir = __dirname;

@@ -1,14 +1,17 @@
 /**
  * Helpers shared by the data commands (eval, compress, train, experiment, demo): loading embedding
  * files named by CLI options, qrels in BEIR tsv or TREC format, a trained policy as a compressor,
- * and the comparison table printed on stdout. Heavy modules are required lazily.
+ * and the comparison table printed on stdout. TensorFlow.js is loaded only when a policy is.
  */
 import * as fs from 'fs';
 import type { EvaluationResult } from '../eval';
+import { loadMultiVectors, readBeirQrels, readTrecQrels } from '../io';
 import type { QrelEntry } from '../io';
+import { methodFromName } from '../eval/methods';
 import type { MultiVectorSet } from '../kernels/types';
 import type { CompressOptions } from '../policy';
-import { DEFAULT_TRAIN_CONFIG as D } from '../train/config';
+import { DEFAULT_POLICY_CONFIG as P } from '../policy/config';
+import { DEFAULT_TRAIN_CONFIG as D, resolveTrainConfig } from '../train/config';
 import type { TrainConfig } from '../train/config';
 import { Args, CliError, UsageError, checkDir, formatTable } from './args';
 
@@ -41,9 +44,7 @@ export function loadSetFromArgs(args: Args, names: SetOptionNames, required = tr
   if (file === undefined) return undefined;
   const offsets = names.offsets ? args.file(names.offsets) : undefined;
   const ids = names.ids ? args.file(names.ids) : undefined;
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const io = require('../io') as typeof import('../io');
-  const set = fromOption(names.file, () => io.loadMultiVectors({ file, ...(offsets ? { offsets } : {}), ...(ids ? { ids } : {}) }));
+  const set = fromOption(names.file, () => loadMultiVectors({ file, ...(offsets ? { offsets } : {}), ...(ids ? { ids } : {}) }));
   const count = set.offsets.length - 1;
   if (set.ids && set.ids.length !== count) {
     throw new CliError(`--${names.ids ?? names.file}: ${set.ids.length} ids for ${count} items`);
@@ -53,14 +54,12 @@ export function loadSetFromArgs(args: Args, names: SetOptionNames, required = tr
 
 /** Qrels from a BEIR tsv (query-id, corpus-id, score; tab-separated, optional header) or a TREC qrels file (qid iter docid rel). */
 export function loadQrelsFile(option: string, file: string): QrelEntry[] {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const io = require('../io') as typeof import('../io');
   return fromOption(option, () => {
     const head = fs.readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l.length > 0).slice(0, 5);
     if (head.length === 0) throw new Error(`${file}: empty qrels file`);
     const body = head.filter((l) => !/^query-id\b|^qid\b/i.test(l));
     const trec = body.length > 0 && body.every((l) => l.split(/\s+/).length === 4);
-    const entries = trec ? io.readTrecQrels(file) : io.readBeirQrels(file);
+    const entries = trec ? readTrecQrels(file) : readBeirQrels(file);
     if (entries.length === 0) throw new Error(`${file}: no judgements found`);
     return entries;
   });
@@ -92,8 +91,7 @@ export const SELECT_OPTIONS = {
 export async function loadCompressor(option: string, dirArg: string, opts: CompressOptions = {}):
   Promise<{ compress: (docs: MultiVectorSet) => Promise<Float32Array>; dim: number; describe: string }> {
   const dir = checkDir(option, dirArg);
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const policy = require('../policy') as typeof import('../policy');
+  const policy = await import('../policy');
   await policy.initTf();
   const p = await (async () => {
     try { return policy.loadPolicy(dir); } catch (e) { throw new CliError(`--${option}: ${(e as Error).message}`); }
@@ -125,8 +123,6 @@ export function comparisonTable(r: EvaluationResult): string {
 export function methodList(args: Args, hasPolicy: boolean): string[] | undefined {
   const list = args.list('methods');
   if (!list) return undefined;
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { methodFromName } = require('../eval') as typeof import('../eval');
   const seen = new Set<string>();
   for (const m of list) {
     if (seen.has(m)) throw new UsageError(`--methods: '${m}' is listed twice`);
@@ -158,11 +154,11 @@ export const TRAIN_OPTIONS = {
   'train-pool': { type: 'string', value: 'MODE', desc: 'pooling of kept vectors, mean or max (config.pool)', default: D.pool },
   'query-reduce': { type: 'string', value: 'MODE', desc: 'synthetic query -> one vector: sum, mean or max (config.queryReduce)', default: D.queryReduce },
   'query-norm': { type: 'string', value: 'on|off', desc: 'rank synthetic queries by cosine in the reward (config.queryNormalize)', default: D.queryNormalize ? 'on' : 'off' },
-  'policy-type': { type: 'string', value: 'TYPE', desc: 'policy network: mlp or transformer (config.policy.type)', default: 'mlp' },
-  hidden: { type: 'string', value: 'N', desc: 'policy width (config.policy.hidden)', default: '64' },
-  layers: { type: 'string', value: 'N', desc: 'policy layers / transformer blocks (config.policy.layers)', default: '1' },
-  heads: { type: 'string', value: 'N', desc: 'attention heads, transformer only (config.policy.heads)', default: '4' },
-  'init-keep': { type: 'string', value: 'P', desc: 'initial keep probability (config.policy.initKeepProb)', default: '0.7' },
+  'policy-type': { type: 'string', value: 'TYPE', desc: 'policy network: mlp or transformer (config.policy.type)', default: P.type },
+  hidden: { type: 'string', value: 'N', desc: 'policy width (config.policy.hidden)', default: String(P.hidden) },
+  layers: { type: 'string', value: 'N', desc: 'policy layers / transformer blocks (config.policy.layers)', default: String(P.layers) },
+  heads: { type: 'string', value: 'N', desc: 'attention heads, transformer only (config.policy.heads)', default: String(P.heads) },
+  'init-keep': { type: 'string', value: 'P', desc: 'initial keep probability (config.policy.initKeepProb)', default: String(P.initKeepProb) },
   'checkpoint-every': { type: 'string', value: 'N', desc: 'checkpoint every N steps, 0 = only at the end (config.checkpointEvery)', default: String(D.checkpointEvery) },
   'eval-every': { type: 'string', value: 'N', desc: 'log the greedy reward every N steps, 0 = never (config.evalEvery)', default: String(D.evalEvery) },
 } satisfies Record<string, import('./args').OptionSpec>;
@@ -208,9 +204,7 @@ export function trainConfigFromArgs(args: Args): Partial<TrainConfig> {
   if (Object.keys(policy).length) cfg.policy = policy as TrainConfig['policy'];
   const seed = args.int('seed', { min: 0 });
   if (seed !== undefined) cfg.seed = seed;
-  // validate now, naming the config as the culprit
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { resolveTrainConfig } = require('../train/config') as typeof import('../train/config');
+  // validate now (policy options included), naming the config as the culprit
   try { resolveTrainConfig(cfg); } catch (e) { throw new UsageError(`${file ? '--config: ' : ''}${(e as Error).message}`); }
   return cfg;
 }

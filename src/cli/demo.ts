@@ -73,14 +73,12 @@ export const command: Command = {
     const budgets = intList(args, 'budgets');
 
     const t0 = Date.now();
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { getKernels } = require('../kernels') as typeof import('../kernels');
+    const { getKernels } = await import('../kernels');
     if (getKernels().name === 'ts') {
       io.stderr.write('reinpool demo: the native addon is not built (see `reinpool info`): the pure TypeScript kernels make the demo '
         + 'take about 5 minutes instead of 1; `npm run build:native` builds it\n');
     }
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const sotu = require('../demo/sotu') as typeof import('../demo/sotu');
+    const sotu = await import('../demo/sotu');
     let corpus: import('../demo/sotu').DemoCorpus;
     try {
       corpus = sotu.buildDemoCorpus({ docs, testQueries: queries, paragraphWords, seed, trainShare, cut });
@@ -92,9 +90,8 @@ export const command: Command = {
     log(`corpus: ${corpus.docs.length} paragraphs drawn from ${corpus.paragraphsTotal} (${corpus.addresses} State of the Union addresses), `
       + `${corpus.trainIds.length} for training, ${corpus.queries.length} held-out sentence queries -> ${beir}`);
 
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { runPipeline } = require('./pipeline') as typeof import('./pipeline');
-    const res = await runPipeline({
+    const { runExperiment } = await import('../experiment');
+    const res = await runExperiment({
       beir, dataset: 'sotu-paragraphs', split: 'test', seed, trainDocIds: corpus.trainIds, center, budgets,
       // --cut tests "find the context of a removed sentence": train on the same task
       removeProb: cut ? 1 : 0,

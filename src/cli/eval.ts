@@ -2,7 +2,8 @@
  * reinpool eval: compare retrieval methods on embedding files a user brings (ColBERT, ColPali...).
  */
 import * as path from 'path';
-import { Args, CliIO, CommandSpec, UsageError, progress, writeJson } from './args';
+import { Args, CliIO, CommandSpec, UsageError, progress } from './args';
+import { writeJsonAtomic } from '../io/json';
 import { SELECT_OPTIONS, comparisonTable, loadCompressor, loadQrelsFile, loadSetFromArgs, methodList, selectOptions } from './common';
 import type { Command } from './main';
 
@@ -26,7 +27,7 @@ export const spec: CommandSpec = {
     runs: { type: 'string', value: 'DIR', desc: 'write NAME.run (TREC, top 1000) per method and qrels.txt, for trec_eval / pytrec_eval' },
     report: { type: 'string', value: 'DIR', desc: 'write report.md with methods.svg and budgets.svg' },
     depth: { type: 'string', value: 'N', desc: 'documents ranked per query (>= 100)', default: '1000 with --runs, else 100' },
-    'query-pool': { type: 'string', value: 'MODE', desc: 'one vector per query for single-vector methods: sum, mean or max', default: 'sum' },
+    'query-reduce': { type: 'string', value: 'MODE', desc: 'one vector per query for single-vector methods: sum, mean or max', default: 'sum' },
     ...SELECT_OPTIONS,
   },
   details: 'Ids: document and query ids come from --doc-ids/--query-ids, else from the files, else 0, 1, 2, ...\n'
@@ -53,7 +54,7 @@ export const command: Command = {
     const runsDir = args.str('runs') !== undefined ? path.resolve(args.required('runs')) : undefined;
     const reportDir = args.str('report') !== undefined ? path.resolve(args.required('report')) : undefined;
     const depth = args.int('depth', { min: 100 });
-    const queryPool = args.choice('query-pool', ['sum', 'mean', 'max'] as const);
+    const queryReduce = args.choice('query-reduce', ['sum', 'mean', 'max'] as const);
     const sel = selectOptions(args);
     if (!policyDir && methods?.includes('reinpool')) throw new UsageError('--methods: reinpool needs --policy DIR');
 
@@ -73,13 +74,13 @@ export const command: Command = {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const ev = require('../eval') as typeof import('../eval');
     const result = await ev.evaluate({
-      docs, queries, qrels, methods, reinpool, runsDir, depth, queryPool,
+      docs, queries, qrels, methods, reinpool, runsDir, depth, queryReduce,
       onProgress: io.quiet ? undefined : (m) => log(m),
     });
     io.stdout.write(`${result.docs} documents (${result.vectorsPerDoc.toFixed(1)} vectors x ${result.dim} per document), ${result.queries} queries, kernels: ${result.backend}\n\n`);
     io.stdout.write(comparisonTable(result));
     if (jsonOut) {
-      writeJson(jsonOut, result);
+      writeJsonAtomic(jsonOut, result);
       io.stdout.write(`\nJSON: ${jsonOut}\n`);
     }
     if (runsDir) io.stdout.write(`runs: ${runsDir} (trec_eval -m ndcg_cut.3,5,10 -m recall.10,100 ${path.join(runsDir, 'qrels.txt')} ${path.join(runsDir, 'NAME.run')})\n`);

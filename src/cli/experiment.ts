@@ -7,7 +7,6 @@ import * as path from 'path';
 import { Args, CliIO, CommandSpec, UsageError, checkDir, progress } from './args';
 import { TRAIN_OPTIONS, comparisonTable, intList, methodList, trainConfigFromArgs } from './common';
 import type { Command } from './main';
-import { runPipeline } from './pipeline';
 
 export const spec: CommandSpec = {
   name: 'experiment',
@@ -61,7 +60,8 @@ export const command: Command = {
     const policyOut = args.str('policy-out') !== undefined ? path.resolve(args.required('policy-out')) : undefined;
     if (resume && !policyOut) throw new UsageError('--resume: needs --policy-out DIR (where the checkpoints are)');
     if (resume) checkDir('policy-out', policyOut!);
-    const res = await runPipeline({
+    const { runExperiment } = await import('../experiment');
+    const res = await runExperiment({
       beir, split, seed, config,
       dataset: path.basename(beir),
       trainDocs: args.int('train-docs', { min: 1 }),

@@ -3,7 +3,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Args, CliError, CliIO, CommandSpec, UsageError, progress, writeJson } from './args';
+import { Args, CliError, CliIO, CommandSpec, UsageError, progress } from './args';
+import { writeJsonAtomic } from '../io/json';
 import { TRAIN_OPTIONS, fromOption, loadSetFromArgs, trainConfigFromArgs } from './common';
 import type { Command } from './main';
 
@@ -55,8 +56,7 @@ export const command: Command = {
     const nDocs = docs.offsets.length - 1;
     const nQ = syn.offsets.length - 1;
     // owners
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const ioMod = require('../io') as typeof import('../io');
+    const ioMod = await import('../io');
     let owner: Int32Array;
     const byIds = (ids: string[], where: string): Int32Array => {
       if (!docs.ids) throw new UsageError(`${where}: owners are document ids but --docs has no ids (give --doc-ids)`);
@@ -83,34 +83,21 @@ export const command: Command = {
     if (owner.length !== nQ) throw new CliError(`--owners: ${owner.length} owners for ${nQ} synthetic queries`);
     for (let i = 0; i < owner.length; i++) if (owner[i] < 0 || owner[i] >= nDocs) throw new CliError(`--owners: owner ${owner[i]} of query ${i} is outside [0, ${nDocs})`);
 
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const tr = require('../train') as typeof import('../train');
+    const tr = await import('../train');
     const resolved = tr.resolveTrainConfig(config);
     const queries = { dim: syn.dim, vectors: syn.vectors, offsets: syn.offsets };
-    let trainDocs: Int32Array | undefined;
-    if (trainN !== undefined && trainN < nDocs) {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const { Rng } = require('../policy/rng') as typeof import('../policy/rng');
-      trainDocs = new Rng(resolved.seed, 555).permutation(nDocs).subarray(0, trainN).slice().sort();
-    }
+    const trainDocs = trainN !== undefined && trainN < nDocs ? tr.sampleTrainDocs(docs, trainN, resolved.seed) : undefined;
     log(`${nDocs} documents, ${nQ} synthetic queries; ${resolved.steps} steps of ${resolved.batchDocs} documents x ${resolved.groupSize} masks${resume ? ' (resuming)' : ''}`);
-    let last = 0;
     const res = await tr.train({
       docs, queries, queryOwner: owner, trainDocs, config, outDir: out, resume,
       progress: !io.quiet && Boolean(process.stderr.isTTY),
-      log: (m) => {
-        const t = Date.now();
-        if (m.evalReward !== undefined || m.step === resolved.steps || t - last > 15000) {
-          last = t;
-          log(`step ${m.step}/${resolved.steps}: reward ${m.rewardMean.toFixed(3)}${m.evalReward !== undefined ? `, greedy ${m.evalReward.toFixed(3)}` : ''}, keep ${m.keepRatio.toFixed(2)}, ${m.secondsPerStep.toFixed(2)} s/step`);
-        }
-      },
+      log: tr.stepLogger(log, resolved.steps),
     });
     const summary = {
       steps: res.step, seconds: res.seconds, config: res.config, docs: nDocs, syntheticQueries: nQ,
       last: res.history[res.history.length - 1] ?? null,
     };
-    writeJson(path.join(out, 'train.json'), summary);
+    writeJsonAtomic(path.join(out, 'train.json'), summary);
     const total = res.config.steps;
     const done = res.step === total;
     io.stdout.write(`${done ? 'trained' : 'stopped at'} step ${res.step}/${total} in ${res.seconds.toFixed(1)} s`

@@ -8,7 +8,8 @@ import * as path from 'path';
 import { RunEntry, subset, writeTrecQrels, writeTrecRun } from '../io';
 import { getKernels } from '../kernels';
 import type { Kernels, MultiVectorSet, Qrels } from '../kernels/types';
-import { CompressFn, Method, methodFromName, MethodIndex, MethodOptions, QueryPool } from './methods';
+import type { QueryReduce } from '../encode/synthetic';
+import { CompressFn, Method, methodFromName, MethodIndex, MethodOptions } from './methods';
 import type { MuveraOptions } from './muvera';
 import { prepareQrels, QrelsInput, qrelsToMap } from './qrels';
 import { trecOrder } from './trec';
@@ -71,8 +72,8 @@ export interface EvaluateOptions {
   runsDir?: string;
   /** documents ranked per query: default 1000 with runsDir else 100; at least 100 (recall@100) */
   depth?: number;
-  /** query pooling for single-vector methods: sum (default), mean, max */
-  queryPool?: QueryPool;
+  /** one vector per query for single-vector methods (reduceQueries): sum (default), mean, max */
+  queryReduce?: QueryReduce;
   muvera?: MuveraOptions;
   /** L2-normalise tokenpool cluster means (default true) */
   tokenpoolNormalize?: boolean;
@@ -155,7 +156,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
   const evalQueries = subset(queries, prep.queries);
 
   const mopts: MethodOptions = {
-    reinpool: opts.reinpool, queryPool: opts.queryPool, muvera: opts.muvera, tokenpool: { normalize: opts.tokenpoolNormalize },
+    reinpool: opts.reinpool, queryReduce: opts.queryReduce, muvera: opts.muvera, tokenpool: { normalize: opts.tokenpoolNormalize },
   };
   const requested = opts.methods ?? (opts.reinpool ? [...DEFAULT_EVAL_METHODS, 'reinpool'] : DEFAULT_EVAL_METHODS);
   const methods = requested.map((m) => (typeof m === 'string' ? methodFromName(m, mopts) : m));

@@ -4,11 +4,11 @@ export {
 } from './evaluate';
 export type { EvaluateOptions, EvaluationResult, MethodMetrics, MetricName } from './evaluate';
 export {
-  methodFromName, maxsimMethod, poolMethod, tokenpoolMethod, muveraMethod, reinpoolMethod, poolQueries, tokenPool,
+  methodFromName, maxsimMethod, poolMethod, tokenpoolMethod, muveraMethod, reinpoolMethod, tokenPool,
   METHOD_NAMES,
 } from './methods';
 export type {
-  Method, MethodIndex, MethodOptions, CompressFn, QueryPool, PoolMethodOptions, TokenPoolOptions,
+  Method, MethodIndex, MethodOptions, CompressFn, PoolMethodOptions, TokenPoolOptions,
 } from './methods';
 export { MuveraEncoder } from './muvera';
 export type { MuveraOptions, MuveraConfig } from './muvera';

@@ -8,11 +8,11 @@
  */
 import { isTypedArray } from '../kernels/validate';
 import type { DenseMatrix, Kernels, MultiVectorSet, PoolMode, TopK } from '../kernels/types';
+import { reduceQueries } from '../encode/synthetic';
+import type { QueryReduce } from '../encode/synthetic';
 import { MuveraEncoder, MuveraOptions } from './muvera';
 import { clusterCount, cutWardTree, wardTree, WardTree } from './ward';
 
-/** How a multi-vector query becomes one vector for single-vector methods (DESIGN.md: sum by default). */
-export type QueryPool = 'sum' | 'mean' | 'max';
 
 /** A corpus compressor, e.g. a trained ReinPool policy: one row of `dim` floats per document. */
 export type CompressFn = (docs: MultiVectorSet) => Float32Array | Promise<Float32Array>;
@@ -46,31 +46,6 @@ export const METHOD_NAMES = ['maxsim', 'mean', 'max', 'tokenpool', 'muvera', 're
 
 function countOf(set: MultiVectorSet): number {
   return set.offsets.length - 1;
-}
-
-/** One vector per query: sum (default), mean or element-wise max of its token vectors. An empty query is a zero vector. */
-export function poolQueries(queries: MultiVectorSet, mode: QueryPool = 'sum'): DenseMatrix {
-  const { dim, vectors, offsets } = queries;
-  const n = countOf(queries);
-  const out = new Float32Array(n * dim);
-  const acc = new Float64Array(dim);
-  for (let q = 0; q < n; q++) {
-    const t0 = offsets[q];
-    const t1 = offsets[q + 1];
-    if (t1 === t0) continue;
-    acc.fill(mode === 'max' ? -Infinity : 0);
-    for (let t = t0; t < t1; t++) {
-      const r = t * dim;
-      if (mode === 'max') {
-        for (let j = 0; j < dim; j++) if (vectors[r + j] > acc[j]) acc[j] = vectors[r + j];
-      } else {
-        for (let j = 0; j < dim; j++) acc[j] += vectors[r + j];
-      }
-    }
-    const s = mode === 'mean' ? 1 / (t1 - t0) : 1;
-    for (let j = 0; j < dim; j++) out[q * dim + j] = acc[j] * s;
-  }
-  return { rows: n, dim, data: out };
 }
 
 function singleIndex(method: string, kernels: Kernels, representation: DenseMatrix,
@@ -112,7 +87,7 @@ export function maxsimMethod(): Method {
 export interface PoolMethodOptions {
   /** L2-normalise the pooled document vector (default true) */
   normalize?: boolean;
-  queryPool?: QueryPool;
+  queryReduce?: QueryReduce;
   name?: string;
 }
 
@@ -120,14 +95,14 @@ export interface PoolMethodOptions {
 export function poolMethod(mode: PoolMode, opts: PoolMethodOptions = {}): Method {
   const name = opts.name ?? mode;
   const normalize = opts.normalize ?? true;
-  const queryPool = opts.queryPool ?? 'sum';
+  const queryReduce = opts.queryReduce ?? 'sum';
   return {
     name,
     index: async (docs, kernels) => {
       const masks = new Uint8Array(docs.offsets[countOf(docs)]).fill(1);
       const data = await kernels.poolMaskedAsync({ docs, masks, groups: 1, mode, normalize });
       const rep: DenseMatrix = { rows: countOf(docs), dim: docs.dim, data };
-      return singleIndex(name, kernels, rep, (q) => poolQueries(q, queryPool), { pool: mode, normalize, queryPool });
+      return singleIndex(name, kernels, rep, (q) => reduceQueries(q, queryReduce), { pool: mode, normalize, queryReduce });
     },
   };
 }
@@ -226,9 +201,9 @@ export function muveraMethod(opts: MuveraOptions & { name?: string } = {}): Meth
 }
 
 /** A learned compressor (ReinPool): `compress` maps the corpus to one vector per document; queries are pooled (sum by default). */
-export function reinpoolMethod(compress: CompressFn, opts: { queryPool?: QueryPool; name?: string } = {}): Method {
+export function reinpoolMethod(compress: CompressFn, opts: { queryReduce?: QueryReduce; name?: string } = {}): Method {
   const name = opts.name ?? 'reinpool';
-  const queryPool = opts.queryPool ?? 'sum';
+  const queryReduce = opts.queryReduce ?? 'sum';
   return {
     name,
     index: async (docs, kernels) => {
@@ -240,7 +215,7 @@ export function reinpoolMethod(compress: CompressFn, opts: { queryPool?: QueryPo
       }
       const dim = count > 0 ? data.length / count : docs.dim;
       if (dim !== docs.dim) throw new RangeError(`${name}: compress returned ${dim} floats per document; queries have dim ${docs.dim}`);
-      return singleIndex(name, kernels, { rows: count, dim, data }, (q) => poolQueries(q, queryPool), { queryPool });
+      return singleIndex(name, kernels, { rows: count, dim, data }, (q) => reduceQueries(q, queryReduce), { queryReduce });
     },
   };
 }
@@ -249,7 +224,7 @@ export interface MethodOptions {
   /** ReinPool compressor; required for 'reinpool' */
   reinpool?: CompressFn;
   /** query pooling for single-vector methods (mean, max, reinpool); default sum */
-  queryPool?: QueryPool;
+  queryReduce?: QueryReduce;
   /** L2-normalise mean/max pooled documents (default true) */
   normalize?: boolean;
   muvera?: MuveraOptions;
@@ -260,7 +235,7 @@ export interface MethodOptions {
 export function methodFromName(name: string, opts: MethodOptions = {}): Method {
   const n = name.trim();
   if (n === 'maxsim') return maxsimMethod();
-  if (n === 'mean' || n === 'max') return poolMethod(n, { normalize: opts.normalize, queryPool: opts.queryPool });
+  if (n === 'mean' || n === 'max') return poolMethod(n, { normalize: opts.normalize, queryReduce: opts.queryReduce });
   if (n === 'tokenpool') return tokenpoolMethod({ poolFactor: 2, normalize: opts.tokenpool?.normalize, name: 'tokenpool' });
   let m = /^tokenpool-(\d+)$/.exec(n);
   if (m) return tokenpoolMethod({ vectors: Number(m[1]), normalize: opts.tokenpool?.normalize });
@@ -269,7 +244,7 @@ export function methodFromName(name: string, opts: MethodOptions = {}): Method {
   if (n === 'muvera') return muveraMethod(opts.muvera);
   if (n === 'reinpool') {
     if (!opts.reinpool) throw new RangeError("method 'reinpool' needs a compress function (the reinpool option: a trained policy's compress)");
-    return reinpoolMethod(opts.reinpool, { queryPool: opts.queryPool });
+    return reinpoolMethod(opts.reinpool, { queryReduce: opts.queryReduce });
   }
   throw new RangeError(`unknown method '${name}': expected one of maxsim, mean, max, tokenpool, tokenpool-N, tokenpool-pfF, muvera, reinpool`);
 }

@@ -3,6 +3,7 @@ export { FileFormatError } from './errors';
 export type { ElemType, Tensor, TensorData } from './dtype';
 export { formatFloat32 } from './dtype';
 export { writeFileAtomic } from './fsutil';
+export { writeJsonAtomic } from './json';
 export { readLines, readIdsFile } from './lines';
 export { readNpy, readNpyHeader, parseNpy, encodeNpy, writeNpy } from './npy';
 export type { NpyInfo, WritableData } from './npy';

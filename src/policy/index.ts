@@ -1,7 +1,9 @@
 export { initTf, tfBackendInfo, wasmDir } from './backend';
 export type { TfBackendInfo } from './backend';
-export { Policy, DEFAULT_POLICY_CONFIG, resolvePolicyConfig, mlpInputWidth } from './network';
-export type { PolicyConfig, PolicyType, WeightMap } from './network';
+export { DEFAULT_POLICY_CONFIG, resolvePolicyConfig, resolvePolicyOptions } from './config';
+export type { PolicyConfig, PolicyType } from './config';
+export { Policy, mlpInputWidth } from './network';
+export type { WeightMap } from './network';
 export { padBatch, lengthChunks } from './batch';
 export type { PaddedBatch } from './batch';
 export { compress, compressAsync, keepLogits, keepLogitsAsync, selectMasks } from './infer';

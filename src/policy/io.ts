@@ -4,7 +4,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { readSafetensors, writeFileAtomic, writeSafetensors } from '../io';
+import { readSafetensors, writeSafetensors } from '../io';
+import { writeJsonAtomic } from '../io/json';
 import { Policy, PolicyConfig, WeightMap } from './network';
 
 export const POLICY_FORMAT = 'reinpool-policy/1';
@@ -26,11 +27,6 @@ export function readWeights(file: string): WeightMap {
   return out;
 }
 
-export function writeJsonAtomic(file: string, value: unknown): void {
-  const bytes = Buffer.from(JSON.stringify(value, null, 2) + '\n', 'utf8');
-  writeFileAtomic(file, (append) => append(bytes));
-}
-
 /** Writes dir/policy.json and dir/weights.safetensors (each atomically; the JSON last). */
 export function savePolicy(policy: Policy, dir: string): void {
   fs.mkdirSync(dir, { recursive: true });
@@ -46,13 +42,13 @@ export function loadPolicy(dir: string): Policy {
   let config: PolicyConfig;
   const pj = path.join(dir, 'policy.json');
   if (fs.existsSync(pj)) {
-    const j = JSON.parse(fs.readFileSync(pj, 'utf8'));
-    if (j.format !== POLICY_FORMAT) throw new Error(`${pj}: unknown format '${j.format}'`);
+    const j = JSON.parse(fs.readFileSync(pj, 'utf8')) as { format?: unknown; config: PolicyConfig };
+    if (j.format !== POLICY_FORMAT) throw new Error(`${pj}: unknown format '${String(j.format)}'`);
     config = j.config;
   } else {
     const mj = path.join(dir, 'manifest.json');
     if (!fs.existsSync(mj)) throw new Error(`${dir}: neither policy.json nor manifest.json found`);
-    config = JSON.parse(fs.readFileSync(mj, 'utf8')).config.policy;
+    config = (JSON.parse(fs.readFileSync(mj, 'utf8')) as { config: { policy: PolicyConfig } }).config.policy;
   }
   return new Policy(config, readWeights(path.join(dir, 'weights.safetensors')));
 }

@@ -12,56 +12,11 @@
  * (Glorot uniform), so a seed gives the same weights on every tfjs backend.
  */
 import { tf } from './backend';
+import { resolvePolicyConfig } from './config';
+import type { PolicyConfig } from './config';
 import { Rng } from './rng';
 
-export type PolicyType = 'mlp' | 'transformer';
-
-export interface PolicyConfig {
-  /** 'mlp' (per-vector MLP with document-context features, default) or 'transformer' */
-  type: PolicyType;
-  /** input vector dimension D (taken from the data when omitted in a train config) */
-  dim: number;
-  /** MLP hidden width / transformer model width. Default 64. */
-  hidden: number;
-  /** MLP hidden layers / transformer blocks. Default 1. */
-  layers: number;
-  /** attention heads (transformer only). Default 4. */
-  heads: number;
-  /** feed-forward width (transformer only). Default 2 * hidden. */
-  ffn: number;
-  /**
-   * Initial keep probability: the head's bias is logit(initKeepProb) and its weights start small
-   * (std headInitStd), so every vector starts near this probability. Default 0.7.
-   */
-  initKeepProb: number;
-  /** std of the head's initial weights. Default 0.01. */
-  headInitStd: number;
-  /** seed of the weight initialisation. Default 0. */
-  seed: number;
-}
-
-export const DEFAULT_POLICY_CONFIG: Omit<PolicyConfig, 'dim'> = {
-  type: 'mlp',
-  hidden: 64,
-  layers: 1,
-  heads: 4,
-  ffn: 128,
-  initKeepProb: 0.7,
-  headInitStd: 0.01,
-  seed: 0,
-};
-
-export function resolvePolicyConfig(c: Partial<PolicyConfig> & { dim: number }): PolicyConfig {
-  const out: PolicyConfig = { ...DEFAULT_POLICY_CONFIG, ...c } as PolicyConfig;
-  if (c.ffn === undefined) out.ffn = 2 * out.hidden;
-  if (out.type !== 'mlp' && out.type !== 'transformer') throw new RangeError(`policy.type must be 'mlp' or 'transformer', got '${out.type}'`);
-  for (const k of ['dim', 'hidden', 'layers', 'heads', 'ffn'] as const) {
-    if (!Number.isInteger(out[k]) || out[k] < 1) throw new RangeError(`policy.${k} must be a positive integer, got ${out[k]}`);
-  }
-  if (out.type === 'transformer' && out.hidden % out.heads !== 0) throw new RangeError(`policy.hidden (${out.hidden}) must be a multiple of policy.heads (${out.heads})`);
-  if (!(out.initKeepProb > 0 && out.initKeepProb < 1)) throw new RangeError(`policy.initKeepProb must be in (0, 1), got ${out.initKeepProb}`);
-  return out;
-}
+export type { PolicyConfig, PolicyType } from './config';
 
 /** Number of input features per vector that the MLP builds from a D-dimensional vector. */
 export const mlpInputWidth = (dim: number): number => 3 * dim + 3;
@@ -128,7 +83,7 @@ export class Policy {
       const w = weights?.get(spec.name);
       if (weights && !w) throw new Error(`policy weights lack '${spec.name}'`);
       if (w && (w.shape.length !== spec.shape.length || w.shape.some((d, i) => d !== spec.shape[i]))) {
-        throw new Error(`policy weight '${spec.name}' has shape [${w.shape}], expected [${spec.shape}]`);
+        throw new Error(`policy weight '${spec.name}' has shape [${w.shape.join(',')}], expected [${spec.shape.join(',')}]`);
       }
       this.params.set(spec.name, tf.variable(tf.tensor(w ? w.data : init, spec.shape, 'float32'), true));
     }
@@ -191,10 +146,10 @@ export class Policy {
 
   private mlpLogits(x: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D {
     const [B, T, D] = x.shape;
-    const m3 = mask.expandDims(2) as tf.Tensor3D; // [B,T,1]
+    const m3 = mask.expandDims<tf.Tensor3D>(2); // [B,T,1]
     const len = mask.sum(1, true).maximum(1).expandDims(2); // [B,1,1]
     const xm = x.mul(m3);
-    const mean = xm.sum(1, true).div(len) as tf.Tensor3D; // [B,1,D]
+    const mean = xm.sum(1, true).div<tf.Tensor3D>(len); // [B,1,D]
     const meanT = mean.tile([1, T, 1]);
     const xNorm = x.square().sum(2, true).sqrt(); // [B,T,1]
     const mNorm = mean.square().sum(2, true).sqrt(); // [B,1,1]

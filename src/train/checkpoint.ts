@@ -14,7 +14,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { PolicyConfig, WeightMap } from '../policy/network';
-import { readWeights, writeJsonAtomic, writeWeights } from '../policy/io';
+import { writeJsonAtomic } from '../io/json';
+import { readWeights, writeWeights } from '../policy/io';
 import type { RngState } from '../policy/rng';
 import type { TrainConfig } from './config';
 

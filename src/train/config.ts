@@ -3,7 +3,8 @@
  * SciFact with GloVe token vectors (docs/training.md says how); the paper publishes none of them.
  */
 import type { PoolMode } from '../kernels/types';
-import type { PolicyConfig } from '../policy/network';
+import { resolvePolicyOptions } from '../policy/config';
+import type { PolicyConfig } from '../policy/config';
 
 import type { QueryReduce } from '../encode';
 import type { RewardKind } from './reward';
@@ -114,5 +115,7 @@ export function resolveTrainConfig(c: Partial<TrainConfig> = {}): TrainConfig {
   if (out.reward !== 'inverse' && out.reward !== 'forward') throw new RangeError(`config.reward must be 'inverse' or 'forward', got '${out.reward}'`);
   if (typeof out.queryNormalize !== 'boolean') throw new TypeError(`config.queryNormalize must be a boolean, got ${typeof out.queryNormalize}`);
   if (!['sum', 'mean', 'max'].includes(out.queryReduce)) throw new RangeError(`config.queryReduce must be sum, mean or max, got '${out.queryReduce}'`);
+  // the policy's options too, so that a bad one fails before any data is loaded or encoded
+  resolvePolicyOptions(out.policy);
   return out;
 }

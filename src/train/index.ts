@@ -1,6 +1,6 @@
-export { train, greedyReward, makeReward } from './train';
-export { ForwardReward, inverseReward } from './reward';
-export type { RewardFn, RewardKind, RewardSpec } from './reward';
+export { train, greedyReward } from './train';
+export { createReward, competitorScores } from './reward';
+export type { RewardFn, RewardKind, RewardSpec, RunReward } from './reward';
 export type { TrainInput, TrainResult } from './train';
 export { DEFAULT_TRAIN_CONFIG, resolveTrainConfig } from './config';
 export type { TrainConfig, QueryReduce } from './config';
@@ -11,6 +11,7 @@ export { groupAdvantages, sampleMasks, actionLogProbs, grpoObjective } from './g
 export type { GrpoInputs, GrpoTerms, SampledMasks } from './grpo';
 export { writeCheckpoint, readCheckpoint, latestCheckpoint, listCheckpoints, CHECKPOINT_FORMAT } from './checkpoint';
 export type { Manifest, StepMetrics, CheckpointContents } from './checkpoint';
-export { ProgressBar, JsonlLog } from './progress';
+export { ProgressBar, JsonlLog, stepLogger } from './progress';
+export { sampleSorted, sampleTrainDocs } from './sample';
 export { syntheticTask } from './synthetic';
 export type { SyntheticTask } from './synthetic';

@@ -2,6 +2,7 @@
  * A dependency-free progress bar on stderr (only when stderr is a TTY) and a JSONL metrics log.
  */
 import * as fs from 'fs';
+import type { StepMetrics } from './checkpoint';
 
 export class ProgressBar {
   private readonly enabled: boolean;
@@ -51,4 +52,19 @@ export class JsonlLog {
     fs.writeFileSync(tmp, objs.map((o) => JSON.stringify(o) + '\n').join(''));
     fs.renameSync(tmp, this.file);
   }
+}
+
+/**
+ * A train() log callback that prints a step line at most every `everySeconds`, and always for the
+ * last step and for steps that carry a greedy evaluation.
+ */
+export function stepLogger(log: (msg: string) => void, steps: number, everySeconds = 15): (m: StepMetrics) => void {
+  let last = 0;
+  return (m) => {
+    const t = Date.now() / 1000;
+    if (m.evalReward === undefined && m.step !== steps && t - last <= everySeconds) return;
+    last = t;
+    log(`step ${m.step}/${steps}: reward ${m.rewardMean.toFixed(3)}${m.evalReward !== undefined ? `, greedy ${m.evalReward.toFixed(3)}` : ''}, `
+      + `keep ${m.keepRatio.toFixed(2)}, ${m.secondsPerStep.toFixed(2)} s/step`);
+  };
 }

@@ -7,7 +7,7 @@
  *     docs   <- next batch (a seeded permutation per data epoch; a pure function of seed and step)
  *     z      <- policy(docs)                      keep-logits, no gradient (the "old" policy)
  *     masks  <- G Bernoulli(sigmoid(z)) masks per document (seeded sampler)
- *     r      <- reward(docs, masks): NDCG@k per mask (kernels.inverseRetrievalReward, or forward)
+ *     r      <- reward(docs, masks): NDCG@k per mask, by the kernels on a corpus handle made once
  *     A      <- (r - mean_group r) / (std_group r + eps)
  *     repeat innerEpochs: loss = -GRPO objective (clipped ratio, k3 KL to the reference) ; AdamW
  *     log, checkpoint
@@ -29,7 +29,7 @@ import { CHECKPOINT_FORMAT, latestCheckpoint, Manifest, readCheckpoint, StepMetr
 import { resolveTrainConfig, TrainConfig } from './config';
 import { actionLogProbs, groupAdvantages, grpoObjective, sampleMasks } from './grpo';
 import { JsonlLog, ProgressBar } from './progress';
-import { ForwardReward, inverseReward, RewardFn } from './reward';
+import { createReward, RewardFn } from './reward';
 import { lrAt } from './schedule';
 
 export interface TrainInput {
@@ -80,7 +80,17 @@ export async function train(input: TrainInput): Promise<TrainResult> {
   if (queryOwner.length !== queries.rows) throw new RangeError(`queryOwner has ${queryOwner.length} entries for ${queries.rows} queries`);
   const trainDocs = input.trainDocs ?? Int32Array.from({ length: nDocs }, (_, i) => i);
   if (trainDocs.length === 0) throw new RangeError('no training documents');
-  const reward = makeReward(docs, queries, queryOwner, wanted, kernels);
+  const run = createReward(docs, queries, queryOwner, { kind: wanted.reward, k: wanted.rewardK, pool: wanted.pool }, kernels);
+  try {
+    return await trainLoop(input, wanted, queries, trainDocs, run.reward, t0);
+  } finally {
+    run.dispose();
+  }
+}
+
+async function trainLoop(input: TrainInput, wanted: TrainConfig, queries: DenseMatrix, trainDocs: Int32Array, reward: RewardFn, t0: number): Promise<TrainResult> {
+  const { docs, queryOwner } = input;
+  const nDocs = docs.offsets.length - 1;
   const fingerprint = dataFingerprint(docs, queries, queryOwner, trainDocs);
   const ckptRoot = input.outDir ? path.join(input.outDir, 'checkpoints') : null;
 
@@ -161,7 +171,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
     const s = sampleMasks(zOld.dataSync() as Float32Array, b.lengths, b.T, G, sampler);
 
     // 2. reward through the kernels (an empty mask scores 0)
-    const rewards = reward(subset(docs, batchDocs), batchDocs, s.kernelMasks, G);
+    const rewards = reward(batchDocs, s.kernelMasks, G);
     for (let i = 0; i < rewards.length; i++) if (s.kept[i] === 0) rewards[i] = 0;
     const adv = groupAdvantages(rewards, b.B, G, cfg.advEps);
 
@@ -220,29 +230,12 @@ export async function train(input: TrainInput): Promise<TrainResult> {
   return { policy, history, step: done, config: fullCfg, seconds: (Date.now() - t0) / 1000 };
 }
 
-/**
- * The run's reward function. The forward reward's competitors are the corpus mean-pooled: fixed, so a
- * resumed run sees the same rewards as an uninterrupted one.
- */
-export function makeReward(
-  docs: MultiVectorSet, queries: DenseMatrix, queryOwner: Int32Array,
-  cfg: Pick<TrainConfig, 'reward' | 'pool' | 'rewardK'>, kernels: Kernels = getKernels(),
-): RewardFn {
-  const spec = { queries, queryOwner, k: cfg.rewardK, pool: cfg.pool, kernels };
-  if (cfg.reward === 'inverse') return inverseReward(spec);
-  const nDocs = docs.offsets.length - 1;
-  const forward = new ForwardReward(spec, nDocs);
-  const all = new Uint8Array(docs.offsets[nDocs]).fill(1);
-  forward.setCompetitors(kernels.poolMasked({ docs, masks: all, groups: 1, mode: cfg.pool, normalize: true }));
-  return forward.reward;
-}
-
-/** Mean reward of the deterministic (p > 0.5, fallback) selection; the set's docs are docIndex. */
+/** Mean reward of the deterministic (p > 0.5, fallback) selection; `set` holds the corpus documents docIndex. */
 export function greedyReward(
   policy: Policy, set: MultiVectorSet, docIndex: Int32Array, reward: RewardFn,
 ): { reward: number; keepRatio: number } {
   const masks = selectMasks(keepLogits(policy, set), set.offsets);
-  const r = reward(set, docIndex, masks, 1);
+  const r = reward(docIndex, masks, 1);
   let kept = 0;
   for (let i = 0; i < masks.length; i++) kept += masks[i];
   return { reward: mean(r), keepRatio: kept / Math.max(1, masks.length) };

@@ -86,6 +86,25 @@ if (!glove) {
     expect(bad.stderr).toContain('--ict-remove');
   });
 
+  test('experiment evaluates with the query reduction it trains with (--query-reduce)', async () => {
+    const json = path.join(dir, 'max.json');
+    const r = await cli('experiment', '--beir', beir, '--steps', '2', '--batch-docs', '4', '--group-size', '2', '--eval-every', '0',
+      '--checkpoint-every', '0', '--methods', 'mean', '--budgets', '2', '--query-reduce', 'max', '--json', json, '-q');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(fs.readFileSync(json, 'utf8'));
+    expect(j.train.config.queryReduce).toBe('max');
+    expect(j.queryReduce).toBe('max');
+    expect(j.methodInfo.mean.queryReduce).toBe('max');
+    expect(j.methodInfo.reinpool.queryReduce).toBe('max');
+  });
+
+  test('a bad policy configuration is a usage error before anything is encoded', async () => {
+    const r = await cli('experiment', '--beir', beir, '--policy-type', 'transformer', '--heads', '3');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('policy.hidden (64) must be a multiple of policy.heads (3)');
+    expect(r.stderr).not.toContain('encoded');
+  });
+
   test('encode writes corpus, test queries and synthetic queries that eval and train read', async () => {
     const out = path.join(dir, 'docs.safetensors');
     const q = path.join(dir, 'queries.npz');

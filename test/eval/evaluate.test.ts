@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  compareCodePoints, evaluate, methodFromName, poolQueries, scoreRankings, trecOrder,
+  compareCodePoints, evaluate, methodFromName, scoreRankings, trecOrder,
 } from '../../src/eval';
 import { getKernels } from '../../src/kernels';
 import type { MultiVectorSet } from '../../src/kernels/types';
@@ -123,11 +123,18 @@ describe('evaluate: metrics, aggregation and bookkeeping', () => {
     }
   });
 
-  test('query pooling: sum (default), mean, max', () => {
-    const q = setOf([[[1, -2], [3, 0]], []]);
-    expect(Array.from(poolQueries(q).data)).toEqual([4, -2, 0, 0]);
-    expect(Array.from(poolQueries(q, 'mean').data)).toEqual([2, -1, 0, 0]);
-    expect(Array.from(poolQueries(q, 'max').data)).toEqual([3, 0, 0, 0]);
+  test('queryReduce reaches every single-vector method (one reduction, encode\'s reduceQueries, for training and evaluation)', async () => {
+    // one query with tokens (1, 0) x 3 and (0, 1): its sum (3, 1) prefers d0 = (1, 0), its max (1, 1)
+    // ties, and d1 = (0.6, 0.8) wins on the max
+    const docs = setOf([[[1, 0]], [[0.6, 0.8]]]);
+    const queries = setOf([[[1, 0], [1, 0], [1, 0], [0, 1]]]);
+    const qrels: [string, string, number][] = [['0', '1', 1]];
+    const sum = await evaluate({ docs, queries, qrels, methods: ['mean'] });
+    const max = await evaluate({ docs, queries, qrels, methods: ['mean'], queryReduce: 'max' });
+    expect(sum.methodInfo.mean.queryReduce).toBe('sum');
+    expect(max.methodInfo.mean.queryReduce).toBe('max');
+    expect(sum.methods.mean['ndcg@3']).toBeCloseTo(1 / Math.log2(3), 6);
+    expect(max.methods.mean['ndcg@3']).toBeCloseTo(1, 6);
   });
 
   test('scoreRankings scores external rankings exactly as evaluate does', async () => {

@@ -2,13 +2,14 @@ import { getKernels } from '../../src/kernels';
 import { tsKernels } from '../../src/kernels/ts';
 import type { MultiVectorSet } from '../../src/kernels/types';
 import { initTf } from '../../src/policy/backend';
-import { ForwardReward, makeReward, syntheticTask, train } from '../../src/train';
+import { competitorScores, createReward, syntheticTask, train } from '../../src/train';
 
 beforeAll(async () => {
   await initTf();
 });
 
 // A hand-made corpus (dim 2): document 0 has tokens e0 and e1, documents 1 and 2 one token each.
+// Mean-pooled and normalised: doc 0 = (0.707, 0.707), doc 1 = (0.8, 0.6), doc 2 = (0.6, 0.8).
 const docs: MultiVectorSet = {
   dim: 2,
   vectors: Float32Array.from([1, 0, 0, 1, 0.8, 0.6, 0.6, 0.8]),
@@ -17,46 +18,47 @@ const docs: MultiVectorSet = {
 // query 0 (owned by document 0) points along e0, query 1 (owned by 2) along e1
 const queries = { rows: 2, dim: 2, data: Float32Array.from([1, 0, 0, 1]) };
 const queryOwner = Int32Array.from([0, 2]);
-const competitors = Float32Array.from([Math.SQRT1_2, Math.SQRT1_2, 0.8, 0.6, 0.6, 0.8]);
+const forward = (k: number) => ({ kind: 'forward' as const, k, pool: 'mean' as const });
 
 describe.each([['ts', tsKernels], ['default', getKernels()]] as const)('forward reward (%s kernels)', (_name, kernels) => {
-  test('known answers: NDCG@k of the document among the competitors, for each of its masks', () => {
-    const fr = new ForwardReward({ queries, queryOwner, k: 3, pool: 'mean', kernels }, 3);
-    fr.setCompetitors(competitors);
-    // document 0, three masks: keep both tokens (pooled = (1,1)/sqrt2: score 0.707 < doc 1's 0.8
-    // -> rank 2), keep e0 only (score 1 -> rank 1), keep e1 only (score 0 < 0.8 and 0.6 -> rank 3)
-    const set: MultiVectorSet = { dim: 2, vectors: docs.vectors.slice(0, 4), offsets: Int32Array.from([0, 2]) };
-    const r = fr.reward(set, Int32Array.from([0]), Uint8Array.from([1, 1, 1, 0, 0, 1]), 3);
-    expect(Array.from(r)).toEqual([1 / Math.log2(3), 1, 0.5].map((x) => Math.fround(x)));
-    // with k = 2 the third mask ranks outside the cut-off
-    const fr2 = new ForwardReward({ queries, queryOwner, k: 2, pool: 'mean', kernels }, 3);
-    fr2.setCompetitors(competitors);
-    expect(fr2.reward(set, Int32Array.from([0]), Uint8Array.from([0, 1]), 1)[0]).toBe(0);
+  test('competitor scores: the k best other documents per query, -Infinity padded; the own document is left out', () => {
+    const competitors = { rows: 3, dim: 2, data: kernels.poolMasked({ docs, masks: new Uint8Array(4).fill(1), groups: 1 }) };
+    const bar = competitorScores(kernels, queries, queryOwner, competitors, 3);
+    expect(bar.rows).toBe(2);
+    expect(bar.dim).toBe(3);
+    // query 0: doc 1 (0.8), doc 2 (0.6), its own doc 0 (0.707) left out; query 1: doc 0 (0.707), doc 1 (0.6)
+    expect(Array.from(bar.data)).toEqual([0.8, 0.6, -Infinity, Math.SQRT1_2, 0.6, -Infinity].map(Math.fround));
   });
 
-  test('the document\'s own competitor vector is not its competitor; a document without queries scores 0', () => {
-    const fr = new ForwardReward({ queries, queryOwner, k: 1, pool: 'mean', kernels }, 3);
-    // document 2's competitor row would beat it on query 1 (score 1 vs its pooled 0.8) if it counted
-    const own = Float32Array.from([1, 0, 1, 0, 0, 1]);
-    fr.setCompetitors(own);
-    const set2: MultiVectorSet = { dim: 2, vectors: docs.vectors.slice(6, 8), offsets: Int32Array.from([0, 1]) };
-    expect(fr.reward(set2, Int32Array.from([2]), Uint8Array.from([1]), 1)[0]).toBe(1);
-    const set1: MultiVectorSet = { dim: 2, vectors: docs.vectors.slice(4, 6), offsets: Int32Array.from([0, 1]) };
-    expect(fr.reward(set1, Int32Array.from([1]), Uint8Array.from([1]), 1)[0]).toBe(0);
+  test('known answers: NDCG@k of the document among the mean-pooled competitors, for each of its masks', () => {
+    const run = createReward(docs, queries, queryOwner, forward(3), kernels);
+    // document 0, three masks: keep both tokens (score 0.707 < doc 1's 0.8 -> rank 2), keep e0 only
+    // (score 1 -> rank 1), keep e1 only (score 0 < 0.8 and 0.6 -> rank 3)
+    expect(Array.from(run.reward(Int32Array.from([0]), Uint8Array.from([1, 1, 1, 0, 0, 1]), 3))).toEqual([1 / Math.log2(3), 1, 0.5].map(Math.fround));
+    // document 2 beats doc 0's 0.707 on its query 1 (its own competitor row, 0.8, does not count);
+    // document 1 owns no query
+    expect(Array.from(run.reward(Int32Array.from([2, 1]), Uint8Array.from([1, 1]), 1))).toEqual([1, 0]);
+    run.dispose();
+    // with k = 2 the third mask of document 0 ranks outside the cut-off
+    const run2 = createReward(docs, queries, queryOwner, forward(2), kernels);
+    expect(run2.reward(Int32Array.from([0]), Uint8Array.from([0, 1]), 1)[0]).toBe(0);
+    run2.dispose();
+  });
+
+  test('inverse reward: the corpus handle gives what the stateless kernel gives on the gathered batch', () => {
+    const run = createReward(docs, queries, queryOwner, { kind: 'inverse', k: 2, pool: 'mean' }, kernels);
+    const masks = Uint8Array.from([1, 0, 0, 1, 1, 1]);
+    const batchDocs = Int32Array.from([2, 0]);
+    const batch: MultiVectorSet = { dim: 2, vectors: Float32Array.from([0.6, 0.8, 1, 0, 0, 1]), offsets: Int32Array.from([0, 1, 3]) };
+    const direct = kernels.inverseRetrievalReward({ docs: batch, masks, groups: 2, queries, queryOwner, docIndex: batchDocs, k: 2 });
+    expect(Array.from(run.reward(batchDocs, masks, 2))).toEqual(Array.from(direct));
+    run.dispose();
   });
 });
 
-test('forward reward: bad owners and competitor shapes are refused with the argument named', () => {
-  expect(() => new ForwardReward({ queries, queryOwner: Int32Array.from([0, 3]), k: 3, pool: 'mean', kernels: tsKernels }, 3)).toThrow(/queryOwner\[1\] = 3/);
-  const fr = new ForwardReward({ queries, queryOwner, k: 3, pool: 'mean', kernels: tsKernels }, 3);
-  expect(() => fr.setCompetitors(new Float32Array(4))).toThrow(/competitors: expected 3 x 2/);
-});
-
-test('makeReward: forward competitors are the mean-pooled corpus (keep-all masks reproduce them)', () => {
-  const reward = makeReward(docs, queries, queryOwner, { reward: 'forward', pool: 'mean', rewardK: 3 }, tsKernels);
-  // keep-all document 0 = mean (0.707, 0.707): rank 2 behind document 1 on query 0
-  const set: MultiVectorSet = { dim: 2, vectors: docs.vectors.slice(0, 4), offsets: Int32Array.from([0, 2]) };
-  expect(reward(set, Int32Array.from([0]), Uint8Array.from([1, 1]), 1)[0]).toBeCloseTo(1 / Math.log2(3), 6);
+test('createReward: owners outside the corpus are refused with the argument named', () => {
+  expect(() => createReward(docs, queries, Int32Array.from([0, 3]), forward(3), tsKernels)).toThrow(/queryOwner\[1\] = 3/);
+  expect(() => competitorScores(tsKernels, queries, queryOwner, { rows: 3, dim: 3, data: new Float32Array(9) }, 3)).toThrow(/competitors: dim 3/);
 });
 
 // LABELLED SYNTHETIC data (src/train/synthetic.ts), not real text

@@ -1,0 +1,44 @@
+/**
+ * Stage 1 of an experiment: read a BEIR folder and encode it. The corpus and the test queries (those
+ * with a relevant judgement in qrels/SPLIT.tsv) become GloVe token vectors; nothing here is trained.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { encodeTexts, loadWordVectors } from '../encode';
+import type { EncodedSet, WordVectors } from '../encode';
+import { beirDocText, readBeirCorpus, readBeirQrels, readBeirQueries } from '../io';
+import type { BeirDoc, QrelEntry } from '../io';
+
+export interface ExperimentData {
+  /** the BEIR folder */
+  beir: string;
+  split: string;
+  corpus: BeirDoc[];
+  /** title + text of every corpus document, in corpus order */
+  docTexts: string[];
+  docs: EncodedSet;
+  /** the judged queries of the split */
+  queries: EncodedSet;
+  qrels: QrelEntry[];
+  wordVectors: WordVectors;
+}
+
+export function loadExperimentData(beir: string, split: string, log: (msg: string) => void): ExperimentData {
+  const qrelsFile = path.join(beir, 'qrels', `${split}.tsv`);
+  if (!fs.existsSync(qrelsFile)) throw new Error(`split: ${qrelsFile} not found`);
+  const corpus = readBeirCorpus(beir);
+  if (corpus.length === 0) throw new Error(`beir: ${beir}: empty corpus`);
+  const qrels = readBeirQrels(beir, split);
+  const judged = new Set(qrels.filter((e) => e.rel > 0).map((e) => e.qid));
+  const testQueries = readBeirQueries(beir).filter((q) => judged.has(q.id));
+  if (testQueries.length === 0) throw new Error(`beir: no query of queries.jsonl has a relevant judgement in qrels/${split}.tsv`);
+  log('loading GloVe word vectors');
+  const wordVectors = loadWordVectors({ log });
+  log(`word vectors: ${wordVectors.words.length} words, ${wordVectors.dim}-d (${wordVectors.origin.kind}, ${wordVectors.origin.ms} ms)`);
+  const docTexts = corpus.map(beirDocText);
+  const docs = encodeTexts(wordVectors, docTexts, { ids: corpus.map((d) => d.id) });
+  const queries = encodeTexts(wordVectors, testQueries.map((q) => q.text), { ids: testQueries.map((q) => q.id) });
+  const n = corpus.length;
+  log(`encoded ${n} documents (${(docs.offsets[n] / n).toFixed(1)} vectors/doc, ${docs.empty.length} empty) and ${testQueries.length} test queries`);
+  return { beir, split, corpus, docTexts, docs, queries, qrels, wordVectors };
+}

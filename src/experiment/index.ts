@@ -1,0 +1,10 @@
+export { runExperiment } from './run';
+export type { ExperimentJson, ExperimentOptions, ExperimentResult } from './run';
+export { loadExperimentData } from './data';
+export type { ExperimentData } from './data';
+export { buildTrainingSet, centerExperiment } from './training-set';
+export type { TrainingSet, TrainingSetOptions } from './training-set';
+export { budgetSweep } from './budgets';
+export type { BudgetSweep } from './budgets';
+export { policyCompressor } from './compressor';
+export type { PolicyCompressor } from './compressor';

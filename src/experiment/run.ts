@@ -1,0 +1,181 @@
+/**
+ * `reinpool experiment` and `reinpool demo` as a function: the stages in order.
+ *
+ *   data       read the BEIR folder; GloVe token vectors of the corpus and of the judged queries
+ *   training   the training set (inverse-cloze or qrels/train.tsv queries), centred with the rest
+ *   train      GRPO on the training set's prompts (src/train)
+ *   evaluate   every method on the FULL corpus against the split's queries and qrels (src/eval),
+ *              then ReinPool's keep-budget sweep
+ *   write      the experiment JSON, TREC runs and the Markdown/SVG report
+ */
+import * as path from 'path';
+import { DEFAULT_EVAL_METHODS, evaluate, writeReport } from '../eval';
+import type { BudgetPoint, EvaluationResult } from '../eval';
+import { writeJsonAtomic } from '../io/json';
+import { getKernels } from '../kernels';
+import { resolveTrainConfig, stepLogger, train } from '../train';
+import type { TrainConfig } from '../train';
+import { budgetSweep } from './budgets';
+import { policyCompressor } from './compressor';
+import { loadExperimentData } from './data';
+import { buildTrainingSet, centerExperiment } from './training-set';
+import type { TrainingSetOptions } from './training-set';
+
+export interface ExperimentOptions extends Omit<TrainingSetOptions, 'seed' | 'source'> {
+  /** the BEIR folder: corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv */
+  beir: string;
+  /** dataset name in the JSON (default: the folder name) */
+  dataset?: string;
+  /** the qrels split evaluated (default 'test') */
+  split?: string;
+  /** seed of the document sample, the synthetic queries and training (default 0) */
+  seed?: number;
+  /** training queries: 'ict' (default) inverse cloze, or 'train' the dataset's qrels/train.tsv queries */
+  trainQueries?: TrainingSetOptions['source'];
+  /**
+   * subtract the corpus mean token vector from every token vector before training and evaluation;
+   * every method sees the centred vectors (default false)
+   */
+  center?: boolean;
+  /** training hyper-parameters (seed defaults to `seed`) */
+  config?: Partial<TrainConfig>;
+  /** methods evaluated besides reinpool (default: evaluate()'s default set) */
+  methods?: string[];
+  /** ReinPool top-k budgets for the budget chart (default 1,2,4,8,16,32; [] for none) */
+  budgets?: number[];
+  /** where the trained policy (and checkpoints) go; default: kept in memory */
+  policyOut?: string;
+  resume?: boolean;
+  /** output files */
+  json?: string;
+  runs?: string;
+  report?: string;
+  /** the report's title and the commands shown in it */
+  title?: string;
+  commands?: string[];
+  /** extra fields merged into the JSON (e.g. how the demo corpus was made) */
+  extra?: Record<string, unknown>;
+  log?: (msg: string) => void;
+  /** training progress bar on stderr (default: when it is a TTY) */
+  progress?: boolean;
+}
+
+export interface ExperimentJson {
+  dataset: string;
+  split: string;
+  docs: number;
+  queries: number;
+  dim: number;
+  vectorsPerDoc: number;
+  methods: EvaluationResult['methods'];
+  recoveryNdcg3: Record<string, number>;
+  compression: Record<string, number>;
+  seconds: { encode: number; train: number; eval: number };
+  [extra: string]: unknown;
+}
+
+export interface ExperimentResult {
+  json: ExperimentJson;
+  evaluation: EvaluationResult;
+  budgets: BudgetPoint[];
+  report?: string;
+  policyDir?: string;
+}
+
+const now = () => Number(process.hrtime.bigint()) / 1e9;
+
+export async function runExperiment(o: ExperimentOptions): Promise<ExperimentResult> {
+  const log = o.log ?? (() => undefined);
+  const split = o.split ?? 'test';
+  const seed = o.seed ?? 0;
+  const dataset = o.dataset ?? path.basename(path.resolve(o.beir));
+  // every option is checked before anything is read or encoded
+  const config = resolveTrainConfig({ seed, ...o.config });
+
+  // ---------------------------------------------------------------- data, training set
+  let t = now();
+  let data = loadExperimentData(o.beir, split, log);
+  let training = buildTrainingSet(data, { ...o, source: o.trainQueries, seed });
+  if (o.center) {
+    ({ data, training } = centerExperiment(data, training));
+    log('centred every token vector on the corpus mean');
+  }
+  const { docs, queries, qrels } = data;
+  const promptDocs = training.prompts.length;
+  log(`${training.kind}: ${training.owner.length} training queries for ${promptDocs} training documents`);
+  const secEncode = now() - t;
+
+  // ---------------------------------------------------------------- train
+  t = now();
+  log(`training: ${config.steps} GRPO steps on ${promptDocs} documents`);
+  const run = await train({
+    docs: training.docs, queries: training.queries, queryOwner: training.owner, trainDocs: training.prompts,
+    config, outDir: o.policyOut, resume: o.resume, progress: o.progress, log: stepLogger(log, config.steps),
+  });
+  const secTrain = now() - t;
+
+  // ---------------------------------------------------------------- evaluate
+  t = now();
+  const kernels = getKernels();
+  const { queryReduce, pool } = run.config;
+  const compressor = policyCompressor(run.policy, pool, kernels);
+  const evaluation = await evaluate({
+    docs, queries, qrels, queryReduce, kernels, runsDir: o.runs, onProgress: log,
+    methods: [...(o.methods ?? DEFAULT_EVAL_METHODS), 'reinpool'], reinpool: compressor.with({}),
+  });
+  const masks = await compressor.masks(docs);
+  let kept = 0;
+  for (let i = 0; i < masks.length; i++) kept += masks[i];
+  const nDocs = docs.offsets.length - 1;
+  const budgets = await budgetSweep({ docs, queries, qrels, compressor, budgets: o.budgets ?? [1, 2, 4, 8, 16, 32], queryReduce, kernels });
+  const secEval = now() - t;
+
+  // ---------------------------------------------------------------- write
+  const json: ExperimentJson = {
+    dataset,
+    split,
+    docs: evaluation.docs,
+    queries: evaluation.queries,
+    dim: evaluation.dim,
+    vectorsPerDoc: evaluation.vectorsPerDoc,
+    methods: evaluation.methods,
+    recoveryNdcg3: evaluation.recoveryNdcg3,
+    compression: evaluation.compression,
+    seconds: { encode: secEncode, train: secTrain, eval: secEval },
+    seed,
+    trainDocs: training.sampled,
+    promptDocs,
+    syntheticQueries: training.owner.length,
+    trainQueries: training.kind,
+    centered: Boolean(o.center),
+    queryNormalize: run.config.queryNormalize,
+    queryReduce,
+    reinpoolKeptPerDoc: kept / nDocs,
+    reinpoolBudgets: budgets,
+    train: {
+      steps: run.step,
+      seconds: run.seconds,
+      config: run.config,
+      firstReward: run.history[0]?.rewardMean,
+      lastReward: run.history[run.history.length - 1]?.rewardMean,
+      greedyReward: [...run.history].reverse().find((m) => m.evalReward !== undefined)?.evalReward,
+    },
+    methodInfo: evaluation.methodInfo,
+    backend: evaluation.backend,
+    ...o.extra,
+  };
+  if (o.json) writeJsonAtomic(o.json, json);
+  let report: string | undefined;
+  if (o.report) {
+    report = writeReport(o.report, evaluation, {
+      title: o.title ?? `reinpool experiment: ${dataset} (${split})`,
+      subtitle: `GloVe 100-d token vectors; ReinPool trained ${run.step} GRPO steps on ${training.sampled} documents with ${training.owner.length} ${training.kind} queries (seed ${seed}); `
+        + `the default selection keeps ${(kept / nDocs).toFixed(1)} of ${evaluation.vectorsPerDoc.toFixed(1)} vectors per document on average. `
+        + `Seconds: encode ${secEncode.toFixed(1)}, train ${secTrain.toFixed(1)}, eval ${secEval.toFixed(1)}.`,
+      reinpoolBudgets: budgets,
+      commands: o.commands,
+    }).report;
+  }
+  run.policy.dispose();
+  return { json, evaluation, budgets, report, policyDir: o.policyOut ? path.join(o.policyOut, 'policy') : undefined };
+}

@@ -1,0 +1,115 @@
+/**
+ * Stage 2 of an experiment: the training set. Whatever the source of the synthetic queries, training
+ * gets one shape: documents, multi-vector queries, each query's owner (an index into those documents)
+ * and the prompt documents (indices into them).
+ *
+ *   ict     inverse-cloze queries cut from a seeded sample of corpus documents. Without removal the
+ *           documents are the corpus; with removal (removeProb > 0) they are the shortened documents
+ *           that still own a query (one too short to keep a context after its cuts gets none).
+ *   train   the dataset's own qrels/train.tsv queries, each owned by its relevant corpus document; the
+ *           prompts are those owners (sampled down to trainDocs).
+ *
+ * Test queries and their judgements are never read here.
+ */
+import { beirTrainingQueries, centerSet, encodeTexts, inverseCloze, meanVector } from '../encode';
+import { subset } from '../io';
+import type { MultiVectorSet } from '../kernels/types';
+import { sampleSorted, sampleTrainDocs } from '../train/sample';
+import type { ExperimentData } from './data';
+
+export interface TrainingSetOptions {
+  /** 'ict' (default) or 'train' (qrels/train.tsv) */
+  source?: 'ict' | 'train';
+  seed: number;
+  /** documents sampled as training prompts (default min(2000, corpus); train: every owner) */
+  trainDocs?: number;
+  /** the corpus documents that may be sampled, by id (default: every non-empty document) */
+  trainDocIds?: string[];
+  /** inverse cloze: queries per document (default 3) */
+  queriesPerDoc?: number;
+  /** inverse cloze: probability that a query's sentence is taken out of its document (default 0) */
+  removeProb?: number;
+  /** inverse cloze: longest query in tokens (0: whole sentences) */
+  queryTokens?: number;
+}
+
+export interface TrainingSet {
+  /** what the reward ranks: the corpus, or the shortened inverse-cloze documents */
+  docs: MultiVectorSet;
+  /** synthetic queries, multi-vector */
+  queries: MultiVectorSet;
+  /** owner[q] = index into docs of the document query q was made for */
+  owner: Int32Array;
+  /** rollout prompts: indices into docs */
+  prompts: Int32Array;
+  /** corpus documents sampled for training (before removal drops those too short) */
+  sampled: number;
+  /** where the queries come from, for reports */
+  kind: string;
+}
+
+export function buildTrainingSet(data: ExperimentData, o: TrainingSetOptions): TrainingSet {
+  const { corpus, docs, docTexts, wordVectors: wv } = data;
+  if ((o.source ?? 'ict') === 'train') {
+    const bt = beirTrainingQueries(wv, data.beir, corpus.map((d) => d.id), 'train');
+    if (bt.owner.length === 0) throw new Error(`train-queries: ${data.beir}/qrels/train.tsv gives no usable training query`);
+    const owners = Int32Array.from(new Set(bt.owner)).sort();
+    const prompts = sampleSorted(owners, o.trainDocs ?? owners.length, o.seed, 556);
+    const inTrain = new Set(prompts);
+    const keep = Array.from(bt.owner.keys()).filter((q) => inTrain.has(bt.owner[q]));
+    return {
+      docs, queries: subset(bt.vectors, keep), owner: Int32Array.from(keep, (q) => bt.owner[q]), prompts,
+      sampled: prompts.length, kind: 'qrels/train.tsv',
+    };
+  }
+  const sample = o.trainDocIds ? sampleListed(data, o.trainDocIds, o.trainDocs, o.seed) : sampleTrainDocs(docs, o.trainDocs ?? 2000, o.seed);
+  const removeProb = o.removeProb ?? 0;
+  const ic = inverseCloze(wv, Array.from(sample, (d) => docTexts[d]), {
+    perDoc: o.queriesPerDoc ?? 3, seed: o.seed, removeProb, maxTokens: o.queryTokens ?? 0,
+  });
+  if (removeProb === 0) {
+    return {
+      docs, queries: ic.vectors, owner: Int32Array.from(ic.owner, (i) => sample[i]), prompts: sample,
+      sampled: sample.length, kind: 'inverse-cloze',
+    };
+  }
+  const withQuery = Int32Array.from(new Set(ic.owner));
+  if (withQuery.length === 0) throw new Error('ict-remove: no training document is long enough to keep a context once its queries are cut out');
+  const index = new Map(Array.from(withQuery, (d, i) => [d, i]));
+  return {
+    docs: encodeTexts(wv, Array.from(withQuery, (d) => ic.contexts[d])),
+    queries: ic.vectors,
+    owner: Int32Array.from(ic.owner, (d) => index.get(d)!),
+    prompts: Int32Array.from(withQuery.keys()),
+    sampled: sample.length,
+    kind: `inverse-cloze (sentence removed with p=${removeProb})`,
+  };
+}
+
+function sampleListed(data: ExperimentData, ids: string[], k: number | undefined, seed: number): Int32Array {
+  const index = new Map(data.corpus.map((d, i) => [d.id, i]));
+  const listed = Int32Array.from(ids, (id) => {
+    const i = index.get(id);
+    if (i === undefined) throw new Error(`training document '${id}' is not in the corpus`);
+    return i;
+  }).sort();
+  return sampleSorted(listed, k ?? listed.length, seed, 556);
+}
+
+/**
+ * "All-but-the-top" centring: the corpus mean token vector subtracted from every vector that training
+ * and evaluation see (corpus, test queries, training documents and queries). Computed once; a training
+ * set on the corpus itself shares the centred corpus.
+ */
+export function centerExperiment(data: ExperimentData, training: TrainingSet): { data: ExperimentData; training: TrainingSet } {
+  const mu = meanVector(data.docs);
+  const docs = centerSet(data.docs, mu);
+  return {
+    data: { ...data, docs, queries: centerSet(data.queries, mu) },
+    training: {
+      ...training,
+      docs: training.docs === data.docs ? docs : centerSet(training.docs, mu),
+      queries: centerSet(training.queries, mu),
+    },
+  };
+}
