@@ -9,7 +9,9 @@ export { WordTable, hashWord } from './wordtable';
 export { encodeText, encodeTexts, encodeCorpus, createTextEncoder } from './encoder';
 export type { EncodedSet, EncodeOptions, EmptyRule, TextEncoder } from './encoder';
 export { mulberry32, mix32, sampleDistinct } from './prng';
-export { reduceQueries, normalizeRows, meanVector, centerSet, loadQueryEmbeddings, inverseCloze, beirTrainingQueries } from './synthetic';
+export { reduceQueries, normalizeRows, meanVector, centerSet } from './vectors';
+export type { QueryReduce } from './vectors';
+export { loadQueryEmbeddings, inverseCloze, beirTrainingQueries } from './synthetic';
 export type {
-  SyntheticQueries, QueryReduce, QueryEmbeddingSpec, InverseClozeOptions, InverseClozeQueries, BeirTrainingQueries,
+  SyntheticQueries, QueryEmbeddingSpec, InverseClozeOptions, InverseClozeQueries, BeirTrainingQueries,
 } from './synthetic';

@@ -8,7 +8,7 @@ import * as path from 'path';
 import { RunEntry, subset, writeTrecQrels, writeTrecRun } from '../io';
 import { getKernels } from '../kernels';
 import type { Kernels, MultiVectorSet, Qrels } from '../kernels/types';
-import type { QueryReduce } from '../encode/synthetic';
+import type { QueryReduce } from '../encode/vectors';
 import { CompressFn, Method, methodFromName, MethodIndex, MethodOptions } from './methods';
 import type { MuveraOptions } from './muvera';
 import { prepareQrels, QrelsInput, qrelsToMap } from './qrels';

@@ -8,8 +8,8 @@
  */
 import { isTypedArray } from '../kernels/validate';
 import type { DenseMatrix, Kernels, MultiVectorSet, PoolMode, TopK } from '../kernels/types';
-import { reduceQueries } from '../encode/synthetic';
-import type { QueryReduce } from '../encode/synthetic';
+import { reduceQueries } from '../encode/vectors';
+import type { QueryReduce } from '../encode/vectors';
 import { MuveraEncoder, MuveraOptions } from './muvera';
 import { clusterCount, cutWardTree, wardTree, WardTree } from './ward';
 
