@@ -18,8 +18,8 @@
 import { loadNativeBackend } from '../../src/kernels/native';
 import { tsKernels } from '../../src/kernels/ts';
 import type { Kernels } from '../../src/kernels/types';
-import { floats, seedRandom } from '../../test/kernels/helpers';
-import { parityCases } from '../../test/kernels/parity-cases';
+import { floats, seedRandom } from '../../testing/kernels/helpers';
+import { parityCases } from '../../testing/kernels/parity-cases';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);

@@ -1,15 +1,19 @@
 /**
- * The corpus handle (Kernels.createCorpus): argument checks shared by every backend, and the host
- * implementation that the ts and cpu backends use (and cuda falls back to), which closes over the
- * caller's arrays and calls the stateless kernels. The cuda backend's device-resident handle lives
- * in the addon (native/addon/addon.cpp) and is wrapped in native.ts.
+ * The corpus handle (Kernels.createCorpus): the one list of its methods with their argument checks
+ * (shared by every backend), and the host implementation that the ts and cpu backends use (and cuda
+ * falls back to), which closes over the caller's arrays and calls the stateless kernels. The cuda
+ * backend's device-resident handle lives in the addon and is wrapped in device-corpus.ts.
  *
  * This module is a leaf like the rest of src/kernels: it imports nothing from npm.
  */
 import type {
-  BackendName, CorpusArgs, CorpusPoolArgs, CorpusQueryTopKArgs, CorpusRewardArgs, DenseMatrix,
-  Kernels, KernelCorpus, MultiVectorSet, TopK,
+  BackendName, CorpusArgs, CorpusForwardRewardArgs, CorpusPoolArgs, CorpusQueryTopKArgs, CorpusRewardArgs,
+  DenseMatrix, ForwardRewardArgs, InverseRewardArgs, KernelCorpus, Kernels, MultiVectorSet, PoolMaskedArgs,
+  ScoreTopKArgs,
 } from './types';
+import { call } from './list';
+import type { AnyKernel, KernelName } from './list';
+import { rejectOnThrow } from './promise';
 import {
   checkInt, checkInt32, checkMatrix, checkObject, checkSet, checkUint8,
 } from './validate';
@@ -20,7 +24,14 @@ function fail(fn: string, msg: string, type: 'type' | 'range' = 'range'): never 
 }
 
 /** What a validated createCorpus argument describes. */
-export interface CorpusShape { count: number; dim: number; queries: number; offsets: Int32Array }
+export interface CorpusShape {
+  count: number;
+  dim: number;
+  queries: number;
+  /** competitorScores.dim (the forward reward's k), 0 without competitorScores */
+  competitors: number;
+  offsets: Int32Array;
+}
 
 /** Validates createCorpus's argument (same order and wording as the addon's checks). */
 export function checkCorpusArgs(fn: string, a: unknown): CorpusShape {
@@ -36,10 +47,17 @@ export function checkCorpusArgs(fn: string, a: unknown): CorpusShape {
   } else if (a.queryOwner !== undefined) {
     fail(fn, 'queryOwner is given without queries', 'type');
   }
+  let competitors = 0;
+  if (a.competitorScores !== undefined) {
+    if (a.queries === undefined) fail(fn, 'competitorScores is given without queries', 'type');
+    const c = checkMatrix(fn, 'competitorScores', a.competitorScores, undefined, 'scores');
+    if (c.rows !== queries) fail(fn, `competitorScores has ${c.rows} rows for ${queries} queries`);
+    competitors = c.dim;
+  }
   if (a.precision !== undefined && a.precision !== 'fp32' && a.precision !== 'tf32' && a.precision !== 'bf16') {
     fail(fn, "precision must be 'fp32', 'tf32' or 'bf16'", 'type');
   }
-  return { count, dim: docs.dim, queries, offsets: docs.offsets };
+  return { count, dim: docs.dim, queries, competitors, offsets: docs.offsets };
 }
 
 /** Validates a pool/reward batch against the corpus; returns the number of batch vectors. */
@@ -64,21 +82,59 @@ export function checkCorpusBatch(fn: string, a: unknown, shape: CorpusShape): { 
   return { rows };
 }
 
+function checkDocIndex(fn: string, a: CorpusRewardArgs | CorpusForwardRewardArgs): void {
+  if (a.docIndex === undefined) return;
+  const di = checkInt32(fn, 'docIndex', a.docIndex);
+  if (di.length !== a.batchDocs.length) fail(fn, `docIndex has ${di.length} entries for ${a.batchDocs.length} batch documents`);
+}
+
 export function checkCorpusReward(fn: string, a: unknown, shape: CorpusShape): void {
   checkCorpusBatch(fn, a, shape);
   const args = a as unknown as CorpusRewardArgs;
-  if (args.docIndex !== undefined) {
-    const di = checkInt32(fn, 'docIndex', args.docIndex);
-    if (di.length !== args.batchDocs.length) fail(fn, `docIndex has ${di.length} entries for ${args.batchDocs.length} batch documents`);
-  }
+  checkDocIndex(fn, args);
   if (args.k !== undefined) checkInt(fn, 'k', args.k, 1);
   if (shape.queries < 1) fail(fn, 'the corpus was created without queries');
+}
+
+export function checkCorpusForwardReward(fn: string, a: unknown, shape: CorpusShape): void {
+  checkCorpusBatch(fn, a, shape);
+  checkDocIndex(fn, a as unknown as CorpusForwardRewardArgs);
+  if (shape.competitors < 1) fail(fn, 'the corpus was created without competitorScores');
 }
 
 export function checkCorpusQueryTopK(fn: string, a: unknown, shape: CorpusShape): void {
   checkObject(fn, 'args', a);
   checkMatrix(fn, 'vectors', a.vectors, shape.dim);
   checkInt(fn, 'k', a.k, 1);
+}
+
+/** The methods of a corpus handle that compute (everything but the counts and dispose). */
+export type CorpusMethod = Exclude<keyof KernelCorpus, 'backend' | 'count' | 'dim' | 'queries' | 'dispose' | `${string}Async`>;
+export type CorpusAsyncName<M extends CorpusMethod = CorpusMethod> = `${M}Async`;
+export type CorpusFunctions = Pick<KernelCorpus, CorpusMethod | CorpusAsyncName>;
+
+/** THE list of corpus methods with their checks (called as check(`corpus.<method>`, args, shape)). */
+export const CORPUS_CHECKS: { readonly [M in CorpusMethod]: (fn: string, a: unknown, shape: CorpusShape) => void } = {
+  pool: (fn, a, shape) => void checkCorpusBatch(fn, a, shape),
+  reward: checkCorpusReward,
+  forwardReward: checkCorpusForwardReward,
+  queryTopK: checkCorpusQueryTopK,
+};
+
+export const CORPUS_METHODS = Object.keys(CORPUS_CHECKS) as CorpusMethod[];
+
+/**
+ * Builds every computing method of a corpus handle (sync and async) from one maker per form; each
+ * maker is given the method and its error prefix (`corpus.<method>`, the same for the async form).
+ */
+export function buildCorpus(sync: (m: CorpusMethod, fn: string) => AnyKernel,
+  async: (m: CorpusMethod, fn: string) => (a: unknown) => Promise<unknown>): CorpusFunctions {
+  const out: Record<string, AnyKernel> = {};
+  for (const m of CORPUS_METHODS) {
+    out[m] = sync(m, `corpus.${m}`);
+    out[`${m}Async`] = async(m, `corpus.${m}`);
+  }
+  return out as unknown as CorpusFunctions;
 }
 
 /**
@@ -119,41 +175,36 @@ export function hostCorpus(K: Kernels, args: CorpusArgs, shape: CorpusShape = ch
   const docs = args.docs;
   const queries = args.queries ?? EMPTY_QUERIES(docs.dim);
   const queryOwner = args.queryOwner ?? new Int32Array(0);
+  const competitorScores = args.competitorScores;
   let disposed = false;
-  const live = (fn: string) => { if (disposed) fail(fn, 'the corpus has been disposed', 'type'); };
-  const poolArgs = (a: CorpusPoolArgs) => ({
+  const poolArgs = (a: CorpusPoolArgs): PoolMaskedArgs => ({
     docs: gatherDocs(docs, a.batchDocs), masks: a.masks, groups: a.groups, mode: a.mode, normalize: a.normalize,
   });
-  const rewardArgs = (a: CorpusRewardArgs) => ({
-    ...poolArgs(a), queries, queryOwner, docIndex: a.docIndex ?? a.batchDocs, k: a.k,
-  });
-  const pool = (a: CorpusPoolArgs) => { checkCorpusBatch('corpus.pool', a, shape); live('corpus.pool'); return poolArgs(a); };
-  const reward = (a: CorpusRewardArgs) => { checkCorpusReward('corpus.reward', a, shape); live('corpus.reward'); return rewardArgs(a); };
-  const topk = (a: CorpusQueryTopKArgs) => {
-    checkCorpusQueryTopK('corpus.queryTopK', a, shape);
-    live('corpus.queryTopK');
-    return { queries: a.vectors, keys: queries, k: a.k };
+  // each method: the stateless kernel that answers it and the arguments it is given
+  const plan: { [M in CorpusMethod]: [KernelName, (a: never) => unknown] } = {
+    pool: ['poolMasked', poolArgs],
+    reward: ['inverseRetrievalReward', (a: CorpusRewardArgs): InverseRewardArgs => ({
+      ...poolArgs(a), queries, queryOwner, docIndex: a.docIndex ?? a.batchDocs, k: a.k,
+    })],
+    forwardReward: ['forwardRetrievalReward', (a: CorpusForwardRewardArgs): ForwardRewardArgs => ({
+      ...poolArgs(a), queries, queryOwner, competitorScores: competitorScores!, docIndex: a.docIndex ?? a.batchDocs,
+    })],
+    queryTopK: ['scoreTopK', (a: CorpusQueryTopKArgs): ScoreTopKArgs => ({ queries: a.vectors, keys: queries, k: a.k })],
   };
-  const reject = <A, R>(prep: (a: A) => unknown, run: (p: never) => Promise<R>) => (a: A): Promise<R> => {
-    let p: unknown;
-    try {
-      p = prep(a);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return run(p as never);
+  const prep = (m: CorpusMethod, fn: string) => (a: unknown): unknown => {
+    CORPUS_CHECKS[m](fn, a, shape);
+    if (disposed) fail(fn, 'the corpus has been disposed', 'type');
+    return (plan[m][1] as (a: unknown) => unknown)(a);
   };
   return {
     get backend(): BackendName { return K.name; },
     count: shape.count,
     dim: shape.dim,
     queries: shape.queries,
-    pool: (a) => K.poolMasked(pool(a)),
-    reward: (a) => K.inverseRetrievalReward(reward(a)),
-    queryTopK: (a): TopK => K.scoreTopK(topk(a)),
-    poolAsync: reject(pool, (p) => K.poolMaskedAsync(p)),
-    rewardAsync: reject(reward, (p) => K.inverseRetrievalRewardAsync(p)),
-    queryTopKAsync: reject(topk, (p) => K.scoreTopKAsync(p)),
+    ...buildCorpus(
+      (m, fn) => { const p = prep(m, fn); return (a) => call(K, plan[m][0], p(a)); },
+      (m, fn) => rejectOnThrow(prep(m, fn), (p) => call(K, `${plan[m][0]}Async`, p) as Promise<unknown>),
+    ),
     dispose: () => { disposed = true; },
   };
 }

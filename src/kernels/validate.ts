@@ -3,7 +3,9 @@
  * TypeError (wrong kind of value) or RangeError (right kind, bad value) whose message starts with
  * the function and names the argument.
  */
-import type { DenseMatrix, InverseRewardArgs, MultiVectorSet, PoolMode, Qrels } from './types';
+import type {
+  DenseMatrix, ForwardRewardArgs, InverseRewardArgs, MultiVectorSet, PoolMode, Qrels,
+} from './types';
 
 /** Set REINPOOL_VALIDATE_FINITE=1 to reject NaN and Infinity in vector data (an O(n) scan). */
 export function checkFiniteEnabled(): boolean {
@@ -99,15 +101,25 @@ export function checkSet(fn: string, name: string, s: unknown): { count: number;
   return { count, total };
 }
 
-export function checkMatrix(fn: string, name: string, m: unknown, dim?: number): DenseMatrix {
+/**
+ * Validates a dense matrix (of dimension `dim` when given). `finite`: with REINPOOL_VALIDATE_FINITE
+ * its values must be finite. `scores` (competitor scores, padded with -Infinity): never NaN, whatever
+ * REINPOOL_VALIDATE_FINITE says (as qrels gains), infinities allowed.
+ */
+export function checkMatrix(fn: string, name: string, m: unknown, dim?: number, values: 'finite' | 'scores' = 'finite'): DenseMatrix {
   checkObject(fn, name, m);
   const rows = checkInt(fn, `${name}.rows`, m.rows, 0);
   const d = checkInt(fn, `${name}.dim`, m.dim, 1, 1 << 20);
   const data = checkFloat32(fn, `${name}.data`, m.data);
   if (data.length !== rows * d) fail(fn, `${name}.data has ${data.length} values, expected rows ${rows} x dim ${d} = ${rows * d}`);
   if (dim !== undefined && d !== dim) fail(fn, `${name}.dim is ${d} but must equal ${dim}`);
-  checkFiniteValues(fn, `${name}.data`, data);
+  if (values === 'finite') checkFiniteValues(fn, `${name}.data`, data);
+  else checkScoreValues(fn, `${name}.data`, data);
   return m as unknown as DenseMatrix;
+}
+
+function checkScoreValues(fn: string, name: string, a: Float32Array): void {
+  for (let i = 0; i < a.length; i++) if (Number.isNaN(a[i])) fail(fn, `${name}[${i}] is NaN`);
 }
 
 function checkMode(fn: string, v: unknown): PoolMode {
@@ -205,21 +217,37 @@ export function checkMaxSimTopK(fn: string, a: unknown): { k: number; queries: n
 
 export interface RewardPlan extends PoolPlan { k: number; queries: number; docIndex: Int32Array }
 
-export function checkInverseReward(fn: string, a: unknown): RewardPlan {
-  const pool = checkPoolMasked(fn, a);
-  const args = a as unknown as InverseRewardArgs;
+/** The query matrix, its owners and docIndex (default 0..count-1) of either reward. */
+function checkRewardQueries(fn: string, args: InverseRewardArgs | ForwardRewardArgs, count: number): { queries: DenseMatrix; docIndex: Int32Array } {
   const queries = checkMatrix(fn, 'queries', args.queries, args.docs.dim);
   const owner = checkInt32(fn, 'queryOwner', args.queryOwner);
   if (owner.length !== queries.rows) fail(fn, `queryOwner has ${owner.length} entries for ${queries.rows} queries`);
   let docIndex: Int32Array;
   if (args.docIndex === undefined) {
-    docIndex = new Int32Array(pool.count);
-    for (let i = 0; i < pool.count; i++) docIndex[i] = i;
+    docIndex = new Int32Array(count);
+    for (let i = 0; i < count; i++) docIndex[i] = i;
   } else {
     docIndex = checkInt32(fn, 'docIndex', args.docIndex);
-    if (docIndex.length !== pool.count) fail(fn, `docIndex has ${docIndex.length} entries for ${pool.count} documents`);
+    if (docIndex.length !== count) fail(fn, `docIndex has ${docIndex.length} entries for ${count} documents`);
   }
+  return { queries, docIndex };
+}
+
+export function checkInverseReward(fn: string, a: unknown): RewardPlan {
+  const pool = checkPoolMasked(fn, a);
+  const args = a as unknown as InverseRewardArgs;
+  const { queries, docIndex } = checkRewardQueries(fn, args, pool.count);
   const k = args.k === undefined ? 3 : checkInt(fn, 'k', args.k, 1);
   if (queries.rows < 1) fail(fn, 'queries must have at least one row');
   return { ...pool, k, queries: queries.rows, docIndex };
+}
+
+/** k = competitorScores.dim; queries may have no rows (every reward is then 0). */
+export function checkForwardReward(fn: string, a: unknown): RewardPlan {
+  const pool = checkPoolMasked(fn, a);
+  const args = a as unknown as ForwardRewardArgs;
+  const { queries, docIndex } = checkRewardQueries(fn, args, pool.count);
+  const scores = checkMatrix(fn, 'competitorScores', args.competitorScores, undefined, 'scores');
+  if (scores.rows !== queries.rows) fail(fn, `competitorScores has ${scores.rows} rows for ${queries.rows} queries`);
+  return { ...pool, k: scores.dim, queries: queries.rows, docIndex };
 }

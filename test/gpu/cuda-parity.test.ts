@@ -10,8 +10,8 @@
  * Without node_modules (the GPU machine has none), bench/gpu/node-parity.ts runs the same cases.
  */
 import { loadNativeBackend } from '../../src/kernels/native';
-import { seedRandom } from '../kernels/helpers';
-import { parityCases } from '../kernels/parity-cases';
+import { seedRandom } from '../../testing/kernels/helpers';
+import { parityCases } from '../../testing/kernels/parity-cases';
 
 const seed = Number(process.env.REINPOOL_TEST_SEED ?? (Date.now() % 0x7fffffff));
 const cuda = loadNativeBackend('cuda');

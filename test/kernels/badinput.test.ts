@@ -40,8 +40,10 @@ const ranked = () => ({
 });
 const maxsim = () => ({ queries: { dim, vectors: new Float32Array(3 * dim).fill(1), offsets: Int32Array.from([0, 1, 3]) }, docs: docs(), k: 2 });
 const reward = () => ({ ...pool(), queries: mat(4), queryOwner: Int32Array.from([0, 1, 2, 0]) });
+const scores = (rows: number, k: number) => ({ rows, dim: k, data: Float32Array.from({ length: rows * k }, (_, i) => (i % k === k - 1 ? -Infinity : 1 - i % k)) });
+const forward = () => ({ ...reward(), competitorScores: scores(4, 3) });
 
-type Fn = 'poolMasked' | 'scoreTopK' | 'ndcgAtK' | 'recallAtK' | 'maxSimTopK' | 'inverseRetrievalReward';
+type Fn = 'poolMasked' | 'scoreTopK' | 'ndcgAtK' | 'recallAtK' | 'maxSimTopK' | 'inverseRetrievalReward' | 'forwardRetrievalReward';
 interface Case { fn: Fn; what: string; args: () => unknown; name: RegExp; finite?: boolean }
 
 const cases: Case[] = [];
@@ -54,9 +56,9 @@ function mutate<T>(make: () => T, f: (a: T) => void): () => T {
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type A = any;
 
-// poolMasked (and the same pooling arguments of inverseRetrievalReward)
-for (const fn of ['poolMasked', 'inverseRetrievalReward'] as const) {
-  const base = fn === 'poolMasked' ? pool : reward;
+// poolMasked (and the same pooling arguments of both rewards)
+for (const fn of ['poolMasked', 'inverseRetrievalReward', 'forwardRetrievalReward'] as const) {
+  const base = fn === 'poolMasked' ? pool : fn === 'inverseRetrievalReward' ? reward : forward;
   add(fn, 'args is null', () => null, /args/);
   add(fn, 'args is a number', () => 3, /args/);
   add(fn, 'docs missing', mutate(base, (a: A) => { delete a.docs; }), /docs/);
@@ -98,6 +100,30 @@ add('inverseRetrievalReward', 'docIndex wrong length', mutate(reward, (a: A) => 
 add('inverseRetrievalReward', 'docIndex not typed', mutate(reward, (a: A) => { a.docIndex = [0, 1, 2]; }), /docIndex/);
 add('inverseRetrievalReward', 'k 0', mutate(reward, (a: A) => { a.k = 0; }), /\bk\b/);
 add('inverseRetrievalReward', 'k fractional', mutate(reward, (a: A) => { a.k = 2.5; }), /\bk\b/);
+
+// forwardRetrievalReward: the query side and the competitor scores
+add('forwardRetrievalReward', 'queries missing', mutate(forward, (a: A) => { delete a.queries; }), /queries/);
+add('forwardRetrievalReward', 'queries.dim differs', mutate(forward, (a: A) => { a.queries = mat(4, 3); }), /queries\.dim/);
+add('forwardRetrievalReward', 'queries.data too short', mutate(forward, (a: A) => { a.queries.data = a.queries.data.subarray(2); }), /queries\.data/);
+add('forwardRetrievalReward', 'queries.data detached', mutate(forward, (a: A) => { detached(a.queries.data); }), /queries\.data/);
+add('forwardRetrievalReward', 'NaN in queries', mutate(forward, (a: A) => { a.queries.data[3] = NaN; }), /queries\.data\[3\]/, true);
+add('forwardRetrievalReward', 'queryOwner wrong length', mutate(forward, (a: A) => { a.queryOwner = new Int32Array(3); }), /queryOwner/);
+add('forwardRetrievalReward', 'queryOwner a Float32Array', mutate(forward, (a: A) => { a.queryOwner = new Float32Array(4); }), /queryOwner/);
+add('forwardRetrievalReward', 'queryOwner detached', mutate(forward, (a: A) => { detached(a.queryOwner); }), /queryOwner/);
+add('forwardRetrievalReward', 'docIndex wrong length', mutate(forward, (a: A) => { a.docIndex = new Int32Array(2); }), /docIndex/);
+add('forwardRetrievalReward', 'docIndex not typed', mutate(forward, (a: A) => { a.docIndex = [0, 1, 2]; }), /docIndex/);
+add('forwardRetrievalReward', 'docIndex detached', mutate(forward, (a: A) => { a.docIndex = Int32Array.from([0, 1, 2]); detached(a.docIndex); }), /docIndex/);
+add('forwardRetrievalReward', 'competitorScores missing', mutate(forward, (a: A) => { delete a.competitorScores; }), /competitorScores/);
+add('forwardRetrievalReward', 'competitorScores null', mutate(forward, (a: A) => { a.competitorScores = null; }), /competitorScores/);
+add('forwardRetrievalReward', 'competitorScores rows differ from queries', mutate(forward, (a: A) => { a.competitorScores = scores(3, 3); }), /competitorScores/);
+add('forwardRetrievalReward', 'competitorScores.dim 0', mutate(forward, (a: A) => { a.competitorScores = { rows: 4, dim: 0, data: new Float32Array(0) }; }), /competitorScores\.dim/);
+add('forwardRetrievalReward', 'competitorScores.dim fractional', mutate(forward, (a: A) => { a.competitorScores.dim = 1.5; }), /competitorScores\.dim/);
+add('forwardRetrievalReward', 'competitorScores.data too short', mutate(forward, (a: A) => { a.competitorScores.data = a.competitorScores.data.subarray(1); }), /competitorScores\.data/);
+add('forwardRetrievalReward', 'competitorScores.data a Float64Array', mutate(forward, (a: A) => { a.competitorScores.data = new Float64Array(12); }), /competitorScores\.data/);
+add('forwardRetrievalReward', 'competitorScores.data detached', mutate(forward, (a: A) => { detached(a.competitorScores.data); }), /competitorScores\.data/);
+// NaN is refused whether or not REINPOOL_VALIDATE_FINITE is set (as qrels gains); -Infinity is the padding
+add('forwardRetrievalReward', 'NaN in competitorScores', mutate(forward, (a: A) => { a.competitorScores.data[4] = NaN; }), /competitorScores\.data\[4\] is NaN/);
+add('forwardRetrievalReward', 'NaN in competitorScores (finite checks on)', mutate(forward, (a: A) => { a.competitorScores.data[0] = NaN; }), /competitorScores\.data\[0\] is NaN/, true);
 
 // scoreTopK
 add('scoreTopK', 'args undefined', () => undefined, /args/);
@@ -202,6 +228,17 @@ describe.each(backends.map((k) => [k.name, k] as const))('%s backend rejects bad
   });
 });
 
+describe.each(backends.map((k) => [k.name, k] as const))('%s backend: competitorScores padding', (_n, K) => {
+  test('-Infinity padding (and +Infinity) pass REINPOOL_VALIDATE_FINITE=1: competitor scores, not vector data', async () => {
+    const r = withFinite(true, () => K.forwardRetrievalReward(forward()));
+    expect(r.length).toBe(3 * 2);
+    const unbeatable = forward();
+    unbeatable.competitorScores.data[0] = Infinity; // query 0 (owner 0) can never be won
+    expect(withFinite(true, () => K.forwardRetrievalReward(unbeatable)).length).toBe(3 * 2);
+    expect(Array.from(await withFinite(true, () => K.forwardRetrievalRewardAsync(forward())))).toEqual(Array.from(r));
+  });
+});
+
 describe.each(rawAddons)('raw %s addon validates on its own', (_n, addon) => {
   // jest gives each test file its own process.env, which the addon's getenv cannot see
   afterEach(() => { addon._setValidateFinite(undefined); });
@@ -227,6 +264,7 @@ describe.each(rawAddons)('raw %s addon validates on its own', (_n, addon) => {
     p.docs.vectors.fill(NaN);
     expect(addon.poolMasked({ ...p, mode: 'max' }).length).toBe(3 * 2 * dim);
     expect(addon.inverseRetrievalReward({ ...reward(), docs: p.docs }).length).toBe(3 * 2);
+    expect(addon.forwardRetrievalReward({ ...forward(), docs: p.docs }).length).toBe(3 * 2);
     // NaN scores never leave a top-k slot unfilled or repeat an id (few and many query rows)
     for (const rows of [3, 100]) {
       const b = { queries: mat(rows, 8), keys: mat(500, 8), k: 20 };
@@ -239,6 +277,14 @@ describe.each(rawAddons)('raw %s addon validates on its own', (_n, addon) => {
         expect(new Set(ids).size).toBe(20);
       }
     }
+  });
+
+  test('-Infinity padding of competitorScores passes its finite check', () => {
+    addon._setValidateFinite(true);
+    expect(addon.forwardRetrievalReward(forward()).length).toBe(3 * 2);
+    const unbeatable = forward();
+    unbeatable.competitorScores.data[0] = Infinity;
+    expect(addon.forwardRetrievalReward(unbeatable).length).toBe(3 * 2);
   });
 
   test('a getter that detaches an already-checked buffer is caught before any read', () => {

@@ -6,10 +6,11 @@
  */
 import { _resetFallbackWarning, isDeviceError, withDeviceFallback } from '../../src/kernels/native';
 import type { NativeCorpus } from '../../src/kernels/native';
+import { buildKernels } from '../../src/kernels/list';
 import { tsKernels } from '../../src/kernels/ts';
 import type { CorpusArgs, Kernels } from '../../src/kernels/types';
-import { masks, matrix, ragged, seedRandom } from './helpers';
-import { parityCases } from './parity-cases';
+import { masks, matrix, ragged, seedRandom } from '../../testing/kernels/helpers';
+import { parityCases } from '../../testing/kernels/parity-cases';
 
 seedRandom(12345);
 
@@ -32,6 +33,38 @@ test('corpus argument errors name the argument', () => {
   return expect(c.rewardAsync({ batchDocs: Int32Array.from([0]), masks: new Uint8Array(1), groups: 1 })).rejects.toThrow(/^corpus\.reward: masks/);
 });
 
+test('competitorScores: checked at createCorpus, required by forwardReward', async () => {
+  const docs = ragged([2, 3], 4);
+  const queries = matrix(5, 4);
+  const queryOwner = Int32Array.from([0, 1, 1, 0, 7]);
+  const scores = (rows: number, k: number) => ({ rows, dim: k, data: new Float32Array(rows * k).fill(-Infinity) });
+  expect(() => tsKernels.createCorpus!({ docs, competitorScores: scores(5, 3) }))
+    .toThrow(/^createCorpus: competitorScores is given without queries/);
+  expect(() => tsKernels.createCorpus!({ docs, queries, queryOwner, competitorScores: scores(4, 3) }))
+    .toThrow(/^createCorpus: competitorScores has 4 rows for 5 queries/);
+  expect(() => tsKernels.createCorpus!({ docs, queries, queryOwner, competitorScores: { rows: 5, dim: 0, data: new Float32Array(0) } }))
+    .toThrow(/^createCorpus: competitorScores\.dim must be in \[1, /);
+  expect(() => tsKernels.createCorpus!({ docs, queries, queryOwner, competitorScores: { rows: 5, dim: 3, data: new Float64Array(15) } as never }))
+    .toThrow(/^createCorpus: competitorScores\.data must be a Float32Array/);
+  const c = tsKernels.createCorpus!({ docs, queries, queryOwner, competitorScores: scores(5, 3) });
+  const batchDocs = Int32Array.from([1, 0]);
+  const m = new Uint8Array(2 * 5).fill(1);
+  // every competitor slot is -Infinity: each own query ranks the document first, gain 1
+  expect(Array.from(c.forwardReward({ batchDocs, masks: m, groups: 2 }))).toEqual([1, 1, 1, 1]);
+  // owner 5 and 6 own nothing: 0
+  expect(Array.from(await c.forwardRewardAsync({ batchDocs, masks: m, groups: 2, docIndex: Int32Array.from([5, 7]) }))).toEqual([0, 0, 1, 1]);
+  expect(() => c.forwardReward({ batchDocs, masks: m, groups: 2, docIndex: Int32Array.from([1]) }))
+    .toThrow(/^corpus\.forwardReward: docIndex has 1 entries for 2 batch documents/);
+  expect(() => c.forwardReward({ batchDocs: Int32Array.from([2]), masks: m, groups: 1 }))
+    .toThrow(/^corpus\.forwardReward: batchDocs\[0\] must be a document index/);
+  await expect(c.forwardRewardAsync({ batchDocs, masks: new Uint8Array(3), groups: 2 })).rejects.toThrow(/^corpus\.forwardReward: masks has 3 bytes/);
+  const plain = tsKernels.createCorpus!({ docs, queries, queryOwner });
+  expect(() => plain.forwardReward({ batchDocs, masks: m, groups: 2 })).toThrow(/^corpus\.forwardReward: the corpus was created without competitorScores/);
+  await expect(plain.forwardRewardAsync({ batchDocs, masks: m, groups: 2 })).rejects.toThrow(/without competitorScores/);
+  c.dispose();
+  expect(() => c.forwardReward({ batchDocs, masks: m, groups: 2 })).toThrow(/^corpus\.forwardReward: the corpus has been disposed/);
+});
+
 function deviceError(code: string): Error {
   return Object.assign(new Error(`poolMasked: cuda unavailable: simulated (${code})`), { code });
 }
@@ -40,12 +73,7 @@ function deviceError(code: string): Error {
 function failing(code: string): Kernels {
   const thrower = () => { throw deviceError(code); };
   const rejecter = () => Promise.reject(deviceError(code));
-  return {
-    name: 'cuda',
-    poolMasked: thrower, scoreTopK: thrower, ndcgAtK: thrower, recallAtK: thrower, maxSimTopK: thrower, inverseRetrievalReward: thrower,
-    poolMaskedAsync: rejecter, scoreTopKAsync: rejecter, ndcgAtKAsync: rejecter, recallAtKAsync: rejecter, maxSimTopKAsync: rejecter,
-    inverseRetrievalRewardAsync: rejecter,
-  };
+  return { name: 'cuda', ...buildKernels(() => thrower, () => rejecter) };
 }
 
 describe('cuda runtime fallback', () => {
@@ -122,6 +150,8 @@ describe('cuda runtime fallback', () => {
       poolAsync: () => Promise.reject(deviceError('ERR_REINPOOL_INTERNAL')),
       reward: () => { throw deviceError('ERR_REINPOOL_INTERNAL'); },
       rewardAsync: () => Promise.reject(deviceError('ERR_REINPOOL_INTERNAL')),
+      forwardReward: () => { throw deviceError('ERR_REINPOOL_INTERNAL'); },
+      forwardRewardAsync: () => Promise.reject(deviceError('ERR_REINPOOL_INTERNAL')),
       queryTopK: () => { throw deviceError('ERR_REINPOOL_INTERNAL'); },
       queryTopKAsync: () => Promise.reject(deviceError('ERR_REINPOOL_INTERNAL')),
       dispose: () => { disposed++; },
@@ -138,5 +168,41 @@ describe('cuda runtime fallback', () => {
     expect(() => c2.pool({ batchDocs, masks: m, groups: 2 })).toThrow(/disposed/);
     await flush();
     expect(warnings.filter((w) => w.code === 'REINPOOL_FALLBACK')).toHaveLength(1);
+  });
+
+  test('the forward reward falls back like every kernel: stateless and on a device corpus', async () => {
+    const docs = ragged([3, 0, 5, 2], 8);
+    const queries = matrix(6, 8);
+    const queryOwner = Int32Array.from([0, 1, 2, 3, 0, 2]);
+    const competitorScores = { rows: 6, dim: 2, data: Float32Array.from([0.5, 0.1, 0.9, -Infinity, 0.2, 0.2, 0, -1, 2, 1, 0.3, -0.3]) };
+    const args = { docs, masks: masks(docs, 3, 'random'), groups: 3, queries, queryOwner, competitorScores };
+    const want = tsKernels.forwardRetrievalReward(args);
+    const oom = withDeviceFallback(failing('ERR_REINPOOL_OUT_OF_MEMORY'), () => tsKernels);
+    expect(oom.forwardRetrievalReward(args)).toEqual(want);
+    expect(await oom.forwardRetrievalRewardAsync(args)).toEqual(want);
+    expect(oom.name).toBe('cuda');
+    await flush();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].message).toMatch(/^reinpool: forwardRetrievalReward failed on the cuda backend/);
+    // argument errors still throw (here from the fallback: the fake device fails every call)
+    expect(() => oom.forwardRetrievalReward({ ...args, competitorScores: { ...competitorScores, rows: 5 } })).toThrow(/^forwardRetrievalReward: competitorScores\.data has 12 values/);
+
+    const batchDocs = Int32Array.from([2, 0]);
+    const m = masks(ragged([5, 3], 8), 2, 'random');
+    const host = tsKernels.createCorpus!({ docs, queries, queryOwner, competitorScores });
+    const hostWant = host.forwardReward({ batchDocs, masks: m, groups: 2 });
+    const fail = () => { throw deviceError('ERR_REINPOOL_INTERNAL'); };
+    const fake = {
+      count: 4, dim: 8, queries: 6, deviceBytes: 1, precision: 'fp32', disposed: false, dispose: () => undefined,
+      pool: fail, reward: fail, forwardReward: fail, queryTopK: fail,
+      poolAsync: fail, rewardAsync: fail, forwardRewardAsync: () => Promise.reject(deviceError('ERR_REINPOOL_INTERNAL')), queryTopKAsync: fail,
+    } as unknown as NativeCorpus;
+    const K = withDeviceFallback(failing('ERR_REINPOOL_INTERNAL'), () => tsKernels, () => fake);
+    const c = K.createCorpus!({ docs, queries, queryOwner, competitorScores });
+    expect(c.backend).toBe('cuda');
+    expect(() => c.forwardReward({ batchDocs: Int32Array.from([4]), masks: m, groups: 2 })).toThrow(/^corpus\.forwardReward: batchDocs\[0\]/);
+    expect(await c.forwardRewardAsync({ batchDocs, masks: m, groups: 2 })).toEqual(hostWant);
+    expect(c.backend).toBe('ts');
+    expect(c.forwardReward({ batchDocs, masks: m, groups: 2 })).toEqual(hostWant);
   });
 });

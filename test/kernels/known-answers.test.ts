@@ -1,5 +1,5 @@
 /**
- * Hand-computed answers for the metric and top-k kernels, checked on every available backend.
+ * Hand-computed answers for the metric, top-k and reward kernels, checked on every available backend.
  * Synthetic, tiny inputs: each expected value is worked out in the comment beside it.
  */
 import { kernelsFor, tsKernels } from '../../src/kernels';
@@ -104,6 +104,63 @@ describe.each(backends.map((k) => [k.name, k] as const))('%s backend', (_name, K
     expect(r[2]).toBeCloseTo(1, 6);
     // doc 1, empty mask: zero vector, all scores 0, ties by lower index: q0, q1 -> hit at rank 2 -> D(2)/D(1)
     expect(r[3]).toBeCloseTo(D(2), 6);
+  });
+
+  test('forwardRetrievalReward: ranks against competitor scores, ties to the document, mean over own queries', () => {
+    // doc 0 = {e0, e1}; doc 1 = {(3, 4)}. groups = 2:
+    //   doc 0 mask [1,0] -> v = (1, 0);  mask [1,1] -> mean (0.5, 0.5) -> v = (1, 1)/sqrt(2)
+    //   doc 1 mask [1]   -> v = (0.6, 0.8); mask [0] -> v = 0
+    const docs = { dim: 2, vectors: Float32Array.from([1, 0, 0, 1, 3, 4]), offsets: Int32Array.from([0, 2, 3]) };
+    const masks = Uint8Array.from([1, 0, 1, 1, 1, 0]);
+    // queries (owner): q0 = (1, 0) (0), q1 = (0, 2) (0), q2 = (1, 1) (1), q3 = (5, 5) (7), q4 = (-1, 0) (0)
+    const queries = { rows: 5, dim: 2, data: Float32Array.from([1, 0, 0, 2, 1, 1, 5, 5, -1, 0]) };
+    const queryOwner = Int32Array.from([0, 0, 1, 7, 0]);
+    // k = 2 competitor scores per query, descending, -Infinity padded
+    const competitorScores = { rows: 5, dim: 2, data: Float32Array.from([0.9, 0.5, 1.5, -Infinity, 1.3, 0, 0, 0, 0.5, 0.2]) };
+    const args = { docs, masks, groups: 2, queries, queryOwner, competitorScores };
+    const r = K.forwardRetrievalReward(args);
+    // doc 0, v = e0: q0 s = 1 beats 0.9 and 0.5 -> rank 1 (gain 1); q1 s = 0 < 1.5 -> rank 2 (D(2));
+    //   q4 s = -1 < 0.5, 0.2 -> rank 3 > k (0).                      mean (1 + D(2) + 0) / 3
+    expect(r[0]).toBeCloseTo((1 + D(2)) / 3, 6);
+    // doc 0, v = (1,1)/sqrt 2: q0 s = 0.707 < 0.9 -> rank 2; q1 s = 1.414 < 1.5 -> rank 2; q4 s = -0.707 -> rank 3
+    expect(r[1]).toBeCloseTo((2 * D(2)) / 3, 6);
+    // doc 1, v = (0.6, 0.8): q2 s = 1.4 > 1.3 -> rank 1
+    expect(r[2]).toBeCloseTo(1, 6);
+    // doc 1, v = 0: q2 s = 0; 1.3 is higher, the competitor at exactly 0 ties and the tie goes to the document -> rank 2
+    expect(r[3]).toBeCloseTo(D(2), 6);
+    // docIndex: doc 0 stands for corpus document 7 (owns q3 = (5, 5), competitors 0 and 0: rank 1 with either
+    // mask); doc 1 for 9, which owns no query -> 0
+    const withIndex = K.forwardRetrievalReward({ ...args, docIndex: Int32Array.from([7, 9]) });
+    expect(Array.from(withIndex)).toEqual([1, 1, 0, 0]);
+    // max pooling without normalisation: doc 1 keeps (3, 4): q2 s = 7 -> rank 1; doc 0 mask [1,1] -> (1, 1):
+    //   q0 s = 1 -> rank 1; q1 s = 2 -> rank 1; q4 s = -1 -> rank 3      mean 2/3
+    const max = K.forwardRetrievalReward({ ...args, mode: 'max', normalize: false });
+    expect(max[1]).toBeCloseTo(2 / 3, 6);
+    expect(max[2]).toBe(1);
+    // no queries at all: every reward is 0
+    const none = K.forwardRetrievalReward({
+      ...args, queries: { rows: 0, dim: 2, data: new Float32Array(0) }, queryOwner: new Int32Array(0),
+      competitorScores: { rows: 0, dim: 2, data: new Float32Array(0) },
+    });
+    expect(Array.from(none)).toEqual([0, 0, 0, 0]);
+  });
+
+  test('forwardRetrievalReward through a corpus handle equals the stateless kernel', async () => {
+    const docs = { dim: 2, vectors: Float32Array.from([1, 0, 0, 1, 3, 4]), offsets: Int32Array.from([0, 2, 3]) };
+    const queries = { rows: 3, dim: 2, data: Float32Array.from([1, 0, 0, 2, 1, 1]) };
+    const queryOwner = Int32Array.from([0, 0, 1]);
+    const competitorScores = { rows: 3, dim: 1, data: Float32Array.from([0.9, 1.5, 1.3]) };
+    const c = K.createCorpus!({ docs, queries, queryOwner, competitorScores });
+    // batch [1, 0]: doc 1 (1 vector) then doc 0 (2 vectors), one mask each keeping everything
+    const masks = Uint8Array.from([1, 1, 1]);
+    const batchDocs = Int32Array.from([1, 0]);
+    const gathered = { dim: 2, vectors: Float32Array.from([3, 4, 1, 0, 0, 1]), offsets: Int32Array.from([0, 1, 3]) };
+    const want = K.forwardRetrievalReward({ docs: gathered, masks, groups: 1, queries, queryOwner, competitorScores, docIndex: batchDocs });
+    // doc 1: q2 s = 1.4 > 1.3 -> 1; doc 0 v = (1,1)/sqrt 2: q0 0.707 < 0.9 -> rank 2 > k = 1 -> 0; q1 1.414 < 1.5 -> 0
+    expect(Array.from(want)).toEqual([1, 0]);
+    expect(c.forwardReward({ batchDocs, masks, groups: 1 })).toEqual(want);
+    expect(await c.forwardRewardAsync({ batchDocs, masks, groups: 1 })).toEqual(want);
+    c.dispose();
   });
 
   test('poolMasked mean and max with normalisation', () => {

@@ -14,8 +14,8 @@
  */
 import { loadNativeAddon, loadNativeBackend } from '../../src/kernels/native';
 import type { Kernels } from '../../src/kernels/types';
-import { docLengths, matrix, ragged, seedRandom } from './helpers';
-import { parityCases } from './parity-cases';
+import { docLengths, matrix, ragged, seedRandom } from '../../testing/kernels/helpers';
+import { parityCases } from '../../testing/kernels/parity-cases';
 
 const seed = Number(process.env.REINPOOL_TEST_SEED ?? (Date.now() % 0x7fffffff));
 const native = loadNativeBackend('cpu');

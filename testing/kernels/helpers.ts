@@ -2,13 +2,16 @@
  * Shared by the parity suites (test/kernels/parity.test.ts for cpu, test/gpu/cuda-parity.test.ts for
  * cuda) and by the plain-Node GPU script (bench/gpu/node-parity.ts, which runs from dist/ with no
  * node_modules): seeded random inputs and comparisons that RETURN mismatch descriptions instead of
- * calling jest's expect. Imports nothing but the kernel types.
+ * calling jest's expect. It lives in testing/, not test/ (bench/ never imports test/) nor src/ (it
+ * does not ship), and imports nothing but the kernel types and the seeded generator.
  *
  * Floats agree within 1e-5 relative with an absolute floor of 1e-5 x the largest magnitude in the
  * row (the reference accumulates in float64, native backends in float32 with FMA). Top-k ids are
  * identical except where two scores are within that tolerance (a tie in float terms).
  */
-import type { DenseMatrix, InverseRewardArgs, Kernels, MultiVectorSet, TopK } from '../../src/kernels/types';
+import type {
+  DenseMatrix, ForwardRewardArgs, InverseRewardArgs, Kernels, MultiVectorSet, TopK,
+} from '../../src/kernels/types';
 import { mulberry32 as rng } from '../../src/encode/prng';
 export { rng };
 
@@ -160,6 +163,70 @@ export function rewardMismatches(ref: Kernels, got: Float32Array, want: Float32A
   for (let i = 0; i < want.length && bad.length < 5; i++) {
     if (close(got[i], want[i], 1e-6)) continue;
     if (!hasNearTie(ref, args, i, depth)) bad.push(`${what} reward[${i}] native ${got[i]} vs ts ${want[i]}`);
+  }
+  return bad;
+}
+
+/**
+ * Competitor scores for the forward reward as training makes them: per query the k best scores
+ * against `competitors` unit vectors (mean-pooled random documents), descending, -Infinity padded
+ * when competitors < k.
+ */
+export function competitorScores(ref: Kernels, queries: DenseMatrix, k: number, competitors: number): DenseMatrix {
+  const dim = queries.dim;
+  const data = new Float32Array(queries.rows * k).fill(-Infinity);
+  if (competitors > 0) {
+    const docs = ragged(Array.from({ length: competitors }, () => randInt(1, 6)), dim);
+    const keys = { rows: competitors, dim, data: ref.poolMasked({ docs, masks: masks(docs, 1, 'all'), groups: 1 }) };
+    const top = ref.scoreTopK({ queries, keys, k });
+    for (let q = 0; q < queries.rows; q++) data.set(top.scores.subarray(q * top.k, (q + 1) * top.k), q * k);
+  }
+  return { rows: queries.rows, dim: k, data };
+}
+
+function norm(a: Float32Array, start: number, dim: number): number {
+  let s = 0;
+  for (let j = 0; j < dim; j++) s += a[start + j] * a[start + j];
+  return Math.sqrt(s);
+}
+
+/**
+ * Whether mask i of the forward reward has a float near-tie: one of its document's own queries q
+ * scores the (reference) pooled vector v within REL x |q| |v| of one of q's competitor scores, so
+ * that float32 arithmetic may put the document on the other side of that competitor. A zero
+ * pooled vector scores exactly 0 on every backend and never counts as a near-tie.
+ */
+export function hasForwardNearTie(ref: Kernels, args: ForwardRewardArgs, i: number): boolean {
+  const dim = args.docs.dim;
+  const pooled = ref.poolMasked(args);
+  const d = Math.floor(i / args.groups);
+  const owner = args.docIndex ? args.docIndex[d] : d;
+  const k = args.competitorScores.dim;
+  const nv = norm(pooled, i * dim, dim);
+  for (let q = 0; q < args.queries.rows; q++) {
+    if (args.queryOwner[q] !== owner) continue;
+    let s = 0;
+    for (let j = 0; j < dim; j++) s += args.queries.data[q * dim + j] * pooled[i * dim + j];
+    const scale = norm(args.queries.data, q * dim, dim) * nv;
+    for (let j = 0; j < k; j++) {
+      if (scale > 0 && Math.abs(args.competitorScores.data[q * k + j] - s) <= REL * scale) return true;
+    }
+  }
+  return false;
+}
+
+/** Forward rewards equal within 1e-6, except masks with a float near-tie (hasForwardNearTie). */
+export function forwardRewardMismatches(ref: Kernels, got: Float32Array, want: Float32Array, args: ForwardRewardArgs,
+  what: string, excused?: { n: number }): string[] {
+  if (got.length !== want.length) return [`${what}: length ${got.length} vs ${want.length}`];
+  const bad: string[] = [];
+  for (let i = 0; i < want.length && bad.length < 5; i++) {
+    if (close(got[i], want[i], 1e-6)) continue;
+    if (hasForwardNearTie(ref, args, i)) {
+      if (excused) excused.n++;
+    } else {
+      bad.push(`${what} reward[${i}] native ${got[i]} vs ts ${want[i]}`);
+    }
   }
   return bad;
 }

@@ -7,9 +7,9 @@
  * G = 1 and 64) and returns the mismatches it found ([] = pass). No jest here.
  */
 import { tsKernels } from '../../src/kernels/ts';
-import type { InverseRewardArgs, Kernels, PoolMaskedArgs, Qrels } from '../../src/kernels/types';
+import type { ForwardRewardArgs, InverseRewardArgs, Kernels, PoolMaskedArgs, Qrels } from '../../src/kernels/types';
 import {
-  rankedRows,
+  competitorScores, forwardRewardMismatches, rankedRows,
   DIMS, docLengths, floatMismatches, MaskKind, masks, matrix, ragged, randInt, rewardMismatches,
   sameResult, topKMismatches,
 } from './helpers';
@@ -157,6 +157,65 @@ export const parityCases: ParityCase[] = [
     },
   },
   {
+    name: 'forwardRetrievalReward: G = 1, 8, 64, k 1/3/10, padded competitors, docIndex given or not, mean|max',
+    run(K) {
+      const bad: string[] = [];
+      const excused = { n: 0 };
+      let total = 0;
+      let between = 0; // rewards strictly inside (0, 1): the ranks really vary
+      for (const dim of [3, 17, 100, 128, 130]) {
+        for (const groups of [1, 8, 64]) {
+          const count = groups === 64 ? 5 : 9;
+          const docs = ragged(docLengths(count, dim === 130), dim);
+          const Q = randInt(20, 200);
+          const queries = matrix(Q, dim);
+          const corpus = 3 * count;
+          const docIndex = new Int32Array(count);
+          for (let d = 0; d < count; d++) docIndex[d] = randInt(0, corpus - 1);
+          docIndex[0] = 0;
+          // every document owns a query under either docIndex; the rest are spread over the corpus
+          const queryOwner = new Int32Array(Q);
+          for (let q = 0; q < Q; q++) {
+            queryOwner[q] = q < count ? q : q < 2 * count ? docIndex[q - count] : randInt(0, corpus - 1);
+          }
+          for (const k of [1, 3, 10]) {
+            // fewer competitors than k for some settings: -Infinity padding
+            const comp = competitorScores(ref, queries, k, randInt(k === 10 ? 3 : 0, 2 * k));
+            const kind: MaskKind = k === 3 ? 'mixed' : 'random';
+            if (kind === 'mixed') {
+              // document 0 keeps nothing: its pooled vector is 0 and scores exactly 0 on every
+              // backend; competitors at exactly 0 tie with it and the tie goes to the document
+              for (let q = 0; q < Q; q++) {
+                if (queryOwner[q] !== 0) continue;
+                comp.data.fill(-Infinity, q * k, (q + 1) * k);
+                comp.data[q * k] = 0.25;
+                comp.data[q * k + 1] = 0;
+              }
+            }
+            const m = masks(docs, groups, kind);
+            for (const withIndex of [false, true]) {
+              for (const [mode, normalize] of [['mean', true], ['max', k === 10], ['mean', false]] as const) {
+                const args: ForwardRewardArgs = {
+                  docs, masks: m, groups, queries, queryOwner, competitorScores: comp, mode, normalize,
+                  ...(withIndex ? { docIndex } : {}),
+                };
+                const want = ref.forwardRetrievalReward(args);
+                const what = `forward dim ${dim} G ${groups} k ${k} ${mode} norm ${normalize}${withIndex ? ' docIndex' : ''}`;
+                bad.push(...forwardRewardMismatches(ref, K.forwardRetrievalReward(args), want, args, what, excused));
+                if (kind === 'mixed' && Math.abs(want[0] - 1 / Math.log2(3)) > 1e-7) bad.push(`${what}: reference tie rule broken (${want[0]})`);
+                total += want.length;
+                for (const r of want) if (r > 0 && r < 1) between++;
+              }
+            }
+          }
+        }
+      }
+      if (between < total / 20) bad.push(`degenerate inputs: only ${between} of ${total} rewards are strictly between 0 and 1`);
+      if (excused.n > total / 100) bad.push(`${excused.n} of ${total} rewards differ at near-ties: more than 1%, not float noise`);
+      return bad.slice(0, 10);
+    },
+  },
+  {
     name: 'async forms resolve to the sync results, also when called concurrently',
     async run(K) {
       const dim = 100;
@@ -172,10 +231,11 @@ export const parityCases: ParityCase[] = [
       const queries = matrix(150, dim);
       const queryOwner = Int32Array.from({ length: 150 }, () => randInt(0, 11));
       const rewardArgs = { ...poolArgs, queries, queryOwner, k: 3 };
-      const [p, s, x, n, r, w, s2, p2] = await Promise.all([
+      const forwardArgs = { ...poolArgs, queries, queryOwner, competitorScores: competitorScores(ref, queries, 3, 20) };
+      const [p, s, x, n, r, w, s2, p2, f] = await Promise.all([
         K.poolMaskedAsync(poolArgs), K.scoreTopKAsync(scoreArgs), K.maxSimTopKAsync(maxArgs),
         K.ndcgAtKAsync(rankArgs), K.recallAtKAsync(rankArgs), K.inverseRetrievalRewardAsync(rewardArgs),
-        K.scoreTopKAsync(scoreArgs), K.poolMaskedAsync(poolArgs),
+        K.scoreTopKAsync(scoreArgs), K.poolMaskedAsync(poolArgs), K.forwardRetrievalRewardAsync(forwardArgs),
       ]);
       return [
         ...sameResult(p, K.poolMasked(poolArgs), 'poolMaskedAsync'),
@@ -186,13 +246,14 @@ export const parityCases: ParityCase[] = [
         ...sameResult(n, K.ndcgAtK(rankArgs), 'ndcgAtKAsync'),
         ...sameResult(r, K.recallAtK(rankArgs), 'recallAtKAsync'),
         ...sameResult(w, K.inverseRetrievalReward(rewardArgs), 'inverseRetrievalRewardAsync'),
+        ...sameResult(f, K.forwardRetrievalReward(forwardArgs), 'forwardRetrievalRewardAsync'),
         // and the async results agree with the reference
         ...topKMismatches(s, ref.scoreTopK(scoreArgs), 90, 'async scoreTopK'),
       ];
     },
   },
   {
-    name: 'createCorpus: pool / reward / queryTopK (sync and async) equal the stateless kernels',
+    name: 'createCorpus: pool / reward / forwardReward / queryTopK (sync and async) equal the stateless kernels',
     async run(K) {
       if (!K.createCorpus) return ['the backend has no createCorpus'];
       const bad: string[] = [];
@@ -202,7 +263,8 @@ export const parityCases: ParityCase[] = [
         const Q = randInt(30, 300);
         const queries = matrix(Q, dim);
         const queryOwner = Int32Array.from({ length: Q }, () => randInt(0, count + 4));
-        const corpus = K.createCorpus({ docs, queries, queryOwner });
+        const comp = competitorScores(ref, queries, dim === 3 ? 1 : dim === 128 ? 3 : 10, randInt(2, 12));
+        const corpus = K.createCorpus({ docs, queries, queryOwner, competitorScores: comp });
         try {
           if (corpus.count !== count || corpus.dim !== dim || corpus.queries !== Q) {
             bad.push(`corpus dim ${dim}: count/dim/queries ${corpus.count}/${corpus.dim}/${corpus.queries}`);
@@ -237,6 +299,17 @@ export const parityCases: ParityCase[] = [
                 bad.push(...rewardMismatches(ref, corpus.reward({ batchDocs, masks: m, groups, k, docIndex }),
                   ref.inverseRetrievalReward(rargs2), rargs2, depth, `${what} reward docIndex k${k}`));
               }
+              for (const mode of ['mean', 'max'] as const) {
+                const fargs: ForwardRewardArgs = { docs: sub, masks: m, groups, mode, queries, queryOwner, competitorScores: comp, docIndex: batchDocs };
+                const want = ref.forwardRetrievalReward(fargs);
+                bad.push(...forwardRewardMismatches(ref, corpus.forwardReward({ batchDocs, masks: m, groups, mode }), want, fargs, `${what} forwardReward ${mode}`));
+                bad.push(...forwardRewardMismatches(ref, await corpus.forwardRewardAsync({ batchDocs, masks: m, groups, mode }), want, fargs,
+                  `${what} forwardRewardAsync ${mode}`));
+                const docIndex = Int32Array.from(batchDocs, (d) => (d + 3) % count);
+                const fargs2 = { ...fargs, docIndex };
+                bad.push(...forwardRewardMismatches(ref, corpus.forwardReward({ batchDocs, masks: m, groups, mode, docIndex }),
+                  ref.forwardRetrievalReward(fargs2), fargs2, `${what} forwardReward docIndex ${mode}`));
+              }
             }
           }
           for (const k of [1, 10, 50, 10000]) {
@@ -256,8 +329,20 @@ export const parityCases: ParityCase[] = [
           if (!/disposed/.test((e as Error).message)) bad.push(`pool after dispose: ${(e as Error).message}`);
         }
       }
-      // a corpus without queries pools, and refuses reward with a clear message
+      // a corpus without queries pools, and refuses reward with a clear message; one without
+      // competitorScores refuses forwardReward
       const docs = ragged([3, 0, 5], 16);
+      const noComp = K.createCorpus({ docs, queries: matrix(4, 16), queryOwner: Int32Array.from([0, 1, 2, 0]) });
+      try {
+        noComp.forwardReward({ batchDocs: Int32Array.from([0]), masks: new Uint8Array(3), groups: 1 });
+        bad.push('forwardReward without competitorScores did not throw');
+      } catch (e) {
+        if (!/^corpus\.forwardReward: the corpus was created without competitorScores/.test((e as Error).message)) {
+          bad.push(`forwardReward without competitorScores: ${(e as Error).message}`);
+        }
+      } finally {
+        noComp.dispose();
+      }
       const plain = K.createCorpus({ docs });
       try {
         const m = masks(docs, 2, 'all');

@@ -3,40 +3,21 @@
  * when no addon loads. Written for clarity first; dot products accumulate in float64.
  */
 import type {
-  InverseRewardArgs, Kernels, MaxSimTopKArgs, PoolMaskedArgs, RankedEvalArgs, ScoreTopKArgs, TopK,
+  Kernels, MaxSimTopKArgs, PoolMaskedArgs, RankedEvalArgs, ScoreTopKArgs, TopK,
 } from '../types';
-import {
-  checkInverseReward, checkMaxSimTopK, checkPoolMasked, checkRankedEval, checkScoreTopK, PoolPlan,
-} from '../validate';
+import { checkMaxSimTopK, checkPoolMasked, checkRankedEval, checkScoreTopK } from '../validate';
 import { hostCorpus } from '../corpus';
-import { binaryNdcg, ndcgRow, recallRow } from './metrics';
-import { poolRows } from './pool';
+import { buildKernels, call } from '../list';
+import type { AnyKernel, KernelName } from '../list';
+import { later } from '../promise';
+import { dot } from './dot';
+import { ndcgRow, recallRow } from './metrics';
+import { poolPlanned } from './pool';
+import { forwardRetrievalReward, inverseRetrievalReward } from './reward';
 import { TopKRow } from './topk';
 
-function dot(a: Float32Array, aStart: number, b: Float32Array, bStart: number, dim: number): number {
-  let s = 0;
-  for (let j = 0; j < dim; j++) s += a[aStart + j] * b[bStart + j];
-  return s;
-}
-
 function poolMasked(args: PoolMaskedArgs): Float32Array {
-  return pool(args, checkPoolMasked('poolMasked', args));
-}
-
-/** poolMasked on arguments already validated into `plan`. */
-function pool(args: PoolMaskedArgs, plan: PoolPlan): Float32Array {
-  const { dim, vectors, offsets } = args.docs;
-  const out = new Float32Array(plan.count * plan.groups * dim);
-  const acc = new Float64Array(dim);
-  for (let d = 0; d < plan.count; d++) {
-    const start = offsets[d];
-    const length = offsets[d + 1] - start;
-    for (let g = 0; g < plan.groups; g++) {
-      poolRows(vectors, dim, start, length, args.masks, plan.groups * start + g * length,
-        plan.mode, plan.normalize, acc, out, (d * plan.groups + g) * dim);
-    }
-  }
-  return out;
+  return poolPlanned(args, checkPoolMasked('poolMasked', args));
 }
 
 function scoreTopK(args: ScoreTopKArgs): TopK {
@@ -93,58 +74,14 @@ function maxSimTopK(args: MaxSimTopKArgs): TopK {
   return { k, ids, scores };
 }
 
-function inverseRetrievalReward(args: InverseRewardArgs): Float32Array {
-  const plan = checkInverseReward('inverseRetrievalReward', args);
-  const pooled = pool(args, plan);
-  const { queries, queryOwner } = args;
-  const dim = args.docs.dim;
-  const ownedCount = new Map<number, number>();
-  for (let q = 0; q < queryOwner.length; q++) ownedCount.set(queryOwner[q], (ownedCount.get(queryOwner[q]) ?? 0) + 1);
-  const depth = Math.min(plan.k, plan.queries);
-  const row = new TopKRow(depth);
-  const rewards = new Float32Array(plan.count * plan.groups);
-  for (let d = 0; d < plan.count; d++) {
-    const owner = plan.docIndex[d];
-    const relevant = ownedCount.get(owner) ?? 0;
-    for (let g = 0; g < plan.groups; g++) {
-      const v = (d * plan.groups + g) * dim;
-      row.reset();
-      for (let q = 0; q < plan.queries; q++) row.offer(q, dot(pooled, v, queries.data, q * dim, dim));
-      const hits: number[] = [];
-      for (let r = 0; r < row.size; r++) if (queryOwner[row.ids[r]] === owner) hits.push(r + 1);
-      rewards[d * plan.groups + g] = binaryNdcg(hits, relevant, plan.k);
-    }
-  }
-  return rewards;
-}
-
-/** Runs a synchronous kernel on a later turn of the event loop, so callers get a real Promise. */
-function later<A, R>(fn: (a: A) => R): (a: A) => Promise<R> {
-  return (a: A) => new Promise<R>((resolve, reject) => {
-    setImmediate(() => {
-      try {
-        resolve(fn(a));
-      } catch (e) {
-        reject(e);
-      }
-    });
-  });
-}
+/** The sync kernels; the async forms are derived from them (later: a real Promise, errors reject). */
+const sync: { [K in KernelName]: Kernels[K] } = {
+  poolMasked, scoreTopK, ndcgAtK, recallAtK, maxSimTopK, inverseRetrievalReward, forwardRetrievalReward,
+};
 
 export const tsKernels: Kernels = {
   name: 'ts',
-  poolMasked,
-  scoreTopK,
-  ndcgAtK,
-  recallAtK,
-  maxSimTopK,
-  inverseRetrievalReward,
-  poolMaskedAsync: later(poolMasked),
-  ndcgAtKAsync: later(ndcgAtK),
-  recallAtKAsync: later(recallAtK),
-  scoreTopKAsync: later(scoreTopK),
-  maxSimTopKAsync: later(maxSimTopK),
-  inverseRetrievalRewardAsync: later(inverseRetrievalReward),
+  ...buildKernels((k) => sync[k] as AnyKernel, (k) => later((a) => call(sync, k, a))),
   // the corpus handle closes over the caller's arrays (src/kernels/corpus.ts)
   createCorpus: (args) => hostCorpus(tsKernels, args),
 };

@@ -1,4 +1,5 @@
-import type { PoolMode } from '../types';
+import type { PoolMaskedArgs, PoolMode } from '../types';
+import type { PoolPlan } from '../validate';
 
 /**
  * Pools the rows of `vectors` (starting at row `start`, `length` rows) that `mask` keeps
@@ -34,4 +35,20 @@ export function poolRows(
   }
   const inv = normalize && norm2 > 0 ? 1 / Math.sqrt(norm2) : 1;
   for (let j = 0; j < dim; j++) out[outStart + j] = acc[j] * inv;
+}
+
+/** poolMasked on arguments already validated into `plan`: (count * groups) x dim, row d * groups + g. */
+export function poolPlanned(args: PoolMaskedArgs, plan: PoolPlan): Float32Array {
+  const { dim, vectors, offsets } = args.docs;
+  const out = new Float32Array(plan.count * plan.groups * dim);
+  const acc = new Float64Array(dim);
+  for (let d = 0; d < plan.count; d++) {
+    const start = offsets[d];
+    const length = offsets[d + 1] - start;
+    for (let g = 0; g < plan.groups; g++) {
+      poolRows(vectors, dim, start, length, args.masks, plan.groups * start + g * length,
+        plan.mode, plan.normalize, acc, out, (d * plan.groups + g) * dim);
+    }
+  }
+  return out;
 }
