@@ -113,6 +113,41 @@ function rewardCase(label: string, B: number, T: number, D: number, G: number, Q
   };
 }
 
+/**
+ * The forward reward at the same shapes as the inverse one: each query owned by a batch document
+ * (about a quarter of Q here, as the inverse case's owners) scores that document's G pooled vectors
+ * against k = 3 competitor scores (random, descending); flops and bytes count only those queries.
+ */
+function forwardRewardCase(label: string, B: number, T: number, D: number, G: number, Q: number, ts: boolean, full = false): Case {
+  const k = 3;
+  return {
+    kernel: 'forwardRetrievalReward', shape: `${label} B=${B} T=${T} D=${D} G=${G} Q=${Q} k=${k}`, ts, full,
+    prepare: () => {
+      const docs = { dim: D, vectors: floats(rand, B * T * D), offsets: offsetsOf(B, T) };
+      const masks = new Uint8Array(B * T * G);
+      let kept = 0;
+      for (let i = 0; i < masks.length; i++) { masks[i] = rand() < 0.5 ? 1 : 0; kept += masks[i]; }
+      const queryOwner = new Int32Array(Q);
+      let owned = 0; // queries whose owner is in the batch: the only ones scored
+      for (let q = 0; q < Q; q++) { queryOwner[q] = Math.floor(rand() * B * 4); if (queryOwner[q] < B) owned++; }
+      const competitors = new Float32Array(Q * k);
+      for (let q = 0; q < Q; q++) {
+        const row = Array.from({ length: k }, () => (rand() * 2 - 1) * 0.6).sort((a, b) => b - a);
+        competitors.set(row, q * k);
+      }
+      const args = {
+        docs, masks, groups: G, queries: { rows: Q, dim: D, data: floats(rand, Q * D) }, queryOwner,
+        competitorScores: { rows: Q, dim: k, data: competitors },
+      };
+      return {
+        run: (K) => K.forwardRetrievalReward(args),
+        flops: kept * D + 2 * G * owned * D,
+        bytes: kept * D * 4 + masks.length + owned * D * 4 + Q * k * 4,
+      };
+    },
+  };
+}
+
 // ts runs only where `ts` is true; those shapes are sized for about 0.1-0.4 s per ts call.
 const CASES: Case[] = [
   poolCase('ColPali', 64, 1030, 128, 8, true),
@@ -134,6 +169,10 @@ const CASES: Case[] = [
   rewardCase('GloVe', 64, 200, 100, 16, 2000, true),
   rewardCase('ColPali', 64, 1030, 128, 8, 5000, false),
   rewardCase('ColPali', 256, 1030, 128, 16, 20000, false, true),
+  forwardRewardCase('ColPali', 16, 1030, 128, 8, 2000, true),
+  forwardRewardCase('GloVe', 64, 200, 100, 16, 2000, true),
+  forwardRewardCase('ColPali', 64, 1030, 128, 8, 5000, false),
+  forwardRewardCase('ColPali', 256, 1030, 128, 16, 20000, false, true),
 ];
 
 function arg(name: string): string | undefined {
