@@ -51,8 +51,7 @@ function slice(set: MultiVectorSet, first: number, last: number): MultiVectorSet
 }
 
 export async function policyCompressor(dir: string): Promise<Compressor> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const policy = require('../../src/policy') as typeof import('../../src/policy');
+  const policy = await import('../../src/policy');
   await policy.initTf();
   const p = policy.loadPolicy(dir);
   return { name: 'reinpool', compress: (docs) => policy.compressAsync(p, docs) };

@@ -24,8 +24,7 @@ export function meanCompressor(): Compressor {
   return {
     name: 'mean',
     async compress(docs) {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const { getKernels } = require('../../src/kernels') as typeof import('../../src/kernels');
+      const { getKernels } = await import('../../src/kernels');
       const masks = new Uint8Array(docs.offsets[docs.offsets.length - 1]).fill(1);
       return getKernels().poolMaskedAsync({ docs, masks, groups: 1, mode: 'mean', normalize: true });
     },
@@ -58,8 +57,7 @@ export class IndexingService {
   ) {}
 
   static async open(opts: ServiceOptions): Promise<IndexingService> {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const lancedb = require('@lancedb/lancedb') as typeof import('@lancedb/lancedb');
+    const lancedb = await import('@lancedb/lancedb');
     const ownsDir = !opts.dir;
     const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'reinpool-lancedb-'));
     const db = await lancedb.connect(dir);

@@ -70,7 +70,7 @@ export function loadSotu(dataDir = sotuDataDir()): SotuAddress[] {
   const files = fs.readdirSync(dataDir).filter((f) => f.endsWith('.json')).sort();
   if (files.length === 0) throw new Error(`no State of the Union files in ${dataDir}`);
   return files.map((f) => {
-    const o = JSON.parse(fs.readFileSync(path.join(dataDir, f), 'utf8'));
+    const o = JSON.parse(fs.readFileSync(path.join(dataDir, f), 'utf8')) as Record<string, unknown>;
     return { year: Number(o.year), name: String(o.name), party: String(o.party), text: String(o.text) };
   });
 }
@@ -84,7 +84,7 @@ const ABBREV = new Set([
 /** Split running text into sentences (., ! or ? then space then an upper-case letter, a digit or a quote). */
 export function splitSentences(text: string): string[] {
   const out: string[] = [];
-  const re = /[.!?]["')\]]*\s+(?=["'(\[]?[A-Z0-9])/g;
+  const re = /[.!?]["')\]]*\s+(?=["'([]?[A-Z0-9])/g;
   let start = 0;
   let m: RegExpExecArray | null;
   while ((m = re.exec(text))) {

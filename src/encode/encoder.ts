@@ -42,7 +42,7 @@ function gather(wv: WordVectors, rows: Int32Array, out?: Float32Array, at = 0): 
 
 export function encodeTexts(wv: WordVectors, texts: string[], opts: EncodeOptions = {}): EncodedSet {
   const emptyAs = opts.emptyAs ?? 'zero';
-  const perText: Int32Array[] = new Array(texts.length);
+  const perText = new Array<Int32Array>(texts.length);
   const empty: number[] = [];
   const offsets = new Int32Array(texts.length + 1);
   for (let i = 0; i < texts.length; i++) {

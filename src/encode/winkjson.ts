@@ -67,7 +67,7 @@ export function parseWinkEmbeddings(file: string): RawWordVectors {
     // Each value takes at least 2 bytes of JSON: a size claim beyond the file is a corrupt header.
     if (count * dim * 2 > size) fail(file, `declares ${count} x ${dim} vectors, more than a ${size}-byte file can hold`);
     const matrix = new Float32Array(count * dim);
-    const words: string[] = new Array(count);
+    const words = new Array<string>(count);
     const filled = new Uint8Array(count);
     const vals = new Float64Array(dim + 16);
     let p = at + marker.length;

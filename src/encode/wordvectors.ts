@@ -20,9 +20,9 @@ export interface WordVectors {
   /** count x dim, unit-norm rows, in the source's row order (GloVe: by frequency) */
   matrix: Float32Array;
   /** the row of a word, or -1 */
-  lookup(word: string): number;
+  lookup: (word: string) => number;
   /** the word of a row */
-  word(row: number): string;
+  word: (row: number) => string;
   /** all words in row order (a getter: decoded from the cache on first access, ~50 ms) */
   readonly words: string[];
   /** where the vectors came from, and how long that took */

@@ -34,7 +34,9 @@ function idOf(o: Record<string, unknown>, file: string, line: number): string {
   fileError(file, `line ${line}: missing "_id"`);
 }
 
-const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
+const str = (v: unknown): string =>
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- any JSON value is accepted as text; a number or an object gives what String() gives, as it always has
+  (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
 
 /** Documents in file order. `file` may be the BEIR directory or the corpus.jsonl itself. */
 export function readBeirCorpus(dirOrFile: string): BeirDoc[] {

@@ -38,8 +38,11 @@ export interface MultiVectorSpec {
   layout?: Layout;
   /** offsets (count + 1 integers): a file/ref or the array itself */
   offsets?: TensorRef | Int32Array;
-  /** lengths (count integers); for padded input also 'all' (every row) or 'nonzero' (drop trailing zero rows) */
-  lengths?: TensorRef | Int32Array | 'all' | 'nonzero';
+  /**
+   * lengths (count integers); for padded input also the string 'all' (every row) or 'nonzero' (drop
+   * trailing zero rows), which the TensorRef string type already admits
+   */
+  lengths?: TensorRef | Int32Array;
   /** ids: a .txt file (one per line), a tensor ref (strings or integers), or the list itself */
   ids?: TensorRef | string[];
   /** per-doc layout: the array names in document order (default: natural sort of all float arrays) */
@@ -205,7 +208,7 @@ function byNameDim(names: string[], byName: Map<string, { shape: number[] }>): n
 
 function safeJsonList(s: string): string[] | undefined {
   try {
-    const v = JSON.parse(s);
+    const v: unknown = JSON.parse(s);
     return Array.isArray(v) ? v.map(String) : undefined;
   } catch {
     return undefined;

@@ -115,7 +115,7 @@ export function readNpyHeader(file: string): NpyInfo {
 }
 
 function decodeStrings(bytes: Uint8Array, count: number, itemSize: number, file: string): string[] {
-  const out: string[] = new Array(count);
+  const out = new Array<string>(count);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const chars = itemSize / 4;
   for (let i = 0; i < count; i++) {

@@ -27,7 +27,7 @@ export interface QrelsToCsrOptions {
 export function qrelsToCsr(entries: QrelEntry[], queryIds: string[], docIds: string[], opts: QrelsToCsrOptions = {}): Qrels {
   const qi = indexOf(queryIds, 'query');
   const di = indexOf(docIds, 'document');
-  const rows: Map<number, number>[] = queryIds.map(() => new Map());
+  const rows = queryIds.map(() => new Map<number, number>());
   for (const e of entries) {
     const q = qi.get(e.qid);
     if (q === undefined) continue;

@@ -78,7 +78,7 @@ export function readSafetensorsHeader(file: string): SafetensorsHeader {
       if (b > en) fileError(file, `tensor '${name}': data_offsets [${b}, ${en}] are reversed`);
       if (en > dataSize) fileError(file, `tensor '${name}': data_offsets [${b}, ${en}] run past the data region (${dataSize} bytes; truncated file?)`);
       if (BigInt(en - b) !== bytes) {
-        fileError(file, `tensor '${name}': shape ${JSON.stringify(e.shape)} x ${e.dtype} needs ${bytes} bytes but data_offsets span ${en - b} (dtype mismatch?)`);
+        fileError(file, `tensor '${name}': shape ${JSON.stringify(e.shape)} x ${e.dtype as string} needs ${bytes} bytes but data_offsets span ${en - b} (dtype mismatch?)`);
       }
       tensors.push({ name, stDtype: e.dtype as string, dtype, shape: e.shape as number[], elements, begin: dataStart + b, end: dataStart + en });
     }

@@ -23,7 +23,7 @@ let info: TfBackendInfo | null = null;
 
 function tryRequire(name: string): { ok: boolean; reason: string } {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- probes an optional peer dependency by name, synchronously: the load is the test
     require(name);
     return { ok: true, reason: '' };
   } catch (e) {
@@ -56,8 +56,7 @@ async function choose(): Promise<TfBackendInfo> {
       skipped[c] = `${pkg} loaded but the 'tensorflow' backend did not initialise`;
     } else if (c === 'wasm') {
       try {
-        // eslint-disable-next-line @typescript-eslint/no-var-requires
-        const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+        const wasm = await import('@tensorflow/tfjs-backend-wasm');
         wasm.setWasmPaths(wasmDir());
         if (await tf.setBackend('wasm')) {
           await tf.ready();

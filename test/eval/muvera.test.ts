@@ -19,7 +19,7 @@ function dotRows(a: Float32Array, i: number, b: Float32Array, j: number, dim: nu
 
 function ranks(v: number[]): number[] {
   const order = v.map((x, i) => [x, i]).sort((a, b) => a[0] - b[0]);
-  const r = new Array(v.length);
+  const r = new Array<number>(v.length);
   order.forEach(([, i], k) => { r[i] = k; });
   return r;
 }
@@ -48,7 +48,7 @@ describe('MUVERA fixed dimensional encodings', () => {
     const enc = new MuveraEncoder(16, { reps: 2, kSim: 2, dProj: 4, dFinal: 10 });
     expect(enc.outDim).toBe(10);
     expect(enc.fdeDim).toBe(32);
-    const docs = setOf([[[...Array(16)].map((_, i) => i / 16)], [[...Array(16)].map((_, i) => 1 - i / 16)]]);
+    const docs = setOf([[Array.from({ length: 16 }, (_, i) => i / 16)], [Array.from({ length: 16 }, (_, i) => 1 - i / 16)]]);
     const m = enc.encodeDocs(docs);
     expect(m.rows).toBe(2);
     expect(m.dim).toBe(10);
@@ -81,7 +81,7 @@ describe('MUVERA fixed dimensional encodings', () => {
     const fd = enc.encodeDocs(one).data;
     const fq = enc.encodeQueries(one).data;
     // a single-vector document fills all 8 buckets with itself; the query holds it in one bucket
-    const nonZeroBlocks = (v: Float32Array) => [...Array(8)].filter((_, b) => v.subarray(b * 4, b * 4 + 4).some((x) => x !== 0)).length;
+    const nonZeroBlocks = (v: Float32Array) => Array.from({ length: 8 }).filter((_, b) => v.subarray(b * 4, b * 4 + 4).some((x) => x !== 0)).length;
     expect(nonZeroBlocks(fd)).toBe(8);
     expect(nonZeroBlocks(fq)).toBe(1);
   });

@@ -15,7 +15,6 @@ import { DATA_DIR, hasPython, rmrf, trecCheck } from './helpers';
 const DIR = path.join(DATA_DIR, 'colbert-nanofiqa');
 const present = fs.existsSync(path.join(DIR, 'doc_vectors.npy'));
 if (!present) {
-  // eslint-disable-next-line no-console
   console.warn(`nanofiqa.test: skipped: ${DIR} is missing (set REINPOOL_DATA_DIR to the folder holding colbert-nanofiqa/)`);
 }
 const maybe = present ? describe : describe.skip;
@@ -55,7 +54,6 @@ maybe('colbert-nanofiqa (real ColBERTv2 vectors)', () => {
       methods: ['maxsim', 'mean', 'max', 'tokenpool-1', 'tokenpool-2', 'tokenpool-4', 'tokenpool-8', 'tokenpool-16', 'tokenpool-32', 'muvera'],
     });
     if (process.env.REINPOOL_EVAL_PRINT) {
-      // eslint-disable-next-line no-console
       console.log(JSON.stringify(result, null, 1));
     }
     if (process.env.REINPOOL_EVAL_REPORT) {

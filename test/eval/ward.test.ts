@@ -37,7 +37,7 @@ function naiveWard(points: number[][], c: number): number[] {
     clusters = clusters.filter((_, k) => k !== i && k !== j);
     clusters.push(merged);
   }
-  const labels = new Array(points.length).fill(-1);
+  const labels = new Array<number>(points.length).fill(-1);
   clusters.forEach((cl, l) => cl.members.forEach((m) => { labels[m] = l; }));
   return labels;
 }

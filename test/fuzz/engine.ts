@@ -37,7 +37,8 @@ export interface Target {
   ext: string;
   text: boolean;
   seeds: () => Uint8Array[];
-  run: (file: string) => unknown | Promise<unknown>;
+  /** parses the file; may return a promise (awaited) */
+  run: (file: string) => unknown;
   check: Check;
 }
 
@@ -78,7 +79,7 @@ const stringFields = (rows: unknown, fields: string[], numeric: string[] = []): 
   if (!Array.isArray(rows)) return 'not an array';
   for (const r of rows as Record<string, unknown>[]) {
     for (const f of fields) if (typeof r[f] !== 'string') return `field ${f} is ${typeof r[f]}`;
-    for (const f of numeric) if (typeof r[f] !== 'number' || Number.isNaN(r[f] as number)) return `field ${f} is ${String(r[f])}`;
+    for (const f of numeric) if (typeof r[f] !== 'number' || Number.isNaN(r[f])) return `field ${f} is ${String(r[f])}`;
   }
   return null;
 };

@@ -5,6 +5,7 @@
  * reproducible). A finding is saved under test/fuzz/corpus/<target>/ and fails the test; once the
  * parser is fixed, the saved file stays as a regression input (replay.test.ts).
  */
+import * as fs from 'fs';
 import { fuzz, TARGETS } from './engine';
 
 const seconds = Number(process.env.FUZZ_SECONDS ?? 1);
@@ -12,7 +13,7 @@ const seed = Number(process.env.FUZZ_SEED ?? 20260126);
 const stats: string[] = [];
 
 afterAll(() => {
-  if (process.env.FUZZ_REPORT) require('fs').writeFileSync(process.env.FUZZ_REPORT, stats.join('\n') + '\n');
+  if (process.env.FUZZ_REPORT) fs.writeFileSync(process.env.FUZZ_REPORT, stats.join('\n') + '\n');
   // one line per target: the numbers docs/shipping.md quotes
   process.stdout.write(`fuzz (${seconds}s/target, seed ${seed}):\n${stats.join('\n')}\n`);
 });

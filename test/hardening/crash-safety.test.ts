@@ -35,7 +35,7 @@ function runChild(out: string, onStep?: (step: number, p: ChildProcess) => void)
     let done = false;
     let buf = '';
     let stderr = '';
-    p.stdout!.on('data', (d: Buffer) => {
+    p.stdout.on('data', (d: Buffer) => {
       buf += d.toString();
       let i;
       while ((i = buf.indexOf('\n')) >= 0) {
@@ -46,7 +46,7 @@ function runChild(out: string, onStep?: (step: number, p: ChildProcess) => void)
         if (m) { last = Number(m[1]); onStep?.(last, p); }
       }
     });
-    p.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     p.on('exit', (code, signal) => resolve({ code, signal, last, done, stderr }));
   });
 }
@@ -115,7 +115,7 @@ test('SIGKILL at random points + resume == an uninterrupted run, and no checkpoi
       expect(Buffer.from(v.data.buffer, v.data.byteOffset, v.data.byteLength).equals(Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength))).toBe(true);
     }
     const lines = fs.readFileSync(path.join(killed, 'log.jsonl'), 'utf8').trim().split('\n');
-    expect(lines.map((l) => JSON.parse(l).step)).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
+    expect(lines.map((l) => (JSON.parse(l) as { step: number }).step)).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
     process.stdout.write(`crash safety (seed ${seed}, ${((Date.now() - t0) / 1000).toFixed(1)} s):\n  ${log.join('\n  ')}\n`);
   } finally {
     fs.rmSync(base, { recursive: true, force: true });

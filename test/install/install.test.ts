@@ -27,6 +27,9 @@ const app = path.join(work, 'app');
 const pkgDir = path.join(app, 'node_modules', 'reinpool');
 let installMode = '';
 
+/** one entry of `npm pack --json` */
+interface PackResult { filename: string; size: number; unpackedSize: number; entryCount: number }
+
 /** The environment of a user's shell without a compiler, and without this repo's overrides. */
 function userEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: bin, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
@@ -61,7 +64,7 @@ beforeAll(() => {
   const which = (c: string) => execFileSync('sh', ['-c', `command -v ${c}`], { encoding: 'utf8' }).trim();
   for (const c of ['node', 'npm', 'npx', 'sh']) fs.symlinkSync(fs.realpathSync(which(c)), path.join(bin, c));
 
-  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }))[0];
+  const packed = (JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as PackResult[])[0];
   const tgz = path.join(work, packed.filename);
   fs.mkdirSync(app);
   fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'rp-consumer', version: '1.0.0', private: true }));
@@ -114,7 +117,9 @@ test('require(\'reinpool\') runs on the prebuilt cpu addon, silently', () => {
   const r = run('node', ['-e', "const r = require('reinpool'); const k = r.getKernels(); console.log(JSON.stringify({ name: k.name, report: r.backendReport(), compress: typeof r.compress, kernels: typeof require('reinpool/kernels').getKernels }))"]);
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
-  const out = JSON.parse(r.stdout);
+  const out = JSON.parse(r.stdout) as {
+    name: string; report: { backend: string; backends: { cpu: { available: boolean; reason: string } } }; compress: string; kernels: string;
+  };
   expect(out.name).toBe('cpu');
   expect(out.report.backend).toBe('cpu');
   expect(out.report.backends.cpu.available).toBe(true);
@@ -140,7 +145,7 @@ test('import(\'reinpool\') gives the same module (ESM wrapper), named and defaul
 test('`npx reinpool info --json` reports the cpu backend from the prebuild', () => {
   const r = run('npx', ['--no-install', 'reinpool', 'info', '--json']);
   expect(r.status).toBe(0);
-  const info = JSON.parse(r.stdout);
+  const info = JSON.parse(r.stdout) as { backend: string; backends: { cpu: { reason: string } }; tfjs: { backend: string } };
   expect(info.backend).toBe('cpu');
   expect(info.backends.cpu.reason).toContain(path.join('prebuilds', plat, 'reinpool_cpu.node'));
   expect(info.tfjs.backend).toBeTruthy();

@@ -9,13 +9,13 @@ import * as path from 'path';
 
 const root = path.resolve(__dirname, '..', '..');
 const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a plain CommonJS script without types: import would need allowJs
 const { sourceHash } = require('../../scripts/prebuild.js') as { sourceHash: () => string };
 
 const onLinuxX64 = process.platform === 'linux' && process.arch === 'x64' ? test : test.skip;
 
 onLinuxX64('the committed CPU prebuild was built from the current native sources', () => {
-  const meta = JSON.parse(fs.readFileSync(path.join(dir, 'reinpool_cpu.json'), 'utf8'));
+  const meta = JSON.parse(fs.readFileSync(path.join(dir, 'reinpool_cpu.json'), 'utf8')) as { file: string; sources: string };
   expect(fs.existsSync(path.join(dir, meta.file))).toBe(true);
   expect({ sources: meta.sources, hint: 'run `npm run build:prebuild` and commit prebuilds/' }).toEqual({ sources: sourceHash(), hint: 'run `npm run build:prebuild` and commit prebuilds/' });
 });
@@ -25,7 +25,7 @@ onLinuxX64('the prebuild is stripped, needs nothing beyond libc/libm, and loads'
   const bytes = fs.readFileSync(file);
   expect(bytes.includes(Buffer.from('.debug_info'))).toBe(false);
   expect(bytes.length).toBeLessThan(4 * 1024 * 1024);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a native addon (.node) loads only through require()
   const addon = require(file) as { available(): { available: boolean } };
   expect(addon.available().available).toBe(true);
 });

@@ -13,7 +13,16 @@ import {
 
 const FX = path.resolve(__dirname, '../fixtures/io');
 const fx = (n: string) => path.join(FX, n);
-const expected = JSON.parse(fs.readFileSync(fx('expected.json'), 'utf8'));
+/** what make-fixtures.py wrote into the fixtures, as plain JSON */
+interface Expected {
+  flat: { vectors: number[]; offsets: number[]; ids: string[]; dim: number };
+  f16: number[];
+  bf16: number[];
+  u1: number[];
+  perdoc: { order: string[]; vectors: number[]; offsets: number[] };
+  padded: { vectors: number[]; offsets: number[]; all_rows: number[] };
+}
+const expected = JSON.parse(fs.readFileSync(fx('expected.json'), 'utf8')) as Expected;
 const f32 = (a: number[]) => Float32Array.from(a);
 
 let tmp: string;
