@@ -1,6 +1,8 @@
 # node-gyp build of the same CPU addon as CMakeLists.txt (cmake-js is the primary build).
 #   npx node-gyp rebuild   -> build/Release/reinpool_cpu.node
-# package.json has "gypfile": false, so npm never runs this on consumers' installs.
+# package.json has "gypfile": false, so npm never runs this on consumers' installs. .ci/run builds
+# it offline (--nodedir: Node's own headers) in build-gyp/ and load-checks the result.
+# Sources come from the one list, native/sources.txt (node native/sources.js <group>...).
 # The SIMD hot loops are compiled per ISA in their own static libraries (per-file flags);
 # dispatch is at run time. No -march=native.
 {
@@ -16,30 +18,19 @@
     {
       "target_name": "reinpool_isa_avx2",
       "type": "static_library",
-      "sources": ["native/kernels/cpu/isa_avx2.cpp"],
+      "sources": ["<!@(node native/sources.js cpu_avx2)"],
       "cflags_cc": ["-mavx2", "-mfma"]
     },
     {
       "target_name": "reinpool_isa_avx512",
       "type": "static_library",
-      "sources": ["native/kernels/cpu/isa_avx512.cpp"],
+      "sources": ["<!@(node native/sources.js cpu_avx512)"],
       "cflags_cc": ["-mavx512f", "-mavx512vl", "-mavx512dq", "-mavx512bw", "-mavx2", "-mfma",
                     "-mprefer-vector-width=512"]
     },
     {
       "target_name": "reinpool_cpu",
-      "sources": [
-        "native/kernels/cpu/runtime.cpp",
-        "native/kernels/cpu/topk.cpp",
-        "native/kernels/cpu/pool.cpp",
-        "native/kernels/cpu/score.cpp",
-        "native/kernels/cpu/maxsim.cpp",
-        "native/kernels/cpu/metrics.cpp",
-        "native/kernels/cpu/reward.cpp",
-        "native/kernels/cpu/isa_sse2.cpp",
-        "native/addon/addon.cpp",
-        "native/addon/args.cpp"
-      ],
+      "sources": ["<!@(node native/sources.js cpu addon)"],
       "dependencies": [
         "reinpool_isa_avx2",
         "reinpool_isa_avx512",

@@ -15,19 +15,21 @@ fi
 out=build-fuzz
 mkdir -p "$out/objs" "$out/corpus"
 flags=(-std=c++17 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -pthread -Inative/kernels)
-src=native/kernels/cpu
+# The CPU kernel sources and their per-ISA flags come from the one list, native/sources.txt.
 objs=()
-for f in runtime topk pool score maxsim metrics reward isa_sse2 isa_avx2 isa_avx512; do
+for group in cpu cpu_avx2 cpu_avx512; do
   extra=()
-  case $f in
-    isa_avx2) extra=(-mavx2 -mfma) ;;
-    isa_avx512) extra=(-mavx512f -mavx512vl -mavx512dq -mavx512bw -mavx2 -mfma -mprefer-vector-width=512) ;;
+  case $group in
+    cpu_avx2) extra=(-mavx2 -mfma) ;;
+    cpu_avx512) extra=(-mavx512f -mavx512vl -mavx512dq -mavx512bw -mavx2 -mfma -mprefer-vector-width=512) ;;
   esac
-  o="$out/objs/$f.o"
-  if [ ! -f "$o" ] || [ "$src/$f.cpp" -nt "$o" ] || [ native/kernels/kernels.h -nt "$o" ] || [ "$src/internal.h" -nt "$o" ] || [ "$src/isa_impl.inc" -nt "$o" ]; then
-    "$CXX_FUZZ" "${flags[@]}" "${extra[@]}" -c "$src/$f.cpp" -o "$o" || { echo "reinpool fuzz:native: compiling $f.cpp failed"; exit 1; }
-  fi
-  objs+=("$o")
+  for s in $(node native/sources.js "$group"); do
+    o="$out/objs/$(basename "${s%.*}").o"
+    if [ ! -f "$o" ] || [ "$s" -nt "$o" ] || [ native/kernels/kernels.h -nt "$o" ] || [ native/kernels/cpu/internal.h -nt "$o" ] || [ native/kernels/cpu/isa_impl.inc -nt "$o" ]; then
+      "$CXX_FUZZ" "${flags[@]}" "${extra[@]}" -c "$s" -o "$o" || { echo "reinpool fuzz:native: compiling $s failed"; exit 1; }
+    fi
+    objs+=("$o")
+  done
 done
 "$CXX_FUZZ" -std=c++17 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -pthread \
   -Inative/kernels native/fuzz/fuzz_kernels.cpp "${objs[@]}" -o "$out/fuzz_kernels" || { echo "reinpool fuzz:native: link failed (libclang-rt-*-dev installed?)"; exit 2; }

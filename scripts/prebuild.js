@@ -5,7 +5,7 @@
  *   prebuilds/<platform>-<arch>/reinpool_cuda.node  (only when nvcc is found; REINPOOL_CUDA=0 skips
  *                                                    it, =1 requires it; NOT shipped in the npm tarball)
  * plus prebuilds/<platform>-<arch>/reinpool_cpu.json: the sha256 of the native sources it was built
- * from (test/install/prebuild-fresh.test.ts fails when the sources changed and the prebuild did not).
+ * from (native/kernels/cpu, native/addon, kernels.h and the source list native/sources.txt) (test/install/prebuild-fresh.test.ts fails when the sources changed and the prebuild did not).
  *
  * Checks before copying: no -march=native / -mtune=native anywhere in the generated build files, the
  * baseline objects carry no AVX instructions outside the isa_avx2 / isa_avx512 translation units, and
@@ -49,6 +49,7 @@ function sourceHash() {
   walk(path.join(root, 'native', 'kernels', 'cpu'));
   walk(path.join(root, 'native', 'addon'));
   files.push(path.join(root, 'native', 'kernels', 'kernels.h'));
+  files.push(path.join(root, 'native', 'sources.txt'));  // which files the build compiles
   const h = crypto.createHash('sha256');
   for (const f of files.map((f) => path.relative(root, f).split(path.sep).join('/')).sort()) {
     h.update(f + '\0');

@@ -202,7 +202,7 @@ SetArg checkSet(Napi::Env env, const std::string& fn, const std::string& name, N
 }
 
 MatrixArg checkMatrix(Napi::Env env, const std::string& fn, const std::string& name, Napi::Value v,
-                      int32_t dimMustBe) {
+                      int32_t dimMustBe, bool finite) {
   Napi::Object m = checkObject(env, fn, name, v);
   MatrixArg out;
   const int64_t rows = checkInt(env, fn, name + ".rows", m.Get("rows"), 0);
@@ -213,7 +213,7 @@ MatrixArg checkMatrix(Napi::Env env, const std::string& fn, const std::string& n
                       " x dim " + num(dim) + " = " + num(rows * dim));
   if (dimMustBe > 0 && dim != dimMustBe)
     fail(env, fn, name + ".dim is " + num(dim) + " but must equal " + num(dimMustBe));
-  checkFiniteValues(env, fn, name + ".data", out.data.data, out.data.length);
+  if (finite) checkFiniteValues(env, fn, name + ".data", out.data.data, out.data.length);
   out.view.data = out.data.data;
   out.view.rows = rows;
   out.view.dim = (int32_t)dim;

@@ -54,9 +54,10 @@ struct MatrixArg {
   MatrixView view;
   Typed<float> data;
 };
-// A DenseMatrix; dimMustBe > 0 also requires dim == dimMustBe.
+// A DenseMatrix; dimMustBe > 0 also requires dim == dimMustBe. finite = false skips the
+// REINPOOL_VALIDATE_FINITE scan (for values where -Infinity is meaningful).
 MatrixArg checkMatrix(Napi::Env env, const std::string& fn, const std::string& name, Napi::Value v,
-                      int32_t dimMustBe = 0);
+                      int32_t dimMustBe = 0, bool finite = true);
 
 PoolMode checkMode(Napi::Env env, const std::string& fn, Napi::Value v);
 bool checkBool(Napi::Env env, const std::string& fn, const std::string& name, Napi::Value v,

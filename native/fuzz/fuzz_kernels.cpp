@@ -84,7 +84,49 @@ void checkTopK(const std::vector<int32_t>& ids, const std::vector<float>& scores
   }
 }
 
-void fuzzPool(FuzzedDataProvider& p, bool raw, bool reward) {
+enum class PoolOp { Pool, InverseReward, ForwardReward };
+
+// forwardRetrievalReward: the addon allows 0 query rows, requires competitorScores.rows ==
+// queries.rows and k = competitorScores.dim >= 1, and refuses NaN competitor scores (+-Infinity
+// allowed); owners and docIndex are any int32. Gains are discrete, so even NaN or infinite
+// vectors must give rewards in [0, 1].
+void fuzzForward(FuzzedDataProvider& p, bool raw, const RaggedView& docs, const std::vector<uint8_t>& masks,
+                 int32_t groups, PoolMode mode, bool normalize, int threads) {
+  const int32_t dim = docs.dim;
+  const int64_t count = docs.count;
+  const int64_t qrows = p.ConsumeIntegralInRange<int64_t>(0, 40);
+  const int32_t k = p.ConsumeIntegralInRange<int32_t>(1, 12);
+  std::vector<float> q((size_t)(qrows * dim)), comp((size_t)(qrows * k));
+  for (auto& x : q) x = nextFloat(p, raw);
+  for (auto& c : comp) {
+    const int kind = p.ConsumeIntegralInRange<int>(0, 7);
+    c = kind == 0 ? -INFINITY : kind == 1 ? INFINITY : nextFloat(p, false);
+    if (raw && kind == 2) c = nextFloat(p, true);
+    if (std::isnan(c)) c = 0.0f;  // the addon refuses NaN
+  }
+  std::vector<int32_t> owner((size_t)qrows);
+  for (auto& o : owner) o = p.ConsumeBool() ? p.ConsumeIntegralInRange<int32_t>(-2, (int32_t)count + 1) : p.ConsumeIntegral<int32_t>();
+  std::vector<int32_t> docIndex((size_t)count);
+  for (auto& x : docIndex) x = p.ConsumeBool() ? p.ConsumeIntegralInRange<int32_t>(-2, (int32_t)count + 1) : p.ConsumeIntegral<int32_t>();
+  const bool useIndex = p.ConsumeBool();
+  std::vector<float> out((size_t)(count * groups), -7.0f);
+  Status s = cpu::forwardRetrievalReward(docs, masks.data(), groups, mode, normalize, MatrixView{q.data(), qrows, dim},
+                                         owner.data(), MatrixView{comp.data(), qrows, k},
+                                         useIndex ? docIndex.data() : nullptr, out.data(), threads);
+  CHECK(s.ok());
+  for (int64_t d = 0; d < count; ++d) {
+    bool owns = false;
+    const int32_t own = useIndex ? docIndex[(size_t)d] : (int32_t)d;
+    for (int32_t o : owner) owns |= o == own;
+    for (int32_t g = 0; g < groups; ++g) {
+      const float r = out[(size_t)(d * groups + g)];
+      CHECK(std::isfinite(r) && r >= 0.0f && r <= 1.0f + 1e-6f);
+      if (!owns) CHECK(r == 0.0f);
+    }
+  }
+}
+
+void fuzzPool(FuzzedDataProvider& p, bool raw, PoolOp op) {
   const int32_t dim = p.ConsumeIntegralInRange<int32_t>(1, 40);
   const int32_t groups = p.ConsumeIntegralInRange<int32_t>(1, 5);
   Ragged d = makeRagged(p, dim, 12, 24, raw);
@@ -94,7 +136,7 @@ void fuzzPool(FuzzedDataProvider& p, bool raw, bool reward) {
   const PoolMode mode = p.ConsumeBool() ? PoolMode::Max : PoolMode::Mean;
   const bool normalize = p.ConsumeBool();
   const int threads = p.ConsumeIntegralInRange<int>(1, 3);
-  if (!reward) {
+  if (op == PoolOp::Pool) {
     std::vector<float> out((size_t)(count * groups * dim), -7.0f);
     Status s = cpu::poolMasked(d.view(dim), masks.data(), groups, mode, normalize, out.data(), threads);
     CHECK(s.ok());
@@ -108,6 +150,10 @@ void fuzzPool(FuzzedDataProvider& p, bool raw, bool reward) {
       }
       if (normalize) CHECK(n2 == 0 || std::fabs(n2 - 1.0) < 1e-3);
     }
+    return;
+  }
+  if (op == PoolOp::ForwardReward) {
+    fuzzForward(p, raw, d.view(dim), masks, groups, mode, normalize, threads);
     return;
   }
   // inverseRetrievalReward: the addon requires >= 1 query row; owners and docIndex are any int32.
@@ -215,18 +261,19 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider p(data, size);
-  const int op = p.ConsumeIntegralInRange<int>(0, 6);
+  const int op = p.ConsumeIntegralInRange<int>(0, 7);
   const bool raw = p.ConsumeIntegralInRange<int>(0, 3) == 0;
   static const char* levels[] = {"avx512", "avx2", "sse2"};
   cpu::setSimdLevel(levels[p.ConsumeIntegralInRange<int>(0, 2)]);
   switch (op) {
-    case 0: fuzzPool(p, raw, false); break;
-    case 1: fuzzPool(p, raw, true); break;
+    case 0: fuzzPool(p, raw, PoolOp::Pool); break;
+    case 1: fuzzPool(p, raw, PoolOp::InverseReward); break;
+    case 7: fuzzPool(p, raw, PoolOp::ForwardReward); break;
     case 2: fuzzScore(p, raw); break;
     case 3: fuzzMaxSim(p, raw); break;
     case 4: fuzzMetrics(p, true); break;
     case 5: fuzzMetrics(p, false); break;
-    default: {
+    case 6: {
       // cheap re-checks the kernels promise (dims, k): invalid values must come back as a Status
       std::vector<float> buf(64, 0.f);
       std::vector<int32_t> ids(64);

@@ -124,7 +124,16 @@ struct BackendInfo {
   Status inverseRetrievalReward(const RaggedView& docs, const uint8_t* masks, int32_t groups,     \
                                 PoolMode mode, bool normalize, const MatrixView& queries,          \
                                 const int32_t* queryOwner, const int32_t* docIndex, int32_t k,     \
-                                float* out, int threads);
+                                float* out, int threads);                                         \
+  /* The forward reward: for batch document d, mask g (pooled as poolMasked into v) and every */   \
+  /* query q with queryOwner[q] == docIndex[d] (docIndex == nullptr: d), s = <queries[q], v>, */    \
+  /* rank = 1 + #{j < k : competitorScores[q*k + j] > s} (a tie goes to the document; k = */       \
+  /* competitorScores.dim, competitorScores.rows == queries.rows), gain 1/log2(rank + 1) if */     \
+  /* rank <= k else 0. out[d*groups + g] = mean gain over d's queries, 0 when d owns none. */       \
+  Status forwardRetrievalReward(const RaggedView& docs, const uint8_t* masks, int32_t groups,     \
+                                PoolMode mode, bool normalize, const MatrixView& queries,          \
+                                const int32_t* queryOwner, const MatrixView& competitorScores,     \
+                                const int32_t* docIndex, float* out, int threads);
 
 namespace cpu {
 REINPOOL_DECLARE_KERNELS
@@ -159,6 +168,9 @@ struct Backend {
   Status (*inverseRetrievalReward)(const RaggedView&, const uint8_t*, int32_t, PoolMode, bool,
                                    const MatrixView&, const int32_t*, const int32_t*, int32_t,
                                    float*, int);
+  Status (*forwardRetrievalReward)(const RaggedView&, const uint8_t*, int32_t, PoolMode, bool,
+                                   const MatrixView&, const int32_t*, const MatrixView&,
+                                   const int32_t*, float*, int);
 };
 
 // Builds the table for a backend namespace: REINPOOL_BACKEND_TABLE(cpu).
@@ -166,7 +178,8 @@ struct Backend {
   ::reinpool::Backend {                                                                     \
     #ns, &::reinpool::ns::init, &::reinpool::ns::info, &::reinpool::ns::poolMasked,        \
         &::reinpool::ns::scoreTopK, &::reinpool::ns::ndcgAtK, &::reinpool::ns::recallAtK,   \
-        &::reinpool::ns::maxSimTopK, &::reinpool::ns::inverseRetrievalReward                \
+        &::reinpool::ns::maxSimTopK, &::reinpool::ns::inverseRetrievalReward,               \
+        &::reinpool::ns::forwardRetrievalReward                                             \
   }
 
 namespace cpu {

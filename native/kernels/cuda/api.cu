@@ -227,6 +227,36 @@ Status rewardOnCorpus(Corpus* c, const int32_t* batchDocs, int32_t batch, const 
   });
 }
 
+// The forward reward on a corpus; batchDocs null means the batch is the whole corpus in order.
+Status forwardOnCorpus(Corpus* c, const int32_t* batchDocs, int32_t batch, const uint8_t* masks,
+                       int32_t groups, PoolMode mode, bool normalize, const int32_t* docIndex,
+                       float* rewards, const char* where) {
+  if (!c->C) return invalid(where, "the corpus has no competitor scores");
+  if ((int64_t)batch * groups > kMaxI32) return invalid(where, "batch * groups too large");
+  return run(where, [&](Arena& ws) -> cudaError_t {
+    const BatchHost h = describeBatch(c->offsets.data(), batchDocs, batch, groups);
+    // each batch document's own queries: a range of the owner-sorted query list
+    std::vector<int32_t> qStart(batch), qCount(batch);
+    for (int b = 0; b < batch; ++b) {
+      const int32_t own = docIndex ? docIndex[b] : (batchDocs ? batchDocs[b] : b);
+      const auto range = std::equal_range(c->sortedOwner.begin(), c->sortedOwner.end(), own);
+      qStart[b] = (int32_t)(range.first - c->sortedOwner.begin());
+      qCount[b] = (int32_t)(range.second - range.first);
+    }
+    uint8_t* M; int64_t *dRow, *dMask; int32_t *dLen, *dStart, *dCount; float* R;
+    RP_TRY(ws.upload(&M, masks, (size_t)h.maskBytes));
+    RP_TRY(ws.upload(&dRow, h.docRow.data(), h.docRow.size()));
+    RP_TRY(ws.upload(&dMask, h.maskStart.data(), h.maskStart.size()));
+    RP_TRY(ws.upload(&dLen, h.docLen.data(), h.docLen.size()));
+    RP_TRY(ws.upload(&dStart, qStart.data(), qStart.size()));
+    RP_TRY(ws.upload(&dCount, qCount.data(), qCount.size()));
+    RP_TRY(ws.alloc(&R, (size_t)batch * groups));
+    RP_TRY(corpusForwardDevice(c, dRow, dLen, dMask, M, batch, groups, h.avgLen, mode, normalize,
+                               dStart, dCount, R, ws));
+    return download(rewards, R, (size_t)batch * groups, ws.stream());
+  });
+}
+
 Status rankedEval(const char* where, bool ndcg, const int32_t* ranked, int64_t queries, int32_t width,
                   const QrelsView& qr, int32_t k, double* out) {
   if (queries < 0 || queries > kMaxI32 || width < 1 || k < 1) return invalid(where, "width and k must be >= 1");
@@ -382,6 +412,25 @@ Status inverseRetrievalReward(const RaggedView& docs, const uint8_t* masks, int3
                                   docIndex, k, out, defaultPrecision());
 }
 
+Status forwardRetrievalReward(const RaggedView& docs, const uint8_t* masks, int32_t groups,
+                              PoolMode mode, bool normalize, const MatrixView& queries,
+                              const int32_t* queryOwner, const MatrixView& competitorScores,
+                              const int32_t* docIndex, float* out, int /*threads*/) {
+  if (docs.dim < 1 || queries.dim != docs.dim || groups < 1 || queries.rows < 0 ||
+      competitorScores.rows != queries.rows || competitorScores.dim < 1)
+    return invalid("forwardRetrievalReward", "bad dims or groups, or competitorScores.rows != queries.rows");
+  if (docs.count == 0) return Status::Ok();
+  if (docs.count * groups > kMaxI32) return invalid("forwardRetrievalReward", "too many documents for the CUDA backend");
+  Corpus* c = nullptr;
+  Status st = corpusCreate(docs, queries, queryOwner, &c);
+  if (st.ok()) st = corpusSetCompetitors(c, competitorScores);
+  if (st.ok())
+    st = forwardOnCorpus(c, nullptr, (int)docs.count, masks, groups, mode, normalize, docIndex, out,
+                         "forwardRetrievalReward");
+  corpusDestroy(c);
+  return st;
+}
+
 const Backend& backend() {
   static const Backend table = REINPOOL_BACKEND_TABLE(cuda);
   return table;
@@ -422,9 +471,50 @@ Status corpusCreate(const RaggedView& docs, const MatrixView& queries, const int
   return Status::Ok();
 }
 
+Status corpusSetCompetitors(Corpus* c, const MatrixView& comp) {
+  if (!c) return invalid("corpusSetCompetitors", "null corpus");
+  if (c->C) return invalid("corpusSetCompetitors", "the corpus already has competitor scores");
+  if (comp.rows != c->numQueries || comp.dim < 1)
+    return invalid("corpusSetCompetitors", "competitorScores must have one row per query and k >= 1 columns");
+  if ((int64_t)c->numQueries * comp.dim > ((int64_t)1 << 40)) return invalid("corpusSetCompetitors", "competitorScores is too large");
+  cudaError_t e = ensureInit();
+  if (e != cudaSuccess) return toStatus(e, "corpusSetCompetitors");
+  // Group the queries by owner once: a stable sort of the indices (sized by the query count, never
+  // by the owner values, which are arbitrary int32 ids).
+  const int nq = c->numQueries;
+  std::vector<int32_t> order(nq), owners(nq);
+  if (nq > 0) {
+    e = cudaMemcpy(owners.data(), c->owner, (size_t)nq * sizeof(int32_t), cudaMemcpyDeviceToHost);
+    if (e != cudaSuccess) return toStatus(e, "corpusSetCompetitors");
+  }
+  for (int q = 0; q < nq; ++q) order[q] = q;
+  std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return owners[a] < owners[b]; });
+  std::vector<int32_t> sorted(nq);
+  for (int i = 0; i < nq; ++i) sorted[i] = owners[order[i]];
+  const size_t cbytes = (size_t)std::max(1, nq) * comp.dim * sizeof(float);
+  const size_t obytes = (size_t)std::max(1, nq) * sizeof(int32_t);
+  float* C = nullptr;
+  int32_t* byOwner = nullptr;
+  e = cudaMalloc(&C, cbytes);
+  if (e == cudaSuccess) e = cudaMalloc(&byOwner, obytes);
+  if (e == cudaSuccess && nq > 0) e = cudaMemcpy(C, comp.data, (size_t)nq * comp.dim * sizeof(float), cudaMemcpyHostToDevice);
+  if (e == cudaSuccess && nq > 0) e = cudaMemcpy(byOwner, order.data(), obytes, cudaMemcpyHostToDevice);
+  if (e != cudaSuccess) {
+    Status st = toStatus(e, "corpusSetCompetitors");
+    cudaFree(C); cudaFree(byOwner); cudaGetLastError();
+    return st;
+  }
+  c->C = C;
+  c->byOwner = byOwner;
+  c->compK = comp.dim;
+  c->sortedOwner = std::move(sorted);
+  c->bytes += (int64_t)(cbytes + obytes);
+  return Status::Ok();
+}
+
 void corpusDestroy(Corpus* c) {
   if (!c) return;
-  cudaFree(c->V); cudaFree(c->Q); cudaFree(c->owner);
+  cudaFree(c->V); cudaFree(c->Q); cudaFree(c->owner); cudaFree(c->C); cudaFree(c->byOwner);
   for (void* p : c->Qpad) cudaFree(p);
   cudaGetLastError();
   delete c;
@@ -462,6 +552,17 @@ Status corpusReward(Corpus* c, const int32_t* batchDocs, int32_t batch, const ui
     if (batchDocs[b] < 0 || batchDocs[b] >= c->count) return invalid("corpusReward", "batchDocs[" + std::to_string(b) + "] out of range");
   return rewardOnCorpus(c, batchDocs, batch, masks, groups, mode, normalize, docIndex, k, precision,
                         rewards, "corpusReward");
+}
+
+Status corpusForwardReward(Corpus* c, const int32_t* batchDocs, int32_t batch, const uint8_t* masks,
+                           int32_t groups, PoolMode mode, bool normalize, const int32_t* docIndex,
+                           float* rewards) {
+  if (!c) return invalid("corpusForwardReward", "null corpus");
+  if (batch < 0 || groups < 1) return invalid("corpusForwardReward", "groups must be >= 1");
+  for (int b = 0; b < batch; ++b)
+    if (batchDocs[b] < 0 || batchDocs[b] >= c->count) return invalid("corpusForwardReward", "batchDocs[" + std::to_string(b) + "] out of range");
+  return forwardOnCorpus(c, batchDocs, batch, masks, groups, mode, normalize, docIndex, rewards,
+                         "corpusForwardReward");
 }
 
 Status corpusQueryTopK(Corpus* c, const float* vectors, int32_t m, int32_t k, Precision precision,

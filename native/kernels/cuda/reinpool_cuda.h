@@ -1,7 +1,8 @@
 // reinpool CUDA backend: extensions beyond kernels.h (namespace reinpool::cuda).
 //
 // kernels.h declares, for reinpool::cuda, the same functions as reinpool::cpu (REINPOOL_DECLARE_KERNELS:
-// init, info, poolMasked, scoreTopK, ndcgAtK, recallAtK, maxSimTopK, inverseRetrievalReward) and
+// init, info, poolMasked, scoreTopK, ndcgAtK, recallAtK, maxSimTopK, inverseRetrievalReward,
+// forwardRetrievalReward) and
 // backend(); native/kernels/cuda/api.cu implements them. This header adds what only the GPU has:
 // a precision option for the dot products and the device-resident corpus handle. Plain C++ (no
 // CUDA headers), so the Node-API addon includes it with an ordinary C++ compiler and links the
@@ -69,6 +70,16 @@ Status corpusPoolMasked(Corpus* corpus, const int32_t* batchDocs, int32_t batch,
 Status corpusReward(Corpus* corpus, const int32_t* batchDocs, int32_t batch, const uint8_t* masks,
                     int32_t groups, PoolMode mode, bool normalize, const int32_t* docIndex,
                     int32_t k, Precision precision, float* rewards);
+// Keeps the forward reward's competitor scores on the device: competitorScores is
+// queries.rows x k (row q: the k best competitor scores of query q, -Infinity padded). Call at
+// most once, right after corpusCreate, before the handle is used from other threads.
+Status corpusSetCompetitors(Corpus* corpus, const MatrixView& competitorScores);
+// The forward reward (kernels.h forwardRetrievalReward) for a batch of corpus documents (masks as
+// corpusPoolMasked); batch document b's own queries are those with queryOwner[q] == docIndex[b]
+// (docIndex null: batchDocs[b]). Needs corpusSetCompetitors. Always fp32.
+Status corpusForwardReward(Corpus* corpus, const int32_t* batchDocs, int32_t batch,
+                           const uint8_t* masks, int32_t groups, PoolMode mode, bool normalize,
+                           const int32_t* docIndex, float* rewards);
 // Top-k of the corpus query matrix for m host vectors (m x dim), k <= queries.rows.
 Status corpusQueryTopK(Corpus* corpus, const float* vectors, int32_t m, int32_t k,
                        Precision precision, int32_t* ids, float* scores);

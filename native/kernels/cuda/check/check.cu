@@ -365,6 +365,99 @@ static void checkReward(const std::vector<int>& lens, int dim, int G, int nq, in
   report(bad == 0, name, det);
 }
 
+// forward reward reference (fp64 dot products of the fp64 pooled vectors); a row is ambiguous when
+// some own query's score lies within the tolerance of one of its competitor scores (an fp32
+// rounding there may move the rank)
+static void refForward(const std::vector<double>& pooled, int rows, int G, int dim, const std::vector<float>& Qm, int nq,
+                       const std::vector<int32_t>& owner, const std::vector<float>& comp, int k,
+                       const std::vector<int32_t>& rowOwner, std::vector<double>& rew, std::vector<char>& ambiguous) {
+  rew.assign(rows, 0); ambiguous.assign(rows, 0);
+  for (int r = 0; r < rows; ++r) {
+    const double* p = &pooled[(size_t)r * dim];
+    double sum = 0; int n = 0;
+    for (int q = 0; q < nq; ++q) {
+      if (owner[q] != rowOwner[r / G]) continue;
+      ++n;
+      double s = 0, scale = 0;
+      for (int c = 0; c < dim; ++c) { s += p[c] * Qm[(size_t)q * dim + c]; scale += std::fabs(p[c] * Qm[(size_t)q * dim + c]); }
+      int rank = 1;
+      for (int j = 0; j < k; ++j) {
+        const double bar = comp[(size_t)q * k + j];
+        rank += bar > s;
+        if (std::fabs(bar - s) <= 1e-5 * (scale + 1e-30)) ambiguous[r] = 1;
+      }
+      if (rank <= k) sum += 1 / std::log2(rank + 1.0);
+    }
+    rew[r] = n ? sum / n : 0;
+  }
+}
+// competitor scores like the trainer's: per query the k best of some random scores, descending,
+// -Infinity where there are fewer than k
+static std::vector<float> makeCompetitors(int nq, int k, double scale) {
+  std::vector<float> c((size_t)nq * k);
+  for (int q = 0; q < nq; ++q) {
+    const int have = randint(0, k + 2);
+    for (int j = 0; j < k; ++j) c[(size_t)q * k + j] = j < have ? (float)(randn() * scale) : -INFINITY;
+    std::sort(c.begin() + (size_t)q * k, c.begin() + (size_t)q * k + std::min(have, k), [](float a, float b) { return a > b; });
+  }
+  return c;
+}
+static void checkForward(const std::vector<int>& lens, int dim, int G, int nq, int k, PoolMode mode, bool norm,
+                         int maskKind, bool withDocIndex, bool viaCorpus) {
+  const Ragged r = makeRagged(lens, dim);
+  const int B = r.count();
+  const auto masks = makeMasks(r, G, maskKind, 0.5);
+  const auto Qm = randMat(nq, dim);
+  // pooled unit vectors give scores ~ N(0, 1); unnormalised ones are larger
+  const auto comp = makeCompetitors(nq, k, norm ? 1.0 : std::sqrt((double)dim));
+  std::vector<int32_t> owner(nq), docIndex(B), rowOwner(B);
+  for (auto& o : owner) o = (withDocIndex ? 1000 : 0) + randint(0, B + 2);  // some docs own nothing
+  for (int b = 0; b < B; ++b) docIndex[b] = 1000 + b;
+  for (int b = 0; b < B; ++b) rowOwner[b] = withDocIndex ? docIndex[b] : b;
+  std::vector<float> out((size_t)B * G, NAN);
+  char name[160];
+  snprintf(name, sizeof name, "%s B=%d dim=%d G=%d Q=%d k=%d %s%s%s%s", viaCorpus ? "corpusForwardReward" : "forwardRetrievalReward",
+           B, dim, G, nq, k, mode == PoolMode::Max ? "max" : "mean", norm ? " norm" : "", maskKind == 1 ? " keep-none" : "",
+           withDocIndex ? " docIndex" : "");
+  const MatrixView qv{Qm.data(), nq, dim}, cv{comp.data(), nq, k};
+  Status st;
+  if (!viaCorpus) {
+    st = cuda::forwardRetrievalReward(r.view(), masks.data(), G, mode, norm, qv, owner.data(), cv,
+                                      withDocIndex ? docIndex.data() : nullptr, out.data(), 0);
+  } else {
+    // the batch is every other document of a corpus with distractors in between
+    std::vector<int> all;
+    for (int b = 0; b < B; ++b) { all.push_back(randint(0, 40)); all.push_back(lens[b]); }
+    Ragged c = makeRagged(all, dim);
+    for (int b = 0; b < B; ++b) std::copy(r.v.begin() + (size_t)r.off[b] * dim, r.v.begin() + (size_t)r.off[b + 1] * dim, c.v.begin() + (size_t)c.off[2 * b + 1] * dim);
+    std::vector<int32_t> batchDocs(B);
+    for (int b = 0; b < B; ++b) batchDocs[b] = 2 * b + 1;
+    if (!withDocIndex) {
+      for (auto& o : owner) o = 2 * o + 1;  // owners in corpus numbering
+      for (int b = 0; b < B; ++b) rowOwner[b] = 2 * b + 1;
+    }
+    cuda::Corpus* corp = nullptr;
+    st = cuda::corpusCreate(c.view(), qv, owner.data(), &corp);
+    if (st.ok()) st = cuda::corpusSetCompetitors(corp, cv);
+    if (st.ok()) st = cuda::corpusForwardReward(corp, batchDocs.data(), B, masks.data(), G, mode, norm,
+                                                withDocIndex ? docIndex.data() : nullptr, out.data());
+    cuda::corpusDestroy(corp);
+  }
+  if (!statusOk(st, name)) return;
+  const auto pooled = refPool(r, masks, G, mode, norm);
+  std::vector<double> rew; std::vector<char> amb;
+  refForward(pooled, B * G, G, dim, Qm, nq, owner, comp, k, rowOwner, rew, amb);
+  int bad = 0, tieExplained = 0; double worst = 0; std::string first;
+  for (int i = 0; i < B * G; ++i) {
+    const double e = std::fabs(out[i] - rew[i]);
+    if (e <= 1e-6) { worst = std::max(worst, e); continue; }
+    if (amb[i]) { tieExplained++; continue; }
+    if (bad++ == 0) first = "row " + std::to_string(i) + ": gpu " + std::to_string(out[i]) + " ref " + std::to_string(rew[i]);
+  }
+  char det[300]; snprintf(det, sizeof det, "max abs err %.1e, near-tie rows %d %s", worst, tieExplained, first.c_str());
+  report(bad == 0, name, det);
+}
+
 static std::vector<int> lensMix(int n, int lo, int hi, std::vector<int> force = {}) {
   std::vector<int> l(n);
   for (auto& x : l) x = randint(lo, hi);
@@ -431,6 +524,17 @@ static int runChecks(bool quick) {
     checkReward(lensMix(12, 1, 200), 128, 8, 300, 3, 0, p, false, true);
     checkReward(lensMix(6, 1, 50), 3, 5, 40, 5, 0, p, true, true);
   }
+  // the forward reward (plain and via the corpus handle): empty documents, docs owning nothing,
+  // k > 32 (several strides of the competitor count), dims not a multiple of 32, many queries per doc
+  checkForward(lensMix(6, 1, 40, {0, 1}), 17, 1, 20, 3, PoolMode::Mean, true, 0, false, false);
+  checkForward(lensMix(16, 1, 300, {1, 3000}), 128, 64, 200, 3, PoolMode::Mean, true, 0, false, false);
+  checkForward(lensMix(8, 1, 100), 130, 8, 50, 10, PoolMode::Max, true, 0, true, false);
+  checkForward(lensMix(8, 1, 100), 100, 4, 400, 40, PoolMode::Mean, false, 0, false, false);
+  checkForward(lensMix(8, 1, 100), 128, 8, 60, 3, PoolMode::Mean, true, 1, false, false);
+  checkForward(lensMix(3, 1, 50), 64, 5, 300, 5, PoolMode::Max, false, 0, false, false);
+  checkForward(lensMix(12, 1, 200), 128, 8, 300, 3, PoolMode::Mean, true, 0, false, true);
+  checkForward(lensMix(6, 1, 50), 3, 5, 40, 5, PoolMode::Max, true, 0, true, true);
+  checkForward({0, 0, 5}, 32, 2, 0, 2, PoolMode::Mean, true, 0, false, false);
   printf("%d passed, %d failed\n", gPasses, gFails);
   return gFails ? 1 : 0;
 }

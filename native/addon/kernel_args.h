@@ -1,0 +1,62 @@
+// Argument checks of the kernel entry points, one per argument, shared by the stateless kernels
+// (kernels.cpp) and the CUDA corpus handle (corpus.cpp) so that both accept and reject the same
+// values with the same messages. Built from the primitive checks of args.h; each function takes
+// the argument object `a`, runs in the order of src/kernels/validate.ts, registers every typed
+// array it accepts as an input of `job` (so it is rechecked and kept alive) and throws before any
+// kernel touches memory.
+#ifndef REINPOOL_ADDON_KERNEL_ARGS_H
+#define REINPOOL_ADDON_KERNEL_ARGS_H
+
+#include <napi.h>
+
+#include <string>
+
+#include "args.h"
+#include "job.h"
+
+namespace reinpool {
+namespace addon {
+
+// What every pooling call takes besides its documents: groups, masks (groups x rows bytes, rows =
+// the vectors of the documents pooled; `rowsWhat` names them in the message), mode, normalize.
+struct MaskArgs {
+  Typed<uint8_t> masks;
+  int64_t groups = 1;
+  PoolMode mode = PoolMode::Mean;
+  bool normalize = true;
+};
+MaskArgs checkMasks(Napi::Env env, const std::string& fn, Napi::Object a, int64_t rows,
+                    const std::string& rowsWhat, Job& job);
+
+// poolMasked's arguments: docs (a MultiVectorSet) and its masks.
+struct PoolArgs {
+  SetArg docs;
+  MaskArgs m;
+};
+PoolArgs checkPool(Napi::Env env, const std::string& fn, Napi::Value v, Job& job);
+
+// queries (Q x dim DenseMatrix) and queryOwner (Q entries, any int32 ids).
+struct QueryArgs {
+  MatrixArg queries;
+  Typed<int32_t> owner;
+};
+QueryArgs checkQueries(Napi::Env env, const std::string& fn, Napi::Object a, int32_t dim, Job& job);
+
+// docIndex: undefined (data null) or an Int32Array with one entry per document; `countWhat`
+// names them ("documents", "batch documents").
+Typed<int32_t> checkDocIndex(Napi::Env env, const std::string& fn, Napi::Object a, int64_t count,
+                             const std::string& countWhat, Job& job);
+
+// The inverse reward's NDCG cut-off k: undefined means 3.
+int32_t checkRewardK(Napi::Env env, const std::string& fn, Napi::Object a);
+
+// competitorScores: a DenseMatrix with one row per query (rows == queries) and k = dim columns;
+// -Infinity pads rows with fewer than k competitors, so only NaN is refused (always, even without
+// REINPOOL_VALIDATE_FINITE: a NaN bar would silently rank the document above it).
+MatrixArg checkCompetitorScores(Napi::Env env, const std::string& fn, Napi::Value v, int64_t queries,
+                                Job& job);
+
+}  // namespace addon
+}  // namespace reinpool
+
+#endif
