@@ -200,7 +200,7 @@ function main(): void {
   if (cpuAddon && threads) cpuAddon._setThreads(Number(threads));
   const cpuInfo = cpuAddon ? cpuAddon.info() : null;
   const cudaAddon = loadNativeAddon('cuda').addon;
-  let cudaInfo: unknown = null;
+  let cudaInfo: unknown;
   try { cudaInfo = cudaAddon ? cudaAddon.info() : null; } catch { cudaInfo = null; }
 
   const opts = quick
@@ -258,7 +258,7 @@ function main(): void {
     results,
   };
   console.log(table(results));
-  console.log(`\n${out.mode} mode, ${out.elapsedS} s; machine: ${JSON.stringify(out.machine.cpuModel)}, ${out.machine.cores} cores, simd ${out.machine.simd}, ${out.machine.threads} threads, load ${JSON.stringify(out.machine.loadAverage)}`);
+  console.log(`\n${out.mode} mode, ${out.elapsedS} s; machine: ${JSON.stringify(out.machine.cpuModel)}, ${Number(out.machine.cores)} cores, simd ${cpuInfo?.simd ?? 'null'}, ${cpuInfo?.threads ?? 'null'} threads, load ${JSON.stringify(out.machine.loadAverage)}`);
   if (jsonFile) {
     fs.writeFileSync(jsonFile, `${JSON.stringify(out, null, 2)}\n`);
     console.log(`wrote ${jsonFile}`);

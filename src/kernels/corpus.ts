@@ -90,7 +90,7 @@ function checkDocIndex(fn: string, a: CorpusRewardArgs | CorpusForwardRewardArgs
 
 export function checkCorpusReward(fn: string, a: unknown, shape: CorpusShape): void {
   checkCorpusBatch(fn, a, shape);
-  const args = a as unknown as CorpusRewardArgs;
+  const args = a as CorpusRewardArgs;
   checkDocIndex(fn, args);
   if (args.k !== undefined) checkInt(fn, 'k', args.k, 1);
   if (shape.queries < 1) fail(fn, 'the corpus was created without queries');
@@ -98,7 +98,7 @@ export function checkCorpusReward(fn: string, a: unknown, shape: CorpusShape): v
 
 export function checkCorpusForwardReward(fn: string, a: unknown, shape: CorpusShape): void {
   checkCorpusBatch(fn, a, shape);
-  checkDocIndex(fn, a as unknown as CorpusForwardRewardArgs);
+  checkDocIndex(fn, a as CorpusForwardRewardArgs);
   if (shape.competitors < 1) fail(fn, 'the corpus was created without competitorScores');
 }
 

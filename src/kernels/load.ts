@@ -65,7 +65,7 @@ function packageRoot(): string | null {
   for (let i = 0; i < 8; i++) {
     const pj = path.join(dir, 'package.json');
     try {
-      if (fs.existsSync(pj) && JSON.parse(fs.readFileSync(pj, 'utf8')).name === 'reinpool') return dir;
+      if (fs.existsSync(pj) && (JSON.parse(fs.readFileSync(pj, 'utf8')) as { name?: unknown }).name === 'reinpool') return dir;
     } catch {
       /* unreadable package.json: keep looking */
     }

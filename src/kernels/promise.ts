@@ -13,6 +13,7 @@ export function rejectOnThrow<A, P, R>(prep: (a: A) => P, run: (p: P, a: A) => P
     try {
       p = prep(a);
     } catch (e) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passes on what was thrown, as it was
       return Promise.reject(e);
     }
     return run(p, a);
@@ -26,6 +27,7 @@ export function later<A, R>(fn: (a: A) => R): (a: A) => Promise<R> {
       try {
         resolve(fn(a));
       } catch (e) {
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passes on what was thrown, as it was
         reject(e);
       }
     });

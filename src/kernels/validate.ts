@@ -47,8 +47,8 @@ function checkTyped<T extends TypedArrayCtor>(fn: string, name: string, v: unkno
     fail(fn, `${name} must be a ${ctor.name}, got ${got}`, 'type');
   }
   // A transferred (detached) ArrayBuffer reports byteLength 0 and cannot be read.
-  const buf = (v as unknown as { buffer: ArrayBufferLike }).buffer;
-  if ((v as unknown as { length: number }).length > 0 && buf.byteLength === 0) fail(fn, `${name} is backed by a detached ArrayBuffer`, 'type');
+  const buf = (v as { buffer: ArrayBufferLike }).buffer;
+  if ((v as { length: number }).length > 0 && buf.byteLength === 0) fail(fn, `${name} is backed by a detached ArrayBuffer`, 'type');
   if ((buf as { detached?: boolean }).detached === true) fail(fn, `${name} is backed by a detached ArrayBuffer`, 'type');
   // Node 20 has no ArrayBuffer.prototype.detached and a detached view reads as length 0; slicing a
   // detached buffer throws, so probe the (rare) zero-byte case that way.
@@ -235,7 +235,7 @@ function checkRewardQueries(fn: string, args: InverseRewardArgs | ForwardRewardA
 
 export function checkInverseReward(fn: string, a: unknown): RewardPlan {
   const pool = checkPoolMasked(fn, a);
-  const args = a as unknown as InverseRewardArgs;
+  const args = a as InverseRewardArgs;
   const { queries, docIndex } = checkRewardQueries(fn, args, pool.count);
   const k = args.k === undefined ? 3 : checkInt(fn, 'k', args.k, 1);
   if (queries.rows < 1) fail(fn, 'queries must have at least one row');
@@ -245,7 +245,7 @@ export function checkInverseReward(fn: string, a: unknown): RewardPlan {
 /** k = competitorScores.dim; queries may have no rows (every reward is then 0). */
 export function checkForwardReward(fn: string, a: unknown): RewardPlan {
   const pool = checkPoolMasked(fn, a);
-  const args = a as unknown as ForwardRewardArgs;
+  const args = a as ForwardRewardArgs;
   const { queries, docIndex } = checkRewardQueries(fn, args, pool.count);
   const scores = checkMatrix(fn, 'competitorScores', args.competitorScores, undefined, 'scores');
   if (scores.rows !== queries.rows) fail(fn, `competitorScores has ${scores.rows} rows for ${queries.rows} queries`);

@@ -246,7 +246,8 @@ export function sameResult(a: unknown, b: unknown, what: string): string[] {
     const [kb, vb] = fb[f];
     if (ka !== kb) return [`${what}: field ${ka} vs ${kb}`];
     if (typeof va === 'number' || typeof vb === 'number') {
-      if (va !== vb) return [`${what}.${ka}: ${String(va)} vs ${String(vb)}`];
+      const show = (x: ArrayLike<number> | number) => (typeof x === 'number' ? String(x) : `an array of ${x.length}`);
+      if (va !== vb) return [`${what}.${ka}: ${show(va)} vs ${show(vb)}`];
       continue;
     }
     if (va.length !== vb.length) return [`${what}.${ka}: length ${va.length} vs ${vb.length}`];
