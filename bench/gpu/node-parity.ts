@@ -1,6 +1,6 @@
 /**
  * Plain-Node parity and timing of a native backend, for the GPU machine (no node_modules there):
- * the cases of test/kernels/parity-cases.ts (the same as the jest suites, including the corpus
+ * the cases of testing/kernels/parity-cases.ts (the same as the jest suites, including the corpus
  * handle) against the TypeScript reference, then Node-side timings of the reward step through the
  * corpus handle and through the stateless kernel.
  *
@@ -12,8 +12,9 @@
  * bench/gpu/torch_ref.py can put them in the same table. Exit status: 0 all passed, 1 a case
  * failed, 2 the backend is unavailable.
  *
- * It imports only src/kernels (no npm packages) and test/kernels/{helpers,parity-cases}; build it
- * with bench/gpu/prepare.sh, which compiles exactly this closure with tsc into .device/dist.
+ * It imports only src/kernels (no npm packages) and testing/kernels/{helpers,parity-cases} (never
+ * test/); build it with bench/gpu/prepare.sh, which compiles exactly this closure with tsc into
+ * .device/dist.
  */
 import { loadNativeBackend } from '../../src/kernels/native';
 import { tsKernels } from '../../src/kernels/ts';

@@ -1,6 +1,6 @@
 /**
  * Parity of the CUDA backend against the TypeScript reference: the same cases as the CPU suite
- * (test/kernels/parity-cases.ts, including the device-resident corpus handle), on fresh seeded
+ * (testing/kernels/parity-cases.ts, including the device-resident corpus handle), on fresh seeded
  * inputs (REINPOOL_TEST_SEED to replay).
  *
  * Runs where reinpool_cuda.node loads and a device answers. Elsewhere the whole suite is reported

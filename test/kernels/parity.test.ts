@@ -22,7 +22,7 @@ const native = loadNativeBackend('cpu');
 const addon = loadNativeAddon('cpu').addon;
 const allowSkip = process.env.REINPOOL_ALLOW_NO_NATIVE === '1';
 
-// The cases themselves (inputs, tolerances, comparisons) live in parity-cases.ts and helpers.ts,
+// The cases themselves (inputs, tolerances, comparisons) live in testing/kernels/{parity-cases,helpers}.ts,
 // shared with the CUDA suite (test/gpu/cuda-parity.test.ts) and bench/gpu/node-parity.ts.
 function runParity(K: Kernels, level: string, index: number): void {
   describe(`simd ${level}`, () => {

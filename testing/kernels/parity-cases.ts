@@ -5,6 +5,13 @@
  * fresh seeded inputs (helpers.ts) over many shapes (ragged documents including empty, length-1 and
  * 3000-row ones; masks keeping nothing and everything; k > n; dims 1, 3, 17, 100, 128, 130;
  * G = 1 and 64) and returns the mismatches it found ([] = pass). No jest here.
+ *
+ * Rewards agree within 1e-6 except at float near-ties, where fp32 (native) and fp64 (ts) dots may
+ * order two values differently: inverse, two scores in the reference top k+1 within the float
+ * tolerance of helpers.ts; forward, an own query's score within 1e-5 x |q| |v| of one of its
+ * competitor scores (a zero pooled vector scores exactly 0 everywhere and is never excused; the case
+ * plants competitors at exactly 0 to pin the tie rule). The forward case fails if more than 1% of
+ * its rewards needed that excuse or if fewer than 5% lie strictly inside (0, 1).
  */
 import { tsKernels } from '../../src/kernels/ts';
 import type { ForwardRewardArgs, InverseRewardArgs, Kernels, PoolMaskedArgs, Qrels } from '../../src/kernels/types';
