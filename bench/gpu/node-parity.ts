@@ -1,8 +1,8 @@
 /**
  * Plain-Node parity and timing of a native backend, for the GPU machine (no node_modules there):
  * the cases of testing/kernels/parity-cases.ts (the same as the jest suites, including the corpus
- * handle) against the TypeScript reference, then Node-side timings of the reward step through the
- * corpus handle and through the stateless kernel.
+ * handle) against the TypeScript reference, then Node-side timings of the reward step (inverse and
+ * forward) through the corpus handle and through the stateless kernel.
  *
  *   node .device/dist/bench/gpu/node-parity.js [--backend cuda|cpu|ts] [--seed N] [--reps N]
  *                                              [--no-bench | --small-bench]
@@ -61,14 +61,22 @@ async function bench(K: Kernels, reps: number): Promise<void> {
     });
     const batches = [0, 1].map((s) => Int32Array.from({ length: B }, (_, b) => s * B + b));
     const key = `B${B}_G${G}_Q${Q}_fp32`;
+    // the forward reward's k = 3 competitor scores per query (random, descending)
+    const competitorScores = { rows: Q, dim: 3, data: new Float32Array(Q * 3) };
+    for (let q = 0; q < Q; q++) {
+      const row = [0, 1, 2].map(() => Math.random() * 1.2 - 0.6).sort((a, b) => b - a);
+      competitorScores.data.set(row, q * 3);
+    }
     const t0 = process.hrtime.bigint();
-    const corpus = K.createCorpus!({ docs, queries, queryOwner, precision: 'fp32' });
+    const corpus = K.createCorpus!({ docs, queries, queryOwner, competitorScores, precision: 'fp32' });
     const createMs = Number(process.hrtime.bigint() - t0) / 1e6;
     try {
       const ms = await timeMs(reps, (i) => corpus.reward({ batchDocs: batches[i % 2], masks: maskSets[i % 2], groups: G, k: 3 }));
       console.log(`BENCH node_corpus_reward_${key} ${ms.toFixed(4)} corpus.reward() from Node (${corpus.backend}), masks ${(B * G * T / 1e6).toFixed(1)} MB per call; createCorpus took ${createMs.toFixed(0)} ms`);
       const msA = await timeMs(reps, (i) => corpus.rewardAsync({ batchDocs: batches[i % 2], masks: maskSets[i % 2], groups: G, k: 3 }));
       console.log(`BENCH node_corpus_rewardAsync_${key} ${msA.toFixed(4)} corpus.rewardAsync() from Node (${corpus.backend})`);
+      const msF = await timeMs(reps, (i) => corpus.forwardReward({ batchDocs: batches[i % 2], masks: maskSets[i % 2], groups: G }));
+      console.log(`BENCH node_corpus_forwardReward_${key} ${msF.toFixed(4)} corpus.forwardReward() from Node (${corpus.backend}), k = 3 competitor scores`);
     } finally {
       corpus.dispose();
     }
@@ -78,6 +86,10 @@ async function bench(K: Kernels, reps: number): Promise<void> {
       docs: sub, masks: maskSets[i % 2], groups: G, queries, queryOwner, k: 3,
     }));
     console.log(`BENCH node_stateless_reward_${key} ${msS.toFixed(4)} inverseRetrievalReward() from Node (${K.name}), uploads ${(B * T * D * 4 / 1e6).toFixed(0)} MB docs + ${(Q * D * 4 / 1e6).toFixed(0)} MB queries per call`);
+    const msSF = await timeMs(Math.max(3, reps >> 1), (i) => K.forwardRetrievalReward({
+      docs: sub, masks: maskSets[i % 2], groups: G, queries, queryOwner, competitorScores,
+    }));
+    console.log(`BENCH node_stateless_forwardReward_${key} ${msSF.toFixed(4)} forwardRetrievalReward() from Node (${K.name})`);
   }
 }
 
