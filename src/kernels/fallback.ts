@@ -46,7 +46,7 @@ export function withDeviceFallback(primary: Kernels, fallback: () => Kernels,
     warnFallback(what, fallback().name, e);
   };
   // each kernel: on the primary until it dies, then (and for a failed call) on the fallback
-  const route = (device: (a: unknown) => unknown, host: (a: unknown) => unknown) => (a: unknown) => (dead ? host(a) : device(a));
+  const route = <R>(device: (a: unknown) => R, host: (a: unknown) => R) => (a: unknown): R => (dead ? host(a) : device(a));
   const K: Kernels = {
     get name(): BackendName { return dead ? fallback().name : primary.name; },
     ...buildKernels(
@@ -57,8 +57,7 @@ export function withDeviceFallback(primary: Kernels, fallback: () => Kernels,
       (k) => {
         const n = asyncName(k);
         const host = (a: unknown) => call(fallback(), n, a) as Promise<unknown>;
-        return route(asyncWithFallback(n, (a) => call(primary, n, a) as Promise<unknown>, host, failed), host) as
-          (a: unknown) => Promise<unknown>;
+        return route(asyncWithFallback(n, (a) => call(primary, n, a) as Promise<unknown>, host, failed), host);
       },
     ),
   };
