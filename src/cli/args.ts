@@ -243,8 +243,8 @@ export function packageInfo(): { name: string; version: string; [k: string]: unk
     const p = path.join(dir, 'package.json');
     if (fs.existsSync(p)) {
       try {
-        const pkg = JSON.parse(fs.readFileSync(p, 'utf8'));
-        if (pkg.name === 'reinpool') return pkg;
+        const pkg = JSON.parse(fs.readFileSync(p, 'utf8')) as { name?: unknown; version?: unknown };
+        if (pkg.name === 'reinpool') return pkg as { name: string; version: string };
       } catch { /* keep walking */ }
     }
     dir = path.dirname(dir);

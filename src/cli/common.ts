@@ -168,7 +168,7 @@ export function trainConfigFromArgs(args: Args): Partial<TrainConfig> {
   let cfg: Partial<TrainConfig> = {};
   const file = args.file('config');
   if (file) {
-    try { cfg = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) { throw new UsageError(`--config: ${file}: ${(e as Error).message}`); }
+    try { cfg = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<TrainConfig>; } catch (e) { throw new UsageError(`--config: ${file}: ${(e as Error).message}`); }
     if (cfg === null || typeof cfg !== 'object' || Array.isArray(cfg)) throw new UsageError(`--config: ${file}: expected a JSON object`);
   }
   const policy: Record<string, unknown> = { ...(cfg.policy ?? {}) };
@@ -201,7 +201,7 @@ export function trainConfigFromArgs(args: Args): Partial<TrainConfig> {
   if (hd !== undefined) policy.heads = hd;
   const ik = args.num('init-keep', { min: 0, max: 1, exclusiveMin: true });
   if (ik !== undefined) policy.initKeepProb = ik;
-  if (Object.keys(policy).length) cfg.policy = policy as TrainConfig['policy'];
+  if (Object.keys(policy).length) cfg.policy = policy;
   const seed = args.int('seed', { min: 0 });
   if (seed !== undefined) cfg.seed = seed;
   // validate now (policy options included), naming the config as the culprit

@@ -43,8 +43,7 @@ export const command: Command = {
     const chunk = args.int('chunk', { min: 1, default: 4096 })!;
     const sel = selectOptions(args);
     const c = await loadCompressor('policy', args.str('policy')!, sel);
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const ioMod = require('../io') as typeof import('../io');
+    const ioMod = await import('../io');
 
     // stream when the input is a 2-D matrix io can read in chunks; else load it whole
     let stream: import('../io').MultiVectorStream | null = null;

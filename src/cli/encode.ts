@@ -16,7 +16,7 @@ export const spec: CommandSpec = {
   synopsis: '(--beir DIR | --text FILE) --out FILE [options]',
   options: {
     beir: { type: 'string', value: 'DIR', desc: 'BEIR folder: encodes corpus.jsonl (title + text)' },
-    text: { type: 'string', value: 'FILE', desc: 'plain text, one document per line (ids: line numbers from 0), or a .jsonl with _id and text' },
+    text: { type: 'string', value: 'FILE', desc: 'plain text, one document per line (ids: line numbers from 0), or a .jsonl with _id, title and text (as a BEIR corpus.jsonl)' },
     out: { type: 'string', value: 'FILE', desc: 'output: .safetensors (default) or .npz with vectors, offsets and ids' },
     queries: { type: 'string', value: 'FILE', desc: 'with --beir: also encode the queries judged in --split into FILE (ids = query ids)' },
     split: { type: 'string', value: 'NAME', desc: 'qrels split for --queries', default: 'test' },
@@ -31,25 +31,11 @@ export const spec: CommandSpec = {
   ],
 };
 
-function readTextDocs(file: string): { ids: string[]; texts: string[] } {
-  const ids: string[] = [];
-  const texts: string[] = [];
-  const lines = fs.readFileSync(file, 'utf8').split(/\r?\n/);
-  if (lines.length && lines[lines.length - 1] === '') lines.pop();
-  const jsonl = /\.jsonl$/i.test(file);
-  lines.forEach((line, i) => {
-    if (jsonl) {
-      if (!line.trim()) return;
-      let o: Record<string, unknown>;
-      try { o = JSON.parse(line); } catch (e) { throw new Error(`${file}: line ${i + 1}: invalid JSON (${(e as Error).message})`); }
-      ids.push(String(o._id ?? o.id ?? ids.length));
-      texts.push([o.title, o.text].filter((x) => typeof x === 'string' && x).join(' '));
-    } else {
-      ids.push(String(i));
-      texts.push(line);
-    }
-  });
-  return { ids, texts };
+/** Plain text, one document per line (ids: line numbers from 0). */
+function readTextLines(file: string): { ids: string[]; texts: string[] } {
+  const texts = fs.readFileSync(file, 'utf8').split(/\r?\n/);
+  if (texts.length && texts[texts.length - 1] === '') texts.pop();
+  return { ids: texts.map((_, i) => String(i)), texts };
 }
 
 export const command: Command = {
@@ -74,18 +60,17 @@ export const command: Command = {
       if (f && !/\.(safetensors|npz)$/i.test(f)) throw new UsageError(`--${o}: use a .safetensors or .npz file name, got ${path.basename(f)}`);
     }
 
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const ioMod = require('../io') as typeof import('../io');
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const enc = require('../encode') as typeof import('../encode');
+    const ioMod = await import('../io');
+    const enc = await import('../encode');
     let ids: string[];
     let texts: string[];
-    if (beir) {
-      const corpus = fromOption('beir', () => ioMod.readBeirCorpus(beir));
+    if (beir || /\.jsonl$/i.test(textFile!)) {
+      // a BEIR folder, or a .jsonl of {_id, title, text}: the same reader
+      const corpus = fromOption(beir ? 'beir' : 'text', () => ioMod.readBeirCorpus(beir ?? textFile!));
       ids = corpus.map((d) => d.id);
       texts = corpus.map(ioMod.beirDocText);
     } else {
-      ({ ids, texts } = fromOption('text', () => readTextDocs(textFile!)));
+      ({ ids, texts } = fromOption('text', () => readTextLines(textFile!)));
     }
     if (texts.length === 0) throw new UsageError(`--${beir ? 'beir' : 'text'}: no documents`);
     log('loading GloVe word vectors');

@@ -71,8 +71,7 @@ export const command: Command = {
       log(`policy: ${c.describe}`);
       reinpool = c.compress;
     }
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const ev = require('../eval') as typeof import('../eval');
+    const ev = await import('../eval');
     const result = await ev.evaluate({
       docs, queries, qrels, methods, reinpool, runsDir, depth, queryReduce,
       onProgress: io.quiet ? undefined : (m) => log(m),

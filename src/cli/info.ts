@@ -34,10 +34,9 @@ export interface InfoReport {
 }
 
 /** What the native addons report about themselves (SIMD level, threads), when they load. */
-function nativeDetails(): Record<string, unknown> | undefined {
+async function nativeDetails(): Promise<Record<string, unknown> | undefined> {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const native = require('../kernels/native') as typeof import('../kernels/native');
+    const native = await import('../kernels/native');
     const out: Record<string, unknown> = {};
     for (const flavor of ['cpu', 'cuda'] as const) {
       const load = native.loadNativeAddon(flavor);
@@ -53,11 +52,10 @@ function nativeDetails(): Record<string, unknown> | undefined {
 /** The tfjs backend the policy module chose (initialises it), or null with the reason. */
 async function tfjsDetails(): Promise<InfoReport['tfjs']> {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const backend = require('../policy/backend') as typeof import('../policy/backend');
+    const backend = await import('../policy/backend');
     const r = await backend.initTf();
     const tf = backend.tf;
-    const out: NonNullable<InfoReport['tfjs']> = { backend: r.backend, version: tf.version.tfjs, provider: r.provider, skipped: r.skipped } as NonNullable<InfoReport['tfjs']>;
+    const out: NonNullable<InfoReport['tfjs']> = { backend: r.backend, version: tf.version.tfjs, provider: r.provider, skipped: r.skipped };
     if (r.backend === 'wasm') {
       try { out.simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')); } catch { /* unknown */ }
       try { out.threads = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')); } catch { /* unknown */ }
@@ -69,10 +67,9 @@ async function tfjsDetails(): Promise<InfoReport['tfjs']> {
 }
 
 export async function collectInfo(opts: { tf?: boolean } = {}): Promise<InfoReport> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   let report: { backend: string; requested: string; backends: InfoReport['backends'] };
   try {
-    const kernels = require('../kernels') as typeof import('../kernels');
+    const kernels = await import('../kernels');
     report = kernels.backendReport();
   } catch (e) {
     const msg = (e as Error).message;
@@ -91,7 +88,7 @@ export async function collectInfo(opts: { tf?: boolean } = {}): Promise<InfoRepo
     arch: process.arch,
     cpus: os.cpus().length,
   };
-  const nat = nativeDetails();
+  const nat = await nativeDetails();
   if (nat) {
     info.native = nat;
     const cpu = nat.cpu as { simd?: string; threads?: number } | undefined;

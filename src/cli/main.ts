@@ -12,18 +12,18 @@ export interface Command {
   run(args: Args, io: CliIO): Promise<number | void>;
 }
 
-type Loader = () => Command;
+type Loader = () => Promise<Command>;
 
 /* Lazy so that e.g. `reinpool info` does not load the eval module's dependencies. */
 const COMMANDS: Record<string, { summary: string; load: Loader }> = {
-  info: { summary: 'show the version, the kernel backend chosen and why, tfjs backend, SIMD/threads', load: () => require('./info').command },
-  encode: { summary: 'encode a BEIR corpus or text into token vectors (GloVe) -> .safetensors/.npz', load: () => require('./encode').command },
-  train: { summary: 'train a ReinPool policy on documents + synthetic queries (GRPO)', load: () => require('./train').command },
-  compress: { summary: 'compress multi-vector documents into one vector each with a trained policy', load: () => require('./compress').command },
-  eval: { summary: 'evaluate maxsim, mean, max, tokenpool, muvera, reinpool on embedding files', load: () => require('./eval').command },
-  experiment: { summary: 'BEIR dir -> encode -> synthetic queries -> train -> evaluate all methods -> report', load: () => require('./experiment').command },
-  bench: { summary: 'run the kernel benchmarks (same flags as npm run bench)', load: () => require('./bench').command },
-  demo: { summary: 'the end-to-end demo on State of the Union paragraphs (no downloads)', load: () => require('./demo').command },
+  info: { summary: 'show the version, the kernel backend chosen and why, tfjs backend, SIMD/threads', load: async () => (await import('./info')).command },
+  encode: { summary: 'encode a BEIR corpus or text into token vectors (GloVe) -> .safetensors/.npz', load: async () => (await import('./encode')).command },
+  train: { summary: 'train a ReinPool policy on documents + synthetic queries (GRPO)', load: async () => (await import('./train')).command },
+  compress: { summary: 'compress multi-vector documents into one vector each with a trained policy', load: async () => (await import('./compress')).command },
+  eval: { summary: 'evaluate maxsim, mean, max, tokenpool, muvera, reinpool on embedding files', load: async () => (await import('./eval')).command },
+  experiment: { summary: 'BEIR dir -> encode -> synthetic queries -> train -> evaluate all methods -> report', load: async () => (await import('./experiment')).command },
+  bench: { summary: 'run the kernel benchmarks (same flags as npm run bench)', load: async () => (await import('./bench')).command },
+  demo: { summary: 'the end-to-end demo on State of the Union paragraphs (no downloads)', load: async () => (await import('./demo')).command },
 };
 
 export const COMMAND_NAMES = Object.keys(COMMANDS);
@@ -69,7 +69,7 @@ export async function main(argv: string[] = process.argv.slice(2), io: CliIO = p
   }
   let cmd: Command;
   try {
-    cmd = entry.load();
+    cmd = await entry.load();
   } catch (e) {
     io.stderr.write(`reinpool ${name}: failed to load: ${(e as Error).message}\n`);
     return EXIT_FAILURE;

@@ -122,7 +122,7 @@ const treeCache = new WeakMap<MultiVectorSet, Array<WardTree | undefined>>();
 
 function treeOf(docs: MultiVectorSet, d: number): WardTree {
   let trees = treeCache.get(docs);
-  if (!trees) treeCache.set(docs, (trees = new Array(docs.offsets.length - 1)));
+  if (!trees) treeCache.set(docs, (trees = new Array<WardTree | undefined>(docs.offsets.length - 1)));
   let t = trees[d];
   if (!t) trees[d] = t = wardTree(docs.vectors, docs.dim, docs.offsets[d], docs.offsets[d + 1] - docs.offsets[d]);
   return t;

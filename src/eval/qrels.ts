@@ -47,7 +47,7 @@ export function qrelsToMap(input: QrelsInput, queryIds: string[], docIds: string
   const put = (q: string, d: string, g: number) => {
     if (typeof g !== 'number' || Number.isNaN(g)) throw new TypeError(`qrels: gain of (${q}, ${d}) must be a number, got ${String(g)}`);
     let m = out.get(q);
-    if (!m) out.set(q, (m = new Map()));
+    if (!m) out.set(q, (m = new Map<string, number>()));
     m.set(d, g);
   };
   if (isCsr(input)) {
@@ -69,7 +69,7 @@ export function qrelsToMap(input: QrelsInput, queryIds: string[], docIds: string
       else put(String(e.qid), String(e.docid), e.rel);
     }
   } else if (typeof input === 'object' && input !== null) {
-    for (const q of Object.keys(input)) for (const [d, g] of Object.entries((input as Record<string, Record<string, number>>)[q])) put(q, d, g);
+    for (const q of Object.keys(input)) for (const [d, g] of Object.entries(input[q])) put(q, d, g);
   } else {
     throw new TypeError('qrels must be an array of {qid, docid, rel} or [qid, docid, rel], a nested record or map, or a Qrels CSR');
   }

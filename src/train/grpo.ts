@@ -72,11 +72,11 @@ export function sampleMasks(z: Float32Array, lengths: Int32Array, T: number, G: 
 /** log pi(a) per decision: logits [B,T], actions [B,G,T] -> [B,G,T]. */
 export function actionLogProbs(logits: tf.Tensor2D, actions: tf.Tensor3D): tf.Tensor3D {
   return tf.tidy(() => {
-    const z = logits.expandDims(1); // [B,1,T]
+    const z = logits.expandDims<tf.Tensor3D>(1); // [B,1,T]
     // log sigmoid(z) = -softplus(-z); (tf.logSigmoid is a customGrad op that breaks inside tidy + grads)
     const lp = tf.softplus(z.neg()).neg();
     const ln = tf.softplus(z).neg();
-    return actions.mul(lp).add(tf.sub(1, actions).mul(ln)) as tf.Tensor3D;
+    return actions.mul(lp).add(tf.sub(1, actions).mul(ln));
   });
 }
 
@@ -117,10 +117,10 @@ export function grpoObjective(logits: tf.Tensor2D, inp: GrpoInputs): GrpoTerms {
     const len = inp.mask.sum(1).maximum(1).expandDims(1); // [B,1]
     const G = inp.actions.shape[1];
     const perMask = surr.sub(kl.mul(inp.beta)).mul(m).sum(2).div(len); // [B,G]
-    const loss = perMask.mean().neg() as tf.Scalar;
+    const loss = perMask.mean<tf.Scalar>().neg();
     const nReal = inp.mask.sum().mul(G);
-    const klMean = kl.mul(m).sum().div(nReal) as tf.Scalar;
-    const clipped = ratio.sub(1).abs().greater(inp.clipEps).toFloat().mul(m).sum().div(nReal) as tf.Scalar;
+    const klMean = kl.mul(m).sum().div<tf.Scalar>(nReal);
+    const clipped = ratio.sub(1).abs().greater(inp.clipEps).toFloat().mul(m).sum().div<tf.Scalar>(nReal);
     return { loss, kl: klMean, clipFrac: clipped };
   });
 }

@@ -102,7 +102,7 @@ async function trainLoop(input: TrainInput, wanted: TrainConfig, queries: DenseM
   let startStep = 0;
   let sampler = new Rng(cfg.seed, 2);
   const resumeFrom = input.resume && ckptRoot ? latestCheckpoint(ckptRoot) : null;
-  let ckpt = resumeFrom ? readCheckpoint(resumeFrom) : null;
+  const ckpt = resumeFrom ? readCheckpoint(resumeFrom) : null;
   if (ckpt) {
     const m = ckpt.manifest;
     if (m.data.fingerprint !== fingerprint) throw new Error(`${ckpt.dir}: checkpoint was trained on different data (fingerprint ${m.data.fingerprint}, now ${fingerprint})`);
@@ -120,7 +120,6 @@ async function trainLoop(input: TrainInput, wanted: TrainConfig, queries: DenseM
   const fullCfg = { ...cfg, policy: policy.config };
   const opt = new AdamW(policy.params, { beta1: cfg.adamBeta1, beta2: cfg.adamBeta2, eps: cfg.adamEps, weightDecay: cfg.weightDecay });
   if (ckpt) opt.load(ckpt.optimizer, ckpt.manifest.optimizer.t);
-  ckpt = null;
 
   // ---- logging ---------------------------------------------------------------------------------
   if (input.outDir) fs.mkdirSync(input.outDir, { recursive: true });
