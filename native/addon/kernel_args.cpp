@@ -66,11 +66,11 @@ int32_t checkRewardK(Napi::Env env, const std::string& fn, Napi::Object a) {
 MatrixArg checkCompetitorScores(Napi::Env env, const std::string& fn, Napi::Value v, int64_t queries,
                                 Job& job) {
   MatrixArg c = checkMatrix(env, fn, "competitorScores", v, 0, /*finite=*/false);
-  if (c.view.rows != queries)
-    fail(env, fn, "competitorScores has " + num(c.view.rows) + " rows for " + num(queries) + " queries");
   for (size_t i = 0; i < c.data.length; ++i)
     if (std::isnan(c.data.data[i]))
       fail(env, fn, "competitorScores.data[" + num((int64_t)i) + "] is NaN");
+  if (c.view.rows != queries)
+    fail(env, fn, "competitorScores has " + num(c.view.rows) + " rows for " + num(queries) + " queries");
   job.input(c.data);
   return c;
 }

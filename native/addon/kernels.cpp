@@ -148,8 +148,8 @@ Job prepareForwardReward(Napi::Env env, Napi::Value v) {
   const PoolArgs p = checkPool(env, fn, v, job);
   Napi::Object a = v.As<Napi::Object>();
   const QueryArgs q = checkQueries(env, fn, a, p.docs.view.dim, job);
-  const MatrixArg comp = checkCompetitorScores(env, fn, a.Get("competitorScores"), q.queries.view.rows, job);
   const Typed<int32_t> docIndex = checkDocIndex(env, fn, a, p.docs.view.count, "documents", job);
+  const MatrixArg comp = checkCompetitorScores(env, fn, a.Get("competitorScores"), q.queries.view.rows, job);
   requireBackend(env, fn);
   Napi::Float32Array out = Napi::Float32Array::New(env, (size_t)(p.docs.view.count * p.m.groups));
   float* o = out.Data();
