@@ -3,7 +3,7 @@
  * All data here is synthetic (seeded uniform random in [-1, 1)); nothing is read from disk.
  */
 import * as os from 'os';
-export { mulberry32 as rng } from '../src/encode/prng';
+export { mulberry32 as rng } from '../src/random';
 
 export interface Result {
   kernel: string;

@@ -2,7 +2,7 @@
  * reinpool: learned single-vector pooling of multi-vector embeddings (ReinPool, arXiv 2601.07125).
  *
  * The root re-exports the kernels and the everyday functions by name, and every layer as a namespace
- * (io, encode, policy, training, evaluation) for the rest. `reinpool/kernels` is the kernels alone:
+ * (io, encode, policy, training, evaluation, experiment) for the rest. `reinpool/kernels` is the kernels alone:
  * no npm dependency, for indexing services and machines without node_modules.
  */
 export * from './kernels';
@@ -13,9 +13,13 @@ export { loadWordVectors, encodeTexts, inverseCloze, beirTrainingQueries, reduce
 export { Policy, compress, compressAsync, loadPolicy, savePolicy, initTf, tfBackendInfo } from './policy';
 export { train, DEFAULT_TRAIN_CONFIG } from './train';
 export { evaluate, writeReport, METHOD_NAMES } from './eval';
+export { runExperiment } from './experiment';
+export { Rng } from './random';
+export type { RngState } from './random';
 
 export * as io from './io';
 export * as encode from './encode';
 export * as policy from './policy';
 export * as training from './train';
 export * as evaluation from './eval';
+export * as experiment from './experiment';

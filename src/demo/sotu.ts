@@ -19,7 +19,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { mulberry32 } from '../encode/prng';
+import { mulberry32 } from '../random';
 
 export interface SotuAddress { year: number; name: string; party: string; text: string }
 

@@ -8,7 +8,6 @@ export { parseWinkEmbeddings } from './winkjson';
 export { WordTable, hashWord } from './wordtable';
 export { encodeText, encodeTexts, encodeCorpus, createTextEncoder } from './encoder';
 export type { EncodedSet, EncodeOptions, EmptyRule, TextEncoder } from './encoder';
-export { mulberry32, mix32, sampleDistinct } from './prng';
 export { reduceQueries, normalizeRows, meanVector, centerSet } from './vectors';
 export type { QueryReduce } from './vectors';
 export { loadQueryEmbeddings, inverseCloze, beirTrainingQueries } from './synthetic';

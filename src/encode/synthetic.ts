@@ -13,7 +13,7 @@ import { readIdsFile } from '../io/lines';
 import { loadMultiVectors, MultiVectorSpec, TensorRef } from '../io/multivector';
 import { readTensorRef } from '../io/tensorfile';
 import { encodeTexts } from './encoder';
-import { mix32, mulberry32, sampleDistinct } from './prng';
+import { mix32, mulberry32, sampleDistinct } from '../random';
 import { splitSentences } from './sentences';
 import { tokenize, tokenRows } from './tokenize';
 import type { WordVectors } from './wordvectors';

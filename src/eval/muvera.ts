@@ -16,7 +16,7 @@
  * Everything random is drawn from `seed`; documents and queries must be encoded by the same encoder.
  */
 import type { DenseMatrix, MultiVectorSet } from '../kernels/types';
-import { SeededRandom } from './rng';
+import { Rng } from '../random';
 
 export interface MuveraOptions {
   /** SimHash bits per repetition (buckets = 2^kSim), default 5 */
@@ -78,7 +78,7 @@ export class MuveraEncoder {
     this.outDim = dFinal > 0 ? dFinal : this.fdeDim;
     this.config = { kSim, dProj: this.proj, reps, dFinal, fillEmpty: opts.fillEmpty ?? true, seed };
 
-    const rnd = new SeededRandom(seed);
+    const rnd = new Rng(seed, 7);
     this.hyper = [];
     for (let r = 0; r < reps; r++) {
       const g = new Float32Array(kSim * dim);

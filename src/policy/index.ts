@@ -9,5 +9,3 @@ export type { PaddedBatch } from './batch';
 export { compress, compressAsync, keepLogits, keepLogitsAsync, selectMasks } from './infer';
 export type { CompressOptions, SelectOptions, SelectMode } from './infer';
 export { savePolicy, loadPolicy, readWeights, writeWeights, POLICY_FORMAT } from './io';
-export { Rng } from './rng';
-export type { RngState } from './rng';

@@ -14,7 +14,7 @@
 import { tf } from './backend';
 import { resolvePolicyConfig } from './config';
 import type { PolicyConfig } from './config';
-import { Rng } from './rng';
+import { Rng } from '../random';
 
 export type { PolicyConfig, PolicyType } from './config';
 

@@ -16,7 +16,7 @@ import * as path from 'path';
 import type { PolicyConfig, WeightMap } from '../policy/network';
 import { writeJsonAtomic } from '../io/json';
 import { readWeights, writeWeights } from '../policy/io';
-import type { RngState } from '../policy/rng';
+import type { RngState } from '../random';
 import type { TrainConfig } from './config';
 
 export const CHECKPOINT_FORMAT = 'reinpool-checkpoint/1';

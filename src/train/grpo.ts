@@ -11,7 +11,7 @@
  *   loss = -J                                                          grpoObjective
  */
 import { tf } from '../policy/backend';
-import type { Rng } from '../policy/rng';
+import type { Rng } from '../random';
 
 /**
  * Group-normalised advantages; rewards and the result are B x G (document-major). std is the sample

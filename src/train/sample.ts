@@ -3,7 +3,7 @@
  * and the demo, so a seed picks the same documents whichever way a run is started.
  */
 import type { MultiVectorSet } from '../kernels/types';
-import { Rng } from '../policy/rng';
+import { Rng } from '../random';
 
 /** Seeded sample of k of `items` (all of them when k >= their count), sorted ascending. */
 export function sampleSorted(items: Int32Array, k: number, seed: number, stream: number): Int32Array {

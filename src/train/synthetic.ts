@@ -7,7 +7,7 @@
  * inverse-retrieval reward. isStopword marks the generic vectors, so a test can check what was learned.
  */
 import type { DenseMatrix, MultiVectorSet } from '../kernels/types';
-import { Rng } from '../policy/rng';
+import { Rng } from '../random';
 
 export interface SyntheticTask {
   docs: MultiVectorSet;

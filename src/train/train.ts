@@ -23,7 +23,7 @@ import { padBatch } from '../policy/batch';
 import { keepLogits, selectMasks } from '../policy/infer';
 import { savePolicy } from '../policy/io';
 import { Policy, PolicyConfig } from '../policy/network';
-import { Rng } from '../policy/rng';
+import { Rng } from '../random';
 import { AdamW, clipByGlobalNorm } from './adamw';
 import { CHECKPOINT_FORMAT, latestCheckpoint, Manifest, readCheckpoint, StepMetrics, writeCheckpoint } from './checkpoint';
 import { resolveTrainConfig, TrainConfig } from './config';

@@ -20,7 +20,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as io from '../../src/io';
-import { mulberry32 as rng } from '../../src/encode/prng';
+import { mulberry32 as rng } from '../../src/random';
 export { rng };
 
 export const FIXTURES = path.join(__dirname, '..', 'fixtures', 'io');

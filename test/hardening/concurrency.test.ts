@@ -11,7 +11,7 @@ import { getKernels } from '../../src/kernels';
 import type { MultiVectorSet } from '../../src/kernels/types';
 import { compress, compressAsync, initTf, Policy } from '../../src/policy';
 import { tf } from '../../src/policy/backend';
-import { mulberry32 as rng } from '../../src/encode/prng';
+import { mulberry32 as rng } from '../../src/random';
 
 const N = 1000;
 const DIM = 16;

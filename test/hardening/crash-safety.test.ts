@@ -13,7 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { readCheckpoint } from '../../src/train';
 import { readWeights } from '../../src/policy';
-import { mulberry32 as rng } from '../../src/encode/prng';
+import { mulberry32 as rng } from '../../src/random';
 
 const child = path.join(__dirname, 'train-child.js');
 const seed = Number(process.env.REINPOOL_CRASH_SEED ?? 4242);

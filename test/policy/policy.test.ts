@@ -4,8 +4,9 @@ import * as path from 'path';
 import { tsKernels } from '../../src/kernels/ts';
 import type { MultiVectorSet } from '../../src/kernels/types';
 import {
-  compress, compressAsync, initTf, keepLogits, loadPolicy, padBatch, Policy, Rng, savePolicy, selectMasks, tfBackendInfo,
+  compress, compressAsync, initTf, keepLogits, loadPolicy, padBatch, Policy, savePolicy, selectMasks, tfBackendInfo,
 } from '../../src/policy';
+import { Rng } from '../../src/random';
 import { tf } from '../../src/policy/backend';
 
 function randomSet(lengths: number[], dim: number, seed = 1): MultiVectorSet {

@@ -1,6 +1,6 @@
 import { initTf, tf } from '../../src/policy/backend';
 import { AdamW, clipByGlobalNorm, groupAdvantages, grpoObjective, lrAt, resolveTrainConfig, sampleMasks } from '../../src/train';
-import { Rng } from '../../src/policy/rng';
+import { Rng } from '../../src/random';
 
 beforeAll(async () => {
   await initTf();

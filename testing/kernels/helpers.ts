@@ -12,7 +12,7 @@
 import type {
   DenseMatrix, ForwardRewardArgs, InverseRewardArgs, Kernels, MultiVectorSet, TopK,
 } from '../../src/kernels/types';
-import { mulberry32 as rng } from '../../src/encode/prng';
+import { mulberry32 as rng } from '../../src/random';
 export { rng };
 
 // ---- seeded random inputs --------------------------------------------------------------------

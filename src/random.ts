@@ -1,7 +1,15 @@
 /**
- * A small seeded PRNG (xoshiro128**, seeded through splitmix32) whose whole state is four uint32
- * values, so a training run can save it in a checkpoint and continue bit-for-bit. Used for weight
- * initialisation, Bernoulli mask sampling and batch order; nothing in reinpool uses Math.random.
+ * reinpool's seeded randomness, all of it (nothing in reinpool uses Math.random). A leaf like
+ * src/kernels: it imports nothing.
+ *
+ * Rng (xoshiro128**, seeded through splitmix32) is the generator: its whole state is four uint32
+ * values, so a training run saves it in a checkpoint and continues bit for bit. Weight
+ * initialisation, mask sampling, batch order, document samples and MUVERA's random projections use it,
+ * each from its own (seed, stream).
+ *
+ * mulberry32 is a one-word stream for what is seeded per item: a query generator seeds one per
+ * document from (seed, document index) with mix32, so a document's queries depend only on the seed
+ * and its own index, not on which documents come before it.
  */
 export type RngState = [number, number, number, number];
 
@@ -14,6 +22,10 @@ function splitmix32(seed: number): () => number {
     z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
     return (z ^ (z >>> 16)) >>> 0;
   };
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
 export class Rng {
@@ -63,6 +75,11 @@ export class Rng {
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   }
 
+  /** +1 or -1 with equal probability */
+  sign(): number {
+    return this.nextU32() & 1 ? 1 : -1;
+  }
+
   /** integer in [0, n) */
   int(n: number): number {
     return Math.floor(this.next() * n);
@@ -82,6 +99,35 @@ export class Rng {
   }
 }
 
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
+/** A stream of uniforms in [0, 1) from one uint32 of state. */
+export type Uniform = () => number;
+
+/** Hash of two integers into a seed (for per-item streams). */
+export function mix32(a: number, b: number): number {
+  let h = (Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x7f4a7c15, 0xc2b2ae35)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+export function mulberry32(seed: number): Uniform {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** k distinct indices of [0, n) in sampled order (partial Fisher-Yates). */
+export function sampleDistinct(n: number, k: number, rng: Uniform): number[] {
+  const idx = Array.from({ length: n }, (_, i) => i);
+  const m = Math.min(k, n);
+  for (let i = 0; i < m; i++) {
+    const j = i + Math.floor(rng() * (n - i));
+    [idx[i], idx[j]] = [idx[j], idx[i]];
+  }
+  return idx.slice(0, m);
 }
