@@ -132,7 +132,7 @@ describe('reinpool info', () => {
     expect(Object.keys(j.methods)).toEqual(['maxsim', 'mean', 'max', 'tokenpool-4', 'muvera']);
     expect(j.methods.maxsim['ndcg@10']).toBeCloseTo(0.936, 3);
     expect(j.methods.mean['ndcg@10']).toBeCloseTo(0.809, 3);
-    for (const m of Object.values(j.methods) as Array<Record<string, number>>) {
+    for (const m of Object.values<Record<string, number>>(j.methods)) {
       for (const k of ['ndcg@3', 'ndcg@5', 'ndcg@10', 'recall@10', 'recall@100', 'vectorsPerDoc', 'floatsPerDoc']) expect(typeof m[k]).toBe('number');
     }
     expect(j.recoveryNdcg3.maxsim).toBe(1);
@@ -147,8 +147,7 @@ describe('reinpool info', () => {
   });
 
   test('per-query arrays (.npz) and TREC qrels give the same numbers', async () => {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const io = require('../../src/io') as typeof import('../../src/io');
+    const io = await import('../../src/io');
     const docs = io.loadMultiVectors({ file: path.join(NANOFIQA, 'doc_vectors.npy'), offsets: path.join(NANOFIQA, 'doc_offsets.npy'), ids: path.join(NANOFIQA, 'doc_ids.txt') });
     const entries: Record<string, { data: Float32Array; shape: number[] }> = {};
     const n = docs.offsets.length - 1;
@@ -170,7 +169,6 @@ describe('reinpool info', () => {
 });
 
 if (!hasNanofiqa) {
-  // eslint-disable-next-line no-console
   console.warn(`cli.test: nanofiqa checks skipped: ${NANOFIQA} is missing (set REINPOOL_DATA_DIR to the folder holding colbert-nanofiqa/)`);
 }
 

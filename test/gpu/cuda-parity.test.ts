@@ -35,7 +35,6 @@ if (cuda.kernels) {
   });
 } else {
   const reason = cuda.status.reason;
-  // eslint-disable-next-line no-console
   console.log(`test/gpu/cuda-parity: SKIPPED, no usable CUDA backend: ${reason}`);
   describe.skip(`cuda vs ts parity SKIPPED: ${reason}`, () => {
     for (const c of parityCases) test(c.name, () => undefined);

@@ -102,7 +102,7 @@ describe('GRPO objective', () => {
     expect(J).toBeCloseTo(((1 + 0.5 - 0.1 * (1 - Math.log(2))) / 2 + (-1 - 1.5 - 0.1 * (2 / 3 - Math.log(2 / 3) - 1)) / 2) / 2, 10);
     const actionsT = tf.tensor3d([actions], [1, 2, 3]);
     const mask = tf.tensor2d([[1, 1, 0]]);
-    const oldLogp = tf.fill([1, 2, 3], Math.log(0.5)) as tf.Tensor3D;
+    const oldLogp = tf.fill<tf.Rank.R3>([1, 2, 3], Math.log(0.5));
     const t = grpoObjective(tf.tensor2d([z]), { actions: actionsT, oldLogp, refLogp: oldLogp, adv: tf.tensor2d([adv]), mask, clipEps, beta });
     expect(t.loss.dataSync()[0]).toBeCloseTo(-J, 5);
     expect(t.kl.dataSync()[0]).toBeCloseTo(klSum / 4, 5);
@@ -113,8 +113,8 @@ describe('GRPO objective', () => {
     const z = tf.tensor2d([[0.3, -1.2, 2]]);
     const actions = tf.tensor3d([[[1, 0, 1], [0, 0, 1]]]);
     const lp = tf.tidy(() => {
-      const zz = z.expandDims(1);
-      return actions.mul(tf.softplus(zz.neg()).neg()).add(tf.sub(1, actions).mul(tf.softplus(zz).neg())) as tf.Tensor3D;
+      const zz = z.expandDims<tf.Tensor3D>(1);
+      return actions.mul(tf.softplus(zz.neg()).neg()).add<tf.Tensor3D>(tf.sub<tf.Tensor3D>(1, actions).mul(tf.softplus(zz).neg()));
     });
     const t = grpoObjective(z, { actions, oldLogp: lp, refLogp: lp, adv: tf.tensor2d([[0.7, 0.1]]), mask: tf.tensor2d([[1, 1, 1]]), clipEps: 0.2, beta: 1 });
     expect(t.kl.dataSync()[0]).toBe(0);
