@@ -15,7 +15,7 @@ import { call } from './list';
 import type { AnyKernel, KernelName } from './list';
 import { rejectOnThrow } from './promise';
 import {
-  checkInt, checkInt32, checkMatrix, checkObject, checkSet, checkUint8,
+  checkInt, checkInt32, checkMatrix, checkObject, checkSet, checkUint8, shown,
 } from './validate';
 
 function fail(fn: string, msg: string, type: 'type' | 'range' = 'range'): never {
@@ -77,7 +77,7 @@ export function checkCorpusBatch(fn: string, a: unknown, shape: CorpusShape): { 
     fail(fn, `masks has ${masks.length} bytes, expected groups ${groups} x ${rows} vectors of the batch documents = ${groups * rows}`);
   }
   if (batchDocs.length * groups > 0x7fffffff) fail(fn, 'batchDocs.length x groups is too large');
-  if (a.mode !== undefined && a.mode !== 'mean' && a.mode !== 'max') fail(fn, `mode must be 'mean' or 'max', got ${String(a.mode)}`, 'type');
+  if (a.mode !== undefined && a.mode !== 'mean' && a.mode !== 'max') fail(fn, `mode must be 'mean' or 'max', got ${shown(a.mode)}`, 'type');
   if (a.normalize !== undefined && typeof a.normalize !== 'boolean') fail(fn, `normalize must be a boolean, got ${typeof a.normalize}`, 'type');
   return { rows };
 }

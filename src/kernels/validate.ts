@@ -18,6 +18,12 @@ function fail(fn: string, msg: string, type: 'type' | 'range' = 'range'): never 
   throw type === 'type' ? new TypeError(text) : new RangeError(text);
 }
 
+/** A value as an error message shows it: a primitive as String writes it, an object by its kind ([object Array]). */
+export function shown(v: unknown): string {
+  if (v !== null && (typeof v === 'object' || typeof v === 'function')) return Object.prototype.toString.call(v);
+  return String(v);
+}
+
 export function checkObject(fn: string, name: string, v: unknown): asserts v is Record<string, unknown> {
   if (v === null || typeof v !== 'object') fail(fn, `${name} must be an object, got ${v === null ? 'null' : typeof v}`, 'type');
 }
@@ -124,7 +130,7 @@ function checkScoreValues(fn: string, name: string, a: Float32Array): void {
 
 function checkMode(fn: string, v: unknown): PoolMode {
   if (v === undefined) return 'mean';
-  if (v !== 'mean' && v !== 'max') fail(fn, `mode must be 'mean' or 'max', got ${String(v)}`, 'type');
+  if (v !== 'mean' && v !== 'max') fail(fn, `mode must be 'mean' or 'max', got ${shown(v)}`, 'type');
   return v;
 }
 
