@@ -27,7 +27,7 @@ interface Case {
   shape: string;
   ts: boolean;
   full?: boolean; // full mode only
-  gpuOnly?: boolean; // too big for the CPU backends (the DESIGN.md H100 reference shapes)
+  gpuOnly?: boolean; // too big for the CPU backends (the H100 reference shapes of docs/cuda.md)
   prepare: () => Prepared;
 }
 

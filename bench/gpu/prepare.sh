@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepares everything bench/gpu/run.sh needs on a lent GPU machine, HERE (a machine with nvcc and
-# node_modules, no GPU needed), into ONE ignored folder, .device/ (see DESIGN.md "GPU checks"):
+# node_modules, no GPU needed), into ONE ignored folder, .device/ (see docs/cuda.md, "Running the GPU check"):
 #   .device/node.xz               this machine's node binary, xz-compressed (the GPU machine has no Node)
 #   .device/reinpool_cuda.node    the CUDA addon (stripped), loaded through REINPOOL_NATIVE_DIR
 #   .device/reinpool_cpu.node     the CPU addon (stripped), the fallback and a CPU baseline

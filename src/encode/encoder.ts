@@ -67,15 +67,12 @@ export function encodeTexts(wv: WordVectors, texts: string[], opts: EncodeOption
   return set;
 }
 
-/** The brief's name for encodeTexts over a corpus. */
-export const encodeCorpus = encodeTexts;
-
-/** A text encoder bound to loaded word vectors: encodeText(text), encodeCorpus(texts). */
+/** A text encoder bound to loaded word vectors: encodeText(text), encodeTexts(texts). */
 export interface TextEncoder {
   readonly vectors: WordVectors;
   readonly dim: number;
   encodeText(text: string): Float32Array;
-  encodeCorpus(texts: string[], opts?: EncodeOptions): EncodedSet;
+  encodeTexts(texts: string[], opts?: EncodeOptions): EncodedSet;
 }
 
 export function createTextEncoder(opts: WordVectorOptions = {}): TextEncoder {
@@ -84,6 +81,6 @@ export function createTextEncoder(opts: WordVectorOptions = {}): TextEncoder {
     vectors: wv,
     dim: wv.dim,
     encodeText: (text) => encodeText(wv, text),
-    encodeCorpus: (texts, o) => encodeTexts(wv, texts, o),
+    encodeTexts: (texts, o) => encodeTexts(wv, texts, o),
   };
 }

@@ -6,7 +6,7 @@ export type { WordVectors, WordVectorOptions } from './wordvectors';
 export { readWordCache, writeWordCache, CACHE_VERSION } from './wordcache';
 export { parseWinkEmbeddings } from './winkjson';
 export { WordTable, hashWord } from './wordtable';
-export { encodeText, encodeTexts, encodeCorpus, createTextEncoder } from './encoder';
+export { encodeText, encodeTexts, createTextEncoder } from './encoder';
 export type { EncodedSet, EncodeOptions, EmptyRule, TextEncoder } from './encoder';
 export { reduceQueries, normalizeRows, meanVector, centerSet } from './vectors';
 export type { QueryReduce } from './vectors';

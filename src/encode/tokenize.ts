@@ -1,5 +1,5 @@
 /**
- * The tokenizer behind DESIGN.md's reference figures, kept deliberately simple so that anyone can
+ * The tokenizer behind the reference figures in docs/data.md, kept deliberately simple so that anyone can
  * reproduce them: lowercase the text (String.prototype.toLowerCase), then take every maximal run of
  * ASCII letters and digits [a-z0-9]+ as a token. Everything else separates tokens: punctuation,
  * whitespace, and non-ASCII letters too ("café" -> "caf"; "naïve" -> "na", "ve"). Hyphenated and

@@ -22,5 +22,3 @@ export { readBeirCorpus, readBeirQueries, readBeirQrels, beirDocText } from './b
 export type { BeirDoc, BeirQuery, QrelEntry } from './beir';
 export { writeTrecRun, readTrecRun, writeTrecQrels, readTrecQrels } from './trec';
 export type { RunEntry } from './trec';
-export { qrelsToCsr, csrToQrels, topKToRun, runToRanked } from './qrels';
-export type { QrelsToCsrOptions } from './qrels';

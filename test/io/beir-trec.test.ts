@@ -2,8 +2,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  beirDocText, csrToQrels, formatFloat32, qrelsToCsr, readBeirCorpus, readBeirQrels, readBeirQueries,
-  readTrecQrels, readTrecRun, runToRanked, topKToRun, writeTrecQrels, writeTrecRun,
+  beirDocText, formatFloat32, readBeirCorpus, readBeirQrels, readBeirQueries,
+  readTrecQrels, readTrecRun, writeTrecQrels, writeTrecRun,
 } from '../../src/io';
 
 let dir: string;
@@ -32,22 +32,12 @@ test('BEIR corpus, queries, qrels (header skipped, CRLF, numeric ids)', () => {
   ]);
 });
 
-test('qrels -> CSR in the given query order, and back', () => {
-  const docIds = ['d1', 'd2', '3'];
-  const q = qrelsToCsr(readBeirQrels(dir), ['q2', 'q1', 'q0'], docIds);
-  expect(Array.from(q.offsets)).toEqual([0, 2, 3, 3]);
-  expect(Array.from(q.docs)).toEqual([1, 2, 0]);
-  expect(Array.from(q.gains)).toEqual([2, 1, 1]);
-  expect(csrToQrels(q, ['q2', 'q1', 'q0'], docIds)).toEqual([
-    { qid: 'q2', docid: 'd2', rel: 2 }, { qid: 'q2', docid: '3', rel: 1 }, { qid: 'q1', docid: 'd1', rel: 1 },
-  ]);
-  expect(() => qrelsToCsr([{ qid: 'q1', docid: 'zz', rel: 1 }], ['q1'], docIds)).toThrow(/'zz'/);
-  expect(qrelsToCsr([{ qid: 'q1', docid: 'zz', rel: 1 }], ['q1'], docIds, { unknownDoc: 'skip' }).docs.length).toBe(0);
-});
-
 test('TREC run: ranks from 1, order kept, float32 scores round-trip exactly; qrels round trip', () => {
-  const top = { k: 3, ids: Int32Array.of(2, 0, -1, 1, 2, 0), scores: Float32Array.of(0.1, 0.1, 0, 3.4028234663852886e38, -1.5e-7, -2) };
-  const run = topKToRun(top, ['q1', 'q2'], ['d1', 'd2', '3']);
+  const scores = [0.1, 0.1, 3.4028234663852886e38, -1.5e-7, -2].map(Math.fround);
+  const run = [
+    { qid: 'q1', docid: '3', score: scores[0] }, { qid: 'q1', docid: 'd1', score: scores[1] },
+    { qid: 'q2', docid: 'd2', score: scores[2] }, { qid: 'q2', docid: '3', score: scores[3] }, { qid: 'q2', docid: 'd1', score: scores[4] },
+  ];
   const f = path.join(dir, 'run.txt');
   writeTrecRun(f, run, 'mytag');
   const lines = fs.readFileSync(f, 'utf8').trim().split('\n');
@@ -55,8 +45,8 @@ test('TREC run: ranks from 1, order kept, float32 scores round-trip exactly; qre
   expect(lines[1]).toBe('q1 Q0 d1 2 0.1 mytag');
   expect(lines[2]).toBe('q2 Q0 d2 1 3.4028235e+38 mytag');
   const back = readTrecRun(f);
-  back.forEach((e, i) => expect(Math.fround(e.score)).toBe(top.scores[[0, 1, 3, 4, 5][i]]));
-  expect(Array.from(runToRanked(back, ['q1', 'q2'], ['d1', 'd2', '3'], 3))).toEqual([2, 0, -1, 1, 2, 0]);
+  back.forEach((e, i) => expect(Math.fround(e.score)).toBe(scores[i]));
+  expect(back.map((e) => [e.qid, e.docid, e.rank])).toEqual([['q1', '3', 1], ['q1', 'd1', 2], ['q2', 'd2', 1], ['q2', '3', 2], ['q2', 'd1', 3]]);
   const qf = path.join(dir, 'qrels.txt');
   const entries = [{ qid: 'q1', docid: 'd1', rel: 1 }, { qid: 'q2', docid: '3', rel: 2 }];
   writeTrecQrels(qf, entries);
