@@ -222,7 +222,7 @@ describe.each(backends.map((k) => [k.name, k] as const))('%s backend rejects bad
     // keep the setting until the promise settles (the ts backend validates on a later turn)
     await withFinite(!!c.finite, async () => {
       const p = f[`${c.fn}Async`](c.args()) as Promise<unknown>;
-      expect(typeof (p as Promise<unknown>)?.then).toBe('function');
+      expect(typeof p?.then).toBe('function');
       expectNamedError(await p.then(() => new Error('expected a rejection'), (e) => e), c);
     });
   });
@@ -299,7 +299,7 @@ describe.each(rawAddons)('raw %s addon validates on its own', (_n, addon) => {
     const a = { queries: mat(64, 64), keys: mat(20000, 64), k: 5 };
     const p = addon.scoreTopKAsync(a);
     // the transferred memory lives on in `moved`, so the pending call still reads valid memory
-    const moved = structuredClone(a.keys.data.buffer, { transfer: [a.keys.data.buffer as ArrayBuffer] });
+    const moved = structuredClone(a.keys.data.buffer, { transfer: [a.keys.data.buffer] });
     await expect(p).rejects.toThrow(/scoreTopK: .*detached/);
     expect(moved.byteLength).toBe(20000 * 64 * 4);
   });

@@ -8,7 +8,7 @@ import { _resetFallbackWarning, isDeviceError, withDeviceFallback } from '../../
 import type { NativeCorpus } from '../../src/kernels/native';
 import { buildKernels } from '../../src/kernels/list';
 import { tsKernels } from '../../src/kernels/ts';
-import type { CorpusArgs, Kernels } from '../../src/kernels/types';
+import type { Kernels } from '../../src/kernels/types';
 import { masks, matrix, ragged, seedRandom } from '../../testing/kernels/helpers';
 import { parityCases } from '../../testing/kernels/parity-cases';
 
@@ -28,7 +28,7 @@ test('corpus argument errors name the argument', () => {
   expect(() => c.reward({ batchDocs: Int32Array.from([1]), masks: new Uint8Array(2), groups: 1 }))
     .toThrow(/^corpus\.reward: masks has 2 bytes, expected groups 1 x 3/);
   expect(() => c.queryTopK({ vectors: matrix(2, 3), k: 1 })).toThrow(/^corpus\.queryTopK: vectors\.dim is 3 but must equal 4/);
-  expect(() => tsKernels.createCorpus!({ docs, queries: matrix(5, 4) } as CorpusArgs)).toThrow(/^createCorpus: queryOwner must be a Int32Array/);
+  expect(() => tsKernels.createCorpus!({ docs, queries: matrix(5, 4) })).toThrow(/^createCorpus: queryOwner must be a Int32Array/);
   expect(() => tsKernels.createCorpus!({ docs, queryOwner: new Int32Array(1) })).toThrow(/queryOwner is given without queries/);
   return expect(c.rewardAsync({ batchDocs: Int32Array.from([0]), masks: new Uint8Array(1), groups: 1 })).rejects.toThrow(/^corpus\.reward: masks/);
 });
@@ -84,7 +84,7 @@ describe('cuda runtime fallback', () => {
     _resetFallbackWarning();
     spy = jest.spyOn(process, 'emitWarning').mockImplementation(((w: string | Error, o?: { code?: string }) => {
       warnings.push({ code: o?.code, message: String(w) });
-    }) as typeof process.emitWarning);
+    }));
   });
   afterEach(() => { spy.mockRestore(); });
   const flush = () => new Promise((r) => setImmediate(r));
