@@ -20,7 +20,6 @@ export interface Result {
   samples: number;
 }
 
-
 export function floats(rand: () => number, n: number): Float32Array {
   const x = new Float32Array(n);
   for (let i = 0; i < n; i++) x[i] = rand() * 2 - 1;
@@ -33,6 +32,10 @@ export function offsetsOf(count: number, length: number): Int32Array {
   return o;
 }
 
+/** The part of benchmark.js's Benchmark that time() uses. */
+type BenchmarkCtor = new (name: string, fn: () => void, opts: { maxTime: number; minSamples: number; initCount: number }) =>
+  { run(): void; error?: unknown; stats: { sample: number[] } };
+
 export interface TimeOptions {
   maxTime: number;
   minSamples: number;
@@ -44,8 +47,8 @@ export interface TimeOptions {
  * the number of samples.
  */
 export function time(name: string, fn: () => void, opts: TimeOptions): { medianMs: number; minMs: number; cpuMs: number; samples: number } {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const Benchmark = require('benchmark');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- benchmark.js ships no types; the shape used is BenchmarkCtor
+  const Benchmark = require('benchmark') as BenchmarkCtor;
   fn(); // warm-up (JIT, page faults, thread pool start)
   let calls = 0;
   const counted = () => { calls++; fn(); };
@@ -53,8 +56,8 @@ export function time(name: string, fn: () => void, opts: TimeOptions): { medianM
   const c0 = process.cpuUsage();
   bench.run();
   const c = process.cpuUsage(c0);
-  if (bench.error) throw bench.error;
-  const sample: number[] = [...bench.stats.sample].sort((a: number, b: number) => a - b);
+  if (bench.error !== undefined) throw bench.error instanceof Error ? bench.error : new Error(`${name}: ${String(bench.error)}`);
+  const sample = [...bench.stats.sample].sort((a, b) => a - b);
   const mid = sample.length >> 1;
   const median = sample.length % 2 ? sample[mid] : (sample[mid - 1] + sample[mid]) / 2;
   return { medianMs: median * 1000, minMs: sample[0] * 1000, cpuMs: (c.user + c.system) / 1000 / Math.max(calls, 1), samples: sample.length };
