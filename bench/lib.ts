@@ -34,7 +34,7 @@ export function offsetsOf(count: number, length: number): Int32Array {
 
 /** The part of benchmark.js's Benchmark that time() uses. */
 type BenchmarkCtor = new (name: string, fn: () => void, opts: { maxTime: number; minSamples: number; initCount: number }) =>
-  { run(): void; error?: unknown; stats: { sample: number[] } };
+  { run(): void; error?: Error; stats: { sample: number[] } };
 
 export interface TimeOptions {
   maxTime: number;
@@ -56,7 +56,7 @@ export function time(name: string, fn: () => void, opts: TimeOptions): { medianM
   const c0 = process.cpuUsage();
   bench.run();
   const c = process.cpuUsage(c0);
-  if (bench.error !== undefined) throw bench.error instanceof Error ? bench.error : new Error(`${name}: ${String(bench.error)}`);
+  if (bench.error) throw bench.error;
   const sample = [...bench.stats.sample].sort((a, b) => a - b);
   const mid = sample.length >> 1;
   const median = sample.length % 2 ? sample[mid] : (sample[mid - 1] + sample[mid]) / 2;
