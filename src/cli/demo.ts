@@ -8,6 +8,7 @@ import * as path from 'path';
 import { Args, CliError, CliIO, CommandSpec, progress } from './args';
 import { comparisonTable, intList } from './common';
 import type { Command } from './main';
+import { DEFAULT_BUDGETS } from '../experiment/budgets';
 
 export const DEMO_DEFAULTS = {
   docs: 1000,
@@ -36,7 +37,7 @@ export const spec: CommandSpec = {
     cut: { type: 'boolean', desc: 'remove each test sentence from its document (classic inverse cloze; much harder)' },
     'query-norm': { type: 'string', value: 'on|off', desc: 'rank synthetic queries by cosine in the training reward (config.queryNormalize)', default: 'on' },
     center: { type: 'string', value: 'on|off', desc: 'centre every token vector on the corpus mean (all methods; see below)', default: 'on' },
-    budgets: { type: 'string', value: 'LIST', desc: 'reinpool top-k keep budgets for the budget chart', default: '1,2,4,8,16,32' },
+    budgets: { type: 'string', value: 'LIST', desc: 'reinpool top-k keep budgets for the budget chart', default: DEFAULT_BUDGETS.join(',') },
   },
   details: 'How the test queries are made (and kept apart from training):\n'
     + '  Each address is split into sentences, and consecutive sentences are grouped into documents of about\n'

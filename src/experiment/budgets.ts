@@ -8,6 +8,9 @@ import type { QueryReduce } from '../encode';
 import type { Kernels, MultiVectorSet } from '../kernels/types';
 import type { PolicyCompressor } from './compressor';
 
+/** ReinPool's top-k keep budgets for the budget chart, unless given. */
+export const DEFAULT_BUDGETS = [1, 2, 4, 8, 16, 32];
+
 export interface BudgetSweep {
   docs: MultiVectorSet;
   queries: MultiVectorSet;

@@ -15,7 +15,7 @@ import { writeJsonAtomic } from '../io/json';
 import { getKernels } from '../kernels';
 import { resolveTrainConfig, stepLogger, train } from '../train';
 import type { TrainConfig } from '../train';
-import { budgetSweep } from './budgets';
+import { budgetSweep, DEFAULT_BUDGETS } from './budgets';
 import { policyCompressor } from './compressor';
 import { loadExperimentData } from './data';
 import { buildTrainingSet, centerExperiment } from './training-set';
@@ -127,7 +127,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   let kept = 0;
   for (let i = 0; i < masks.length; i++) kept += masks[i];
   const nDocs = docs.offsets.length - 1;
-  const budgets = await budgetSweep({ docs, queries, qrels, compressor, budgets: o.budgets ?? [1, 2, 4, 8, 16, 32], queryReduce, kernels });
+  const budgets = await budgetSweep({ docs, queries, qrels, compressor, budgets: o.budgets ?? DEFAULT_BUDGETS, queryReduce, kernels });
   const secEval = now() - t;
 
   // ---------------------------------------------------------------- write

@@ -17,6 +17,15 @@ import type { MultiVectorSet } from '../kernels/types';
 import { sampleSorted, sampleTrainDocs } from '../train/sample';
 import type { ExperimentData } from './data';
 
+/** What the training set is made of unless an option says otherwise (the CLI shows these). */
+export const TRAINING_SET_DEFAULTS = {
+  source: 'ict' as const,
+  trainDocs: 2000,
+  queriesPerDoc: 3,
+  removeProb: 0,
+  queryTokens: 0,
+};
+
 export interface TrainingSetOptions {
   /** 'ict' (default) or 'train' (qrels/train.tsv) */
   source?: 'ict' | 'train';
@@ -50,7 +59,7 @@ export interface TrainingSet {
 
 export function buildTrainingSet(data: ExperimentData, o: TrainingSetOptions): TrainingSet {
   const { corpus, docs, docTexts, wordVectors: wv } = data;
-  if ((o.source ?? 'ict') === 'train') {
+  if ((o.source ?? TRAINING_SET_DEFAULTS.source) === 'train') {
     const bt = beirTrainingQueries(wv, data.beir, corpus.map((d) => d.id), 'train');
     if (bt.owner.length === 0) throw new Error(`train-queries: ${data.beir}/qrels/train.tsv gives no usable training query`);
     const owners = Int32Array.from(new Set(bt.owner)).sort();
@@ -62,10 +71,10 @@ export function buildTrainingSet(data: ExperimentData, o: TrainingSetOptions): T
       sampled: prompts.length, kind: 'qrels/train.tsv',
     };
   }
-  const sample = o.trainDocIds ? sampleListed(data, o.trainDocIds, o.trainDocs, o.seed) : sampleTrainDocs(docs, o.trainDocs ?? 2000, o.seed);
-  const removeProb = o.removeProb ?? 0;
+  const sample = o.trainDocIds ? sampleListed(data, o.trainDocIds, o.trainDocs, o.seed) : sampleTrainDocs(docs, o.trainDocs ?? TRAINING_SET_DEFAULTS.trainDocs, o.seed);
+  const removeProb = o.removeProb ?? TRAINING_SET_DEFAULTS.removeProb;
   const ic = inverseCloze(wv, Array.from(sample, (d) => docTexts[d]), {
-    perDoc: o.queriesPerDoc ?? 3, seed: o.seed, removeProb, maxTokens: o.queryTokens ?? 0,
+    perDoc: o.queriesPerDoc ?? TRAINING_SET_DEFAULTS.queriesPerDoc, seed: o.seed, removeProb, maxTokens: o.queryTokens ?? TRAINING_SET_DEFAULTS.queryTokens,
   });
   if (removeProb === 0) {
     return {

@@ -131,7 +131,7 @@ export function loadNativeAddon(flavor: NativeFlavor): NativeLoad {
     };
   } else {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a .node addon at a path found at run time loads only through require()
       const addon = require(file) as NativeAddon;
       const why = notAnAddon(addon, file);
       result = why ? { addon: null, file, reason: why } : { addon, file, reason: 'loaded' };
