@@ -71,9 +71,9 @@ class CudaCorpus : public Napi::ObjectWrap<CudaCorpus> {
     });
   }
 
-  // Handed from createCorpus through `new` in an External: the device corpus and the host-side
-  // facts the checks need (offsets for the mask sizes).
-  struct Init {
+  // Handed from createCorpus through `new` in an External, and kept as the handle's state: the
+  // device corpus and the host-side facts the checks need (offsets for the mask sizes).
+  struct State {
     std::shared_ptr<CorpusBox> box;
     std::vector<int32_t> offsets;
     int64_t queries = 0;
@@ -85,53 +85,53 @@ class CudaCorpus : public Napi::ObjectWrap<CudaCorpus> {
   explicit CudaCorpus(const Napi::CallbackInfo& info) : Napi::ObjectWrap<CudaCorpus>(info) {
     if (info.Length() != 1 || !info[0].IsExternal())
       throw Napi::TypeError::New(info.Env(), "CudaCorpus: use createCorpus(), not new");
-    Init* init = info[0].As<Napi::External<Init>>().Data();
-    box_ = init->box;
-    offsets_ = std::move(init->offsets);
-    queries_ = init->queries;
-    dim_ = init->dim;
-    competitors_ = init->competitors;
-    precision_ = init->precision;
+    s_ = std::move(*info[0].As<Napi::External<State>>().Data());
   }
 
  private:
-  std::shared_ptr<CorpusBox> box_;
-  std::vector<int32_t> offsets_;
-  int64_t queries_ = 0;
-  int32_t dim_ = 0;
-  bool competitors_ = false;
-  cuda::Precision precision_ = cuda::Precision::Fp32;
+  State s_;
 
-  int64_t count() const { return (int64_t)offsets_.size() - 1; }
+  int64_t count() const { return (int64_t)s_.offsets.size() - 1; }
 
   std::shared_ptr<CorpusBox> live(Napi::Env env, const std::string& fn) {
-    if (!box_) fail(env, fn, "the corpus has been disposed", true);
-    return box_;
+    if (!s_.box) fail(env, fn, "the corpus has been disposed", true);
+    return s_.box;
   }
 
-  // batchDocs (corpus indices, repeats allowed) and the masks of their vectors.
-  struct BatchArgs {
-    Typed<int32_t> batchDocs;
-    MaskArgs m;
-    int32_t batch() const { return (int32_t)batchDocs.length; }
+  // batchDocs (corpus indices, repeats allowed) and the masks of their vectors, as plain views for
+  // a Job's `run` to capture by value (checkBatch registers the typed arrays with the job).
+  struct BatchView {
+    const int32_t* docs;
+    int32_t batch;
+    MaskView m;
+    int64_t pooledRows() const { return (int64_t)batch * m.groups; }  // one per document and mask
   };
 
-  BatchArgs checkBatch(Napi::Env env, const std::string& fn, Napi::Object a, Job& job) {
-    BatchArgs b;
-    b.batchDocs = checkInt32(env, fn, "batchDocs", a.Get("batchDocs"));
+  BatchView checkBatch(Napi::Env env, const std::string& fn, Napi::Object a, Job& job) {
+    const Typed<int32_t> batchDocs = checkInt32(env, fn, "batchDocs", a.Get("batchDocs"));
     const int64_t n = count();
     int64_t rows = 0;
-    for (size_t i = 0; i < b.batchDocs.length; ++i) {
-      const int32_t d = b.batchDocs.data[i];
+    for (size_t i = 0; i < batchDocs.length; ++i) {
+      const int32_t d = batchDocs.data[i];
       if (d < 0 || d >= n)
         fail(env, fn, "batchDocs[" + std::to_string(i) + "] must be a document index in [0, " +
                           std::to_string(n - 1) + "], got " + std::to_string(d));
-      rows += offsets_[d + 1] - offsets_[d];
+      rows += s_.offsets[d + 1] - s_.offsets[d];
     }
-    job.input(b.batchDocs);
-    b.m = checkMasks(env, fn, a, rows, "vectors of the batch documents", job);
-    if ((int64_t)b.batchDocs.length * b.m.groups > 0x7fffffff) fail(env, fn, "batchDocs.length x groups is too large");
-    return b;
+    job.input(batchDocs);
+    const MaskArgs m = checkMasks(env, fn, a, rows, "vectors of the batch documents", job);
+    if ((int64_t)batchDocs.length * m.view.groups > 0x7fffffff) fail(env, fn, "batchDocs.length x groups is too large");
+    return {batchDocs.data, (int32_t)batchDocs.length, m.view};
+  }
+
+  // What both reward methods take first: the batch, then docIndex (one entry per batch document).
+  struct RewardBatch {
+    BatchView b;
+    const int32_t* docIndex;  // null: a batch document's own id is its corpus index
+  };
+  RewardBatch checkRewardBatch(Napi::Env env, const std::string& fn, Napi::Object a, Job& job) {
+    const BatchView b = checkBatch(env, fn, a, job);
+    return {b, checkDocIndex(env, fn, a, b.batch, "batch documents", job).data};
   }
 
   // Every job keeps the handle (so GC cannot collect it) and the box (so dispose() cannot free
@@ -145,18 +145,12 @@ class CudaCorpus : public Napi::ObjectWrap<CudaCorpus> {
 
   Job preparePool(Napi::Env env, Napi::Value v) {
     Job job = newJob("corpus.pool");
-    const BatchArgs b = checkBatch(env, job.fn, checkObject(env, job.fn, "args", v), job);
+    const BatchView b = checkBatch(env, job.fn, checkObject(env, job.fn, "args", v), job);
     auto box = live(env, job.fn);
-    const int32_t batch = b.batch();
-    Napi::Float32Array out = Napi::Float32Array::New(env, (size_t)batch * b.m.groups * dim_);
-    float* o = out.Data();
-    const int32_t* docs = b.batchDocs.data;
-    const uint8_t* m = b.m.masks.data;
-    const int32_t groups = (int32_t)b.m.groups;
-    const PoolMode mode = b.m.mode;
-    const bool normalize = b.m.normalize;
-    job.run = [=] { return cuda::corpusPoolMasked(box->c, docs, batch, m, groups, mode, normalize, o); };
-    job.returns(out);
+    float* o = job.returnsNew<float>(env, (size_t)b.pooledRows() * s_.dim);
+    job.run = [=] {
+      return cuda::corpusPoolMasked(box->c, b.docs, b.batch, b.m.masks, b.m.groups, b.m.mode, b.m.normalize, o);
+    };
     return job;
   }
 
@@ -164,25 +158,17 @@ class CudaCorpus : public Napi::ObjectWrap<CudaCorpus> {
     Job job = newJob("corpus.reward");
     const std::string& fn = job.fn;
     Napi::Object a = checkObject(env, fn, "args", v);
-    const BatchArgs b = checkBatch(env, fn, a, job);
-    const int32_t batch = b.batch();
-    const Typed<int32_t> docIndex = checkDocIndex(env, fn, a, batch, "batch documents", job);
+    const RewardBatch r = checkRewardBatch(env, fn, a, job);
     const int32_t k = checkRewardK(env, fn, a);
-    if (queries_ < 1) fail(env, fn, "the corpus was created without queries");
+    if (s_.queries < 1) fail(env, fn, "the corpus was created without queries");
     auto box = live(env, fn);
-    Napi::Float32Array out = Napi::Float32Array::New(env, (size_t)batch * b.m.groups);
-    float* o = out.Data();
-    const int32_t* docs = b.batchDocs.data;
-    const uint8_t* m = b.m.masks.data;
-    const int32_t groups = (int32_t)b.m.groups;
-    const PoolMode mode = b.m.mode;
-    const bool normalize = b.m.normalize;
-    const int32_t* dix = docIndex.data;
-    const cuda::Precision p = precision_;
+    float* o = job.returnsNew<float>(env, (size_t)r.b.pooledRows());
+    const cuda::Precision p = s_.precision;
     job.run = [=] {
-      return cuda::corpusReward(box->c, docs, batch, m, groups, mode, normalize, dix, k, p, o);
+      const BatchView& b = r.b;
+      return cuda::corpusReward(box->c, b.docs, b.batch, b.m.masks, b.m.groups, b.m.mode, b.m.normalize, r.docIndex,
+                                k, p, o);
     };
-    job.returns(out);
     return job;
   }
 
@@ -190,24 +176,15 @@ class CudaCorpus : public Napi::ObjectWrap<CudaCorpus> {
   Job prepareForwardReward(Napi::Env env, Napi::Value v) {
     Job job = newJob("corpus.forwardReward");
     const std::string& fn = job.fn;
-    Napi::Object a = checkObject(env, fn, "args", v);
-    const BatchArgs b = checkBatch(env, fn, a, job);
-    const int32_t batch = b.batch();
-    const Typed<int32_t> docIndex = checkDocIndex(env, fn, a, batch, "batch documents", job);
-    if (!competitors_) fail(env, fn, "the corpus was created without competitorScores");
+    const RewardBatch r = checkRewardBatch(env, fn, checkObject(env, fn, "args", v), job);
+    if (!s_.competitors) fail(env, fn, "the corpus was created without competitorScores");
     auto box = live(env, fn);
-    Napi::Float32Array out = Napi::Float32Array::New(env, (size_t)batch * b.m.groups);
-    float* o = out.Data();
-    const int32_t* docs = b.batchDocs.data;
-    const uint8_t* m = b.m.masks.data;
-    const int32_t groups = (int32_t)b.m.groups;
-    const PoolMode mode = b.m.mode;
-    const bool normalize = b.m.normalize;
-    const int32_t* dix = docIndex.data;
+    float* o = job.returnsNew<float>(env, (size_t)r.b.pooledRows());
     job.run = [=] {
-      return cuda::corpusForwardReward(box->c, docs, batch, m, groups, mode, normalize, dix, o);
+      const BatchView& b = r.b;
+      return cuda::corpusForwardReward(box->c, b.docs, b.batch, b.m.masks, b.m.groups, b.m.mode, b.m.normalize,
+                                       r.docIndex, o);
     };
-    job.returns(out);
     return job;
   }
 
@@ -215,16 +192,16 @@ class CudaCorpus : public Napi::ObjectWrap<CudaCorpus> {
     Job job = newJob("corpus.queryTopK");
     const std::string& fn = job.fn;
     Napi::Object a = checkObject(env, fn, "args", v);
-    MatrixArg x = checkMatrix(env, fn, "vectors", a.Get("vectors"), dim_);
+    MatrixArg x = checkMatrix(env, fn, "vectors", a.Get("vectors"), s_.dim);
     const int64_t kReq = checkInt(env, fn, "k", a.Get("k"), 1);
     if (x.view.rows > 0x7fffffff) fail(env, fn, "vectors.rows is too large");
     job.input(x.data);
     auto box = live(env, fn);
-    const int64_t kk = std::min<int64_t>(kReq, queries_);
+    const int64_t kk = std::min<int64_t>(kReq, s_.queries);
     const TopKOutputs out = topkOutputs(env, job, x.view.rows, kk);
     const float* data = x.view.data;
     const int32_t m = (int32_t)x.view.rows, kr = (int32_t)kReq;
-    const cuda::Precision p = precision_;
+    const cuda::Precision p = s_.precision;
     const bool empty = kk == 0 || m == 0;
     job.run = [=] { return empty ? Status::Ok() : cuda::corpusQueryTopK(box->c, data, m, kr, p, out.ids, out.scores); };
     return job;
@@ -249,17 +226,17 @@ class CudaCorpus : public Napi::ObjectWrap<CudaCorpus> {
   Napi::Value QueryTopKAsync(const Napi::CallbackInfo& i) { return async<&CudaCorpus::prepareQueryTopK>(i); }
   // Idempotent. Pending async calls keep the device memory until they settle.
   Napi::Value Dispose(const Napi::CallbackInfo& info) {
-    box_.reset();
+    s_.box.reset();
     return info.Env().Undefined();
   }
   Napi::Value Count(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), (double)count()); }
-  Napi::Value Dim(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), dim_); }
-  Napi::Value Queries(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), (double)queries_); }
+  Napi::Value Dim(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), s_.dim); }
+  Napi::Value Queries(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), (double)s_.queries); }
   Napi::Value DeviceBytes(const Napi::CallbackInfo& info) {
-    return Napi::Number::New(info.Env(), box_ ? (double)cuda::corpusDeviceBytes(box_->c) : 0.0);
+    return Napi::Number::New(info.Env(), s_.box ? (double)cuda::corpusDeviceBytes(s_.box->c) : 0.0);
   }
-  Napi::Value PrecisionGet(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), precisionName(precision_)); }
-  Napi::Value Disposed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !box_); }
+  Napi::Value PrecisionGet(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), precisionName(s_.precision)); }
+  Napi::Value Disposed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !s_.box); }
 };
 
 // createCorpus({ docs, queries?, queryOwner?, competitorScores?, precision? }) -> CudaCorpus.
@@ -295,7 +272,7 @@ Napi::Value CreateCorpus(const Napi::CallbackInfo& info) {
     st.message = fn + ": " + st.message;
     throw statusError(env, st);
   }
-  CudaCorpus::Init ci;
+  CudaCorpus::State ci;
   ci.box = std::make_shared<CorpusBox>();
   ci.box->c = c;
   ci.offsets.assign(docs.view.offsets, docs.view.offsets + docs.view.count + 1);
@@ -304,7 +281,7 @@ Napi::Value CreateCorpus(const Napi::CallbackInfo& info) {
   ci.competitors = withCompetitors;
   ci.precision = p;
   Napi::FunctionReference* ctor = env.GetInstanceData<Napi::FunctionReference>();
-  return ctor->New({Napi::External<CudaCorpus::Init>::New(env, &ci)});
+  return ctor->New({Napi::External<CudaCorpus::State>::New(env, &ci)});
 }
 
 // precision(): the precision the kernels.h entry points use (REINPOOL_CUDA_PRECISION, read once).

@@ -51,6 +51,14 @@ struct Job {
     outputs = {out};
     result = [](Napi::Env, const std::vector<Napi::Object>& outs) -> Napi::Value { return outs[0]; };
   }
+  // The same for a new typed array of `length` T, allocated here on the JS thread; returns where
+  // `run` writes it.
+  template <class T>
+  T* returnsNew(Napi::Env env, size_t length) {
+    Napi::TypedArrayOf<T> out = Napi::TypedArrayOf<T>::New(env, length);
+    returns(out);
+    return out.Data();
+  }
 };
 
 // Kernel failures carry a machine-readable `code` so the TypeScript side can tell a device

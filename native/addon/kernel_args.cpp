@@ -14,13 +14,15 @@ std::string num(int64_t x) { return std::to_string(x); }
 MaskArgs checkMasks(Napi::Env env, const std::string& fn, Napi::Object a, int64_t rows,
                     const std::string& rowsWhat, Job& job) {
   MaskArgs m;
-  m.groups = checkInt(env, fn, "groups", a.Get("groups"), 1, 1 << 16);
+  const int64_t groups = checkInt(env, fn, "groups", a.Get("groups"), 1, 1 << 16);
   m.masks = checkUint8(env, fn, "masks", a.Get("masks"));
-  if ((int64_t)m.masks.length != m.groups * rows)
-    fail(env, fn, "masks has " + num((int64_t)m.masks.length) + " bytes, expected groups " + num(m.groups) +
-                      " x " + num(rows) + " " + rowsWhat + " = " + num(m.groups * rows));
-  m.mode = checkMode(env, fn, a.Get("mode"));
-  m.normalize = checkBool(env, fn, "normalize", a.Get("normalize"), true);
+  if ((int64_t)m.masks.length != groups * rows)
+    fail(env, fn, "masks has " + num((int64_t)m.masks.length) + " bytes, expected groups " + num(groups) +
+                      " x " + num(rows) + " " + rowsWhat + " = " + num(groups * rows));
+  m.view.masks = m.masks.data;
+  m.view.groups = (int32_t)groups;
+  m.view.mode = checkMode(env, fn, a.Get("mode"));
+  m.view.normalize = checkBool(env, fn, "normalize", a.Get("normalize"), true);
   job.input(m.masks);
   return m;
 }

@@ -19,19 +19,32 @@ namespace addon {
 
 // What every pooling call takes besides its documents: groups, masks (groups x rows bytes, rows =
 // the vectors of the documents pooled; `rowsWhat` names them in the message), mode, normalize.
-struct MaskArgs {
-  Typed<uint8_t> masks;
-  int64_t groups = 1;
+// MaskView is what the kernels take, as plain values: a Job's `run` captures it by value (the
+// masks typed array itself stays registered as an input of the job).
+struct MaskView {
+  const uint8_t* masks = nullptr;
+  int32_t groups = 1;
   PoolMode mode = PoolMode::Mean;
   bool normalize = true;
+};
+struct MaskArgs {
+  MaskView view;
+  Typed<uint8_t> masks;
 };
 MaskArgs checkMasks(Napi::Env env, const std::string& fn, Napi::Object a, int64_t rows,
                     const std::string& rowsWhat, Job& job);
 
-// poolMasked's arguments: docs (a MultiVectorSet) and its masks.
+// poolMasked's arguments: docs (a MultiVectorSet) and its masks. PoolView is the plain part, for
+// `run` to capture by value, as MaskView.
+struct PoolView {
+  RaggedView docs;
+  MaskView m;
+  int64_t pooledRows() const { return docs.count * m.groups; }  // one per document and mask
+};
 struct PoolArgs {
   SetArg docs;
   MaskArgs m;
+  PoolView view() const { return {docs.view, m.view}; }
 };
 PoolArgs checkPool(Napi::Env env, const std::string& fn, Napi::Value v, Job& job);
 

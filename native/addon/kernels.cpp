@@ -17,19 +17,23 @@ namespace {
 Job preparePoolMasked(Napi::Env env, Napi::Value v) {
   Job job;
   job.fn = "poolMasked";
-  const PoolArgs p = checkPool(env, job.fn, v, job);
+  const PoolView p = checkPool(env, job.fn, v, job).view();
   requireBackend(env, job.fn);
-  Napi::Float32Array out =
-      Napi::Float32Array::New(env, (size_t)(p.docs.view.count * p.m.groups * p.docs.view.dim));
-  float* o = out.Data();
-  const RaggedView docs = p.docs.view;
-  const uint8_t* masks = p.m.masks.data;
-  const int32_t groups = (int32_t)p.m.groups;
-  const PoolMode mode = p.m.mode;
-  const bool normalize = p.m.normalize;
-  job.run = [=] { return backend().poolMasked(docs, masks, groups, mode, normalize, o, 0); };
-  job.returns(out);
+  float* o = job.returnsNew<float>(env, (size_t)(p.pooledRows() * p.docs.dim));
+  job.run = [=] { return backend().poolMasked(p.docs, p.m.masks, p.m.groups, p.m.mode, p.m.normalize, o, 0); };
   return job;
+}
+
+// The tail both top-k kernels share, after their argument checks: the backend must answer, the
+// outputs are rows x min(k, candidates), and `run` calls `kernel` (a Backend entry) with k as asked
+// (the kernel clamps it the same way).
+template <class View>
+void topkRun(Napi::Env env, Job& job, const View& queries, const View& keys, int64_t rows, int64_t candidates,
+             int64_t kReq, Status (*Backend::*kernel)(const View&, const View&, int32_t, int32_t*, float*, int)) {
+  requireBackend(env, job.fn);
+  const TopKOutputs out = topkOutputs(env, job, rows, std::min<int64_t>(kReq, candidates));
+  const int32_t kr = (int32_t)kReq;
+  job.run = [=] { return (backend().*kernel)(queries, keys, kr, out.ids, out.scores, 0); };
 }
 
 Job prepareScoreTopK(Napi::Env env, Napi::Value v) {
@@ -40,14 +44,9 @@ Job prepareScoreTopK(Napi::Env env, Napi::Value v) {
   MatrixArg q = checkMatrix(env, fn, "queries", a.Get("queries"));
   MatrixArg k = checkMatrix(env, fn, "keys", a.Get("keys"), q.view.dim);
   const int64_t kReq = checkInt(env, fn, "k", a.Get("k"), 1);
-  const int64_t kk = std::min<int64_t>(kReq, k.view.rows);
   job.input(q.data);
   job.input(k.data);
-  requireBackend(env, fn);
-  const TopKOutputs out = topkOutputs(env, job, q.view.rows, kk);
-  const MatrixView qv = q.view, kv = k.view;
-  const int32_t kr = (int32_t)kReq;
-  job.run = [=] { return backend().scoreTopK(qv, kv, kr, out.ids, out.scores, 0); };
+  topkRun(env, job, q.view, k.view, q.view.rows, k.view.rows, kReq, &Backend::scoreTopK);
   return job;
 }
 
@@ -74,8 +73,7 @@ Job prepareRanked(Napi::Env env, Napi::Value v, const std::string& fn, bool ndcg
   job.input(qrels.docs);
   job.input(qrels.gains);
   requireBackend(env, fn);
-  Napi::Float64Array out = Napi::Float64Array::New(env, (size_t)queries);
-  double* o = out.Data();
+  double* o = job.returnsNew<double>(env, (size_t)queries);
   const int32_t* r = ranked.data;
   const QrelsView qv = qrels.view;
   const int32_t w = (int32_t)width, kk = (int32_t)k;
@@ -83,7 +81,6 @@ Job prepareRanked(Napi::Env env, Napi::Value v, const std::string& fn, bool ndcg
     job.run = [=] { return backend().ndcgAtK(r, queries, w, qv, kk, o, 0); };
   else
     job.run = [=] { return backend().recallAtK(r, queries, w, qv, kk, o, 0); };
-  job.returns(out);
   return job;
 }
 Job prepareNdcg(Napi::Env env, Napi::Value v) { return prepareRanked(env, v, "ndcgAtK", true); }
@@ -100,44 +97,44 @@ Job prepareMaxSim(Napi::Env env, Napi::Value v) {
     fail(env, fn, "queries.dim " + std::to_string(q.view.dim) + " differs from docs.dim " +
                       std::to_string(d.view.dim));
   const int64_t kReq = checkInt(env, fn, "k", a.Get("k"), 1);
-  const int64_t kk = std::min<int64_t>(kReq, d.view.count);
   job.input(q.vectors);
   job.input(q.offsets);
   job.input(d.vectors);
   job.input(d.offsets);
-  requireBackend(env, fn);
-  const TopKOutputs out = topkOutputs(env, job, q.view.count, kk);
-  const RaggedView qv = q.view, dv = d.view;
-  const int32_t kr = (int32_t)kReq;
-  job.run = [=] { return backend().maxSimTopK(qv, dv, kr, out.ids, out.scores, 0); };
+  topkRun(env, job, q.view, d.view, q.view.count, d.view.count, kReq, &Backend::maxSimTopK);
   return job;
+}
+
+// What both reward kernels take first, checked in validate.ts's order: the pooling arguments,
+// queries with queryOwner, docIndex. Plain views, for `run` to capture by value.
+struct RewardInputs {
+  PoolView pool;
+  MatrixView queries;
+  const int32_t* owner;
+  const int32_t* docIndex;  // null: document d's own id is d
+};
+RewardInputs checkRewardInputs(Napi::Env env, const std::string& fn, Napi::Value v, Job& job) {
+  const PoolArgs p = checkPool(env, fn, v, job);
+  Napi::Object a = v.As<Napi::Object>();
+  const QueryArgs q = checkQueries(env, fn, a, p.docs.view.dim, job);
+  const Typed<int32_t> docIndex = checkDocIndex(env, fn, a, p.docs.view.count, "documents", job);
+  return {p.view(), q.queries.view, q.owner.data, docIndex.data};
 }
 
 Job prepareInverseReward(Napi::Env env, Napi::Value v) {
   Job job;
   job.fn = "inverseRetrievalReward";
   const std::string& fn = job.fn;
-  const PoolArgs p = checkPool(env, fn, v, job);
-  Napi::Object a = v.As<Napi::Object>();
-  const QueryArgs q = checkQueries(env, fn, a, p.docs.view.dim, job);
-  const Typed<int32_t> docIndex = checkDocIndex(env, fn, a, p.docs.view.count, "documents", job);
-  const int32_t k = checkRewardK(env, fn, a);
-  if (q.queries.view.rows < 1) fail(env, fn, "queries must have at least one row");
+  const RewardInputs r = checkRewardInputs(env, fn, v, job);
+  const int32_t k = checkRewardK(env, fn, v.As<Napi::Object>());
+  if (r.queries.rows < 1) fail(env, fn, "queries must have at least one row");
   requireBackend(env, fn);
-  Napi::Float32Array out = Napi::Float32Array::New(env, (size_t)(p.docs.view.count * p.m.groups));
-  float* o = out.Data();
-  const RaggedView docs = p.docs.view;
-  const uint8_t* masks = p.m.masks.data;
-  const int32_t groups = (int32_t)p.m.groups;
-  const PoolMode mode = p.m.mode;
-  const bool normalize = p.m.normalize;
-  const MatrixView qm = q.queries.view;
-  const int32_t* owner = q.owner.data;
-  const int32_t* dix = docIndex.data;
+  float* o = job.returnsNew<float>(env, (size_t)r.pool.pooledRows());
   job.run = [=] {
-    return backend().inverseRetrievalReward(docs, masks, groups, mode, normalize, qm, owner, dix, k, o, 0);
+    const PoolView& p = r.pool;
+    return backend().inverseRetrievalReward(p.docs, p.m.masks, p.m.groups, p.m.mode, p.m.normalize, r.queries,
+                                            r.owner, r.docIndex, k, o, 0);
   };
-  job.returns(out);
   return job;
 }
 
@@ -145,26 +142,16 @@ Job prepareForwardReward(Napi::Env env, Napi::Value v) {
   Job job;
   job.fn = "forwardRetrievalReward";
   const std::string& fn = job.fn;
-  const PoolArgs p = checkPool(env, fn, v, job);
-  Napi::Object a = v.As<Napi::Object>();
-  const QueryArgs q = checkQueries(env, fn, a, p.docs.view.dim, job);
-  const Typed<int32_t> docIndex = checkDocIndex(env, fn, a, p.docs.view.count, "documents", job);
-  const MatrixArg comp = checkCompetitorScores(env, fn, a.Get("competitorScores"), q.queries.view.rows, job);
+  const RewardInputs r = checkRewardInputs(env, fn, v, job);
+  const MatrixView comp =
+      checkCompetitorScores(env, fn, v.As<Napi::Object>().Get("competitorScores"), r.queries.rows, job).view;
   requireBackend(env, fn);
-  Napi::Float32Array out = Napi::Float32Array::New(env, (size_t)(p.docs.view.count * p.m.groups));
-  float* o = out.Data();
-  const RaggedView docs = p.docs.view;
-  const uint8_t* masks = p.m.masks.data;
-  const int32_t groups = (int32_t)p.m.groups;
-  const PoolMode mode = p.m.mode;
-  const bool normalize = p.m.normalize;
-  const MatrixView qm = q.queries.view, cm = comp.view;
-  const int32_t* owner = q.owner.data;
-  const int32_t* dix = docIndex.data;
+  float* o = job.returnsNew<float>(env, (size_t)r.pool.pooledRows());
   job.run = [=] {
-    return backend().forwardRetrievalReward(docs, masks, groups, mode, normalize, qm, owner, cm, dix, o, 0);
+    const PoolView& p = r.pool;
+    return backend().forwardRetrievalReward(p.docs, p.m.masks, p.m.groups, p.m.mode, p.m.normalize, r.queries,
+                                            r.owner, comp, r.docIndex, o, 0);
   };
-  job.returns(out);
   return job;
 }
 

@@ -182,6 +182,22 @@ BatchHost describeBatch(const int32_t* offsets, const int32_t* docs, int batch, 
   h.avgLen = batch ? (int)(rows / batch) : 0;
   return h;
 }
+// A batch's pooling inputs on the device: its masks and describeBatch's arrays. Every pooling
+// path (corpusPoolMasked and both rewards) uploads exactly these.
+struct BatchDevice {
+  const uint8_t* masks;
+  const int64_t *docRow, *maskStart;
+  const int32_t* docLen;
+};
+cudaError_t uploadBatch(Arena& ws, const BatchHost& h, const uint8_t* masks, BatchDevice* out) {
+  uint8_t* M; int64_t *dRow, *dMask; int32_t* dLen;
+  RP_TRY(ws.upload(&M, masks, (size_t)h.maskBytes));
+  RP_TRY(ws.upload(&dRow, h.docRow.data(), h.docRow.size()));
+  RP_TRY(ws.upload(&dMask, h.maskStart.data(), h.maskStart.size()));
+  RP_TRY(ws.upload(&dLen, h.docLen.data(), h.docLen.size()));
+  *out = BatchDevice{M, dRow, dMask, dLen};
+  return cudaSuccess;
+}
 // Uploads an fp32 matrix and, for a tensor-core precision, its padded copy.
 cudaError_t uploadOperand(Arena& ws, const float* host, int64_t rows, int dim, Precision p, int dp,
                           const float** dev, const void** padded) {
@@ -200,61 +216,64 @@ cudaError_t uploadOperand(Arena& ws, const float* host, int64_t rows, int dim, P
 }
 Precision effective(int dim, Precision p) { return tensorCoreFits(dim, p) ? p : Precision::Fp32; }
 
-Status rewardOnCorpus(Corpus* c, const int32_t* batchDocs, int32_t batch, const uint8_t* masks,
-                      int32_t groups, PoolMode mode, bool normalize, const int32_t* docIndex,
-                      int32_t k, Precision precision, float* rewards, const char* where) {
-  if (c->numQueries < 1) return invalid(where, "the corpus has no query matrix");
+// The body both rewards on a corpus share. For each batch document, perDoc(own, &x, &y) derives two
+// int32 facts from the id it owns queries by (docIndex, else its corpus index, else its position:
+// batchDocs null means the batch is the whole corpus in order); they go to the device with the
+// batch's pooling inputs, and device(batch, avgLen, x, y, rewards, ws) writes batch * groups rewards.
+template <class PerDoc, class Device>
+Status batchRewards(Corpus* c, const int32_t* batchDocs, int32_t batch, const uint8_t* masks,
+                       int32_t groups, const int32_t* docIndex, float* rewards, const char* where,
+                       PerDoc&& perDoc, Device&& device) {
   if ((int64_t)batch * groups > kMaxI32) return invalid(where, "batch * groups too large");
   return run(where, [&](Arena& ws) -> cudaError_t {
     const BatchHost h = describeBatch(c->offsets.data(), batchDocs, batch, groups);
-    std::vector<int32_t> rowOwner(batch), relCount(batch);
-    for (int b = 0; b < batch; ++b) {
-      rowOwner[b] = docIndex ? docIndex[b] : (batchDocs ? batchDocs[b] : b);
-      auto it = c->ownerCount.find(rowOwner[b]);
-      relCount[b] = it == c->ownerCount.end() ? 0 : it->second;
-    }
-    uint8_t* M; int64_t *dRow, *dMask; int32_t *dLen, *dOwn, *dRel; float* R;
-    RP_TRY(ws.upload(&M, masks, (size_t)h.maskBytes));
-    RP_TRY(ws.upload(&dRow, h.docRow.data(), h.docRow.size()));
-    RP_TRY(ws.upload(&dMask, h.maskStart.data(), h.maskStart.size()));
-    RP_TRY(ws.upload(&dLen, h.docLen.data(), h.docLen.size()));
-    RP_TRY(ws.upload(&dOwn, rowOwner.data(), rowOwner.size()));
-    RP_TRY(ws.upload(&dRel, relCount.data(), relCount.size()));
+    std::vector<int32_t> x(batch), y(batch);
+    for (int b = 0; b < batch; ++b) perDoc(docIndex ? docIndex[b] : (batchDocs ? batchDocs[b] : b), &x[b], &y[b]);
+    BatchDevice d; int32_t *dX, *dY; float* R;
+    RP_TRY(uploadBatch(ws, h, masks, &d));
+    RP_TRY(ws.upload(&dX, x.data(), x.size()));
+    RP_TRY(ws.upload(&dY, y.data(), y.size()));
     RP_TRY(ws.alloc(&R, (size_t)batch * groups));
-    RP_TRY(corpusRewardDevice(c, dRow, dLen, dMask, M, batch, groups, h.avgLen, mode, normalize,
-                              dOwn, dRel, k, precision, R, ws));
+    RP_TRY(device(d, h.avgLen, dX, dY, R, ws));
     return download(rewards, R, (size_t)batch * groups, ws.stream());
   });
 }
 
-// The forward reward on a corpus; batchDocs null means the batch is the whole corpus in order.
+// The inverse reward on a corpus: per batch document its owner id and how many queries it owns.
+Status rewardOnCorpus(Corpus* c, const int32_t* batchDocs, int32_t batch, const uint8_t* masks,
+                      int32_t groups, PoolMode mode, bool normalize, const int32_t* docIndex,
+                      int32_t k, Precision precision, float* rewards, const char* where) {
+  if (c->numQueries < 1) return invalid(where, "the corpus has no query matrix");
+  return batchRewards(
+      c, batchDocs, batch, masks, groups, docIndex, rewards, where,
+      [&](int32_t own, int32_t* rowOwner, int32_t* relCount) {
+        *rowOwner = own;
+        auto it = c->ownerCount.find(own);
+        *relCount = it == c->ownerCount.end() ? 0 : it->second;
+      },
+      [&](const BatchDevice& d, int avgLen, const int32_t* dOwn, const int32_t* dRel, float* R, Arena& ws) {
+        return corpusRewardDevice(c, d.docRow, d.docLen, d.maskStart, d.masks, batch, groups, avgLen, mode,
+                                  normalize, dOwn, dRel, k, precision, R, ws);
+      });
+}
+
+// The forward reward on a corpus: per batch document its own queries, a range of the owner-sorted
+// query list.
 Status forwardOnCorpus(Corpus* c, const int32_t* batchDocs, int32_t batch, const uint8_t* masks,
                        int32_t groups, PoolMode mode, bool normalize, const int32_t* docIndex,
                        float* rewards, const char* where) {
   if (!c->C) return invalid(where, "the corpus has no competitor scores");
-  if ((int64_t)batch * groups > kMaxI32) return invalid(where, "batch * groups too large");
-  return run(where, [&](Arena& ws) -> cudaError_t {
-    const BatchHost h = describeBatch(c->offsets.data(), batchDocs, batch, groups);
-    // each batch document's own queries: a range of the owner-sorted query list
-    std::vector<int32_t> qStart(batch), qCount(batch);
-    for (int b = 0; b < batch; ++b) {
-      const int32_t own = docIndex ? docIndex[b] : (batchDocs ? batchDocs[b] : b);
-      const auto range = std::equal_range(c->sortedOwner.begin(), c->sortedOwner.end(), own);
-      qStart[b] = (int32_t)(range.first - c->sortedOwner.begin());
-      qCount[b] = (int32_t)(range.second - range.first);
-    }
-    uint8_t* M; int64_t *dRow, *dMask; int32_t *dLen, *dStart, *dCount; float* R;
-    RP_TRY(ws.upload(&M, masks, (size_t)h.maskBytes));
-    RP_TRY(ws.upload(&dRow, h.docRow.data(), h.docRow.size()));
-    RP_TRY(ws.upload(&dMask, h.maskStart.data(), h.maskStart.size()));
-    RP_TRY(ws.upload(&dLen, h.docLen.data(), h.docLen.size()));
-    RP_TRY(ws.upload(&dStart, qStart.data(), qStart.size()));
-    RP_TRY(ws.upload(&dCount, qCount.data(), qCount.size()));
-    RP_TRY(ws.alloc(&R, (size_t)batch * groups));
-    RP_TRY(corpusForwardDevice(c, dRow, dLen, dMask, M, batch, groups, h.avgLen, mode, normalize,
-                               dStart, dCount, R, ws));
-    return download(rewards, R, (size_t)batch * groups, ws.stream());
-  });
+  return batchRewards(
+      c, batchDocs, batch, masks, groups, docIndex, rewards, where,
+      [&](int32_t own, int32_t* qStart, int32_t* qCount) {
+        const auto range = std::equal_range(c->sortedOwner.begin(), c->sortedOwner.end(), own);
+        *qStart = (int32_t)(range.first - c->sortedOwner.begin());
+        *qCount = (int32_t)(range.second - range.first);
+      },
+      [&](const BatchDevice& d, int avgLen, const int32_t* dStart, const int32_t* dCount, float* R, Arena& ws) {
+        return corpusForwardDevice(c, d.docRow, d.docLen, d.maskStart, d.masks, batch, groups, avgLen, mode,
+                                   normalize, dStart, dCount, R, ws);
+      });
 }
 
 Status rankedEval(const char* where, bool ndcg, const int32_t* ranked, int64_t queries, int32_t width,
@@ -531,13 +550,10 @@ Status corpusPoolMasked(Corpus* c, const int32_t* batchDocs, int32_t batch, cons
     if (batchDocs[b] < 0 || batchDocs[b] >= c->count) return invalid("corpusPoolMasked", "batchDocs[" + std::to_string(b) + "] out of range");
   return run("corpusPoolMasked", [&](Arena& ws) -> cudaError_t {
     const BatchHost h = describeBatch(c->offsets.data(), batchDocs, batch, groups);
-    uint8_t* M; int64_t *dRow, *dMask; int32_t* dLen; float* O;
-    RP_TRY(ws.upload(&M, masks, (size_t)h.maskBytes));
-    RP_TRY(ws.upload(&dRow, h.docRow.data(), h.docRow.size()));
-    RP_TRY(ws.upload(&dMask, h.maskStart.data(), h.maskStart.size()));
-    RP_TRY(ws.upload(&dLen, h.docLen.data(), h.docLen.size()));
+    BatchDevice d; float* O;
+    RP_TRY(uploadBatch(ws, h, masks, &d));
     RP_TRY(ws.alloc(&O, (size_t)batch * groups * c->dim));
-    PoolBatch pb{c->V, c->dim, dRow, dLen, dMask, M, batch, groups, h.avgLen};
+    PoolBatch pb{c->V, c->dim, d.docRow, d.docLen, d.maskStart, d.masks, batch, groups, h.avgLen};
     RP_TRY(launchPool(pb, mode, normalize, O, PadType::None, nullptr, 0, ws));
     return download(out, O, (size_t)batch * groups * c->dim, ws.stream());
   });

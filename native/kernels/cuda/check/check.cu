@@ -287,6 +287,75 @@ static void checkMaxSim(const std::vector<int>& qlens, const std::vector<int>& d
   report(st.bad == 0, name, det);
 }
 
+// The inputs both reward checks share, drawn in this order (the forward check draws its competitor
+// scores between makeRewardCase and drawOwners): a random ragged batch of B documents, its G masks
+// per document, the nq x dim query matrix, then the query owners.
+struct RewardCase {
+  Ragged r;
+  int B = 0, G = 0, nq = 0;
+  std::vector<uint8_t> masks;
+  std::vector<float> Qm;
+  std::vector<int32_t> owner, docIndex, rowOwner;  // rowOwner[b]: the id batch document b owns queries by
+  bool withDocIndex = false;
+  std::vector<float> out;  // the kernel's rewards, B * G, NaN until written
+  MatrixView queries() const { return MatrixView{Qm.data(), nq, r.dim}; }
+  const int32_t* docIndexArg() const { return withDocIndex ? docIndex.data() : nullptr; }
+};
+static RewardCase makeRewardCase(const std::vector<int>& lens, int dim, int G, int nq, int maskKind) {
+  RewardCase c;
+  c.r = makeRagged(lens, dim);
+  c.B = c.r.count(); c.G = G; c.nq = nq;
+  c.masks = makeMasks(c.r, G, maskKind, 0.5);
+  c.Qm = randMat(nq, dim);
+  c.out.assign((size_t)c.B * G, NAN);
+  return c;
+}
+// Owners in [0, B + 2]: some are not in the batch and some documents own nothing. With docIndex the
+// documents are named 1000 + b (so the ids differ from the positions), and the owners likewise.
+static void drawOwners(RewardCase& c, bool withDocIndex) {
+  c.withDocIndex = withDocIndex;
+  c.owner.resize(c.nq); c.docIndex.resize(c.B); c.rowOwner.resize(c.B);
+  for (auto& o : c.owner) o = (withDocIndex ? 1000 : 0) + randint(0, c.B + 2);
+  for (int b = 0; b < c.B; ++b) c.docIndex[b] = 1000 + b;
+  for (int b = 0; b < c.B; ++b) c.rowOwner[b] = withDocIndex ? c.docIndex[b] : b;
+}
+// Runs call(corpus, batchDocs) on a corpus that holds the batch as every other document, with random
+// distractors in between (and the competitor scores when comp is given), so that the batch indices
+// differ from the corpus ones. Without docIndex the owners move to corpus numbering first.
+template <class Call>
+static Status onCorpus(RewardCase& c, const MatrixView* comp, Call&& call) {
+  const int dim = c.r.dim;
+  std::vector<int> all;
+  for (int b = 0; b < c.B; ++b) { all.push_back(randint(0, 40)); all.push_back(c.r.off[b + 1] - c.r.off[b]); }
+  Ragged corpusDocs = makeRagged(all, dim);
+  for (int b = 0; b < c.B; ++b) std::copy(c.r.v.begin() + (size_t)c.r.off[b] * dim, c.r.v.begin() + (size_t)c.r.off[b + 1] * dim, corpusDocs.v.begin() + (size_t)corpusDocs.off[2 * b + 1] * dim);
+  std::vector<int32_t> batchDocs(c.B);
+  for (int b = 0; b < c.B; ++b) batchDocs[b] = 2 * b + 1;
+  if (!c.withDocIndex) {
+    for (auto& o : c.owner) o = 2 * o + 1;
+    for (int b = 0; b < c.B; ++b) c.rowOwner[b] = 2 * b + 1;
+  }
+  cuda::Corpus* corp = nullptr;
+  Status st = cuda::corpusCreate(corpusDocs.view(), c.queries(), c.owner.data(), &corp);
+  if (st.ok() && comp) st = cuda::corpusSetCompetitors(corp, *comp);
+  if (st.ok()) st = call(corp, batchDocs.data());
+  cuda::corpusDestroy(corp);
+  return st;
+}
+// Compares the kernel's rewards with the reference's; a row off by more than 1e-6 passes only
+// where the reference marks it ambiguous (a near tie an fp32 rounding may break either way).
+static void reportRewards(const char* name, const RewardCase& c, const std::vector<double>& rew, const std::vector<char>& amb) {
+  int bad = 0, tieExplained = 0; double worst = 0; std::string first;
+  for (int i = 0; i < c.B * c.G; ++i) {
+    const double e = std::fabs(c.out[i] - rew[i]);
+    if (e <= 1e-6) { worst = std::max(worst, e); continue; }
+    if (amb[i]) { tieExplained++; continue; }
+    if (bad++ == 0) first = "row " + std::to_string(i) + ": gpu " + std::to_string(c.out[i]) + " ref " + std::to_string(rew[i]);
+  }
+  char det[300]; snprintf(det, sizeof det, "max abs err %.1e, near-tie rows %d %s", worst, tieExplained, first.c_str());
+  report(bad == 0, name, det);
+}
+
 // reward reference; also says whether the row's ranking has a near tie inside the top k + 1
 static void refReward(const std::vector<double>& pooled, int rows, int G, int dim, const std::vector<float>& Qm, int nq,
                       const std::vector<int32_t>& owner, const std::vector<int32_t>& rowOwner, int k, double tolRel,
@@ -315,54 +384,23 @@ static void refReward(const std::vector<double>& pooled, int rows, int G, int di
 }
 static void checkReward(const std::vector<int>& lens, int dim, int G, int nq, int k, int maskKind, Precision prec,
                         bool withDocIndex, bool viaCorpus) {
-  const Ragged r = makeRagged(lens, dim);
-  const int B = r.count();
-  const auto masks = makeMasks(r, G, maskKind, 0.5);
-  const auto Qm = randMat(nq, dim);
-  std::vector<int32_t> owner(nq), docIndex(B), rowOwner(B);
-  const int nOwners = B + 3;  // some owners are not in the batch; some docs own nothing
-  for (auto& o : owner) o = 1000 + randint(0, nOwners - 1);
-  for (int b = 0; b < B; ++b) docIndex[b] = 1000 + b;
-  for (int b = 0; b < B; ++b) rowOwner[b] = withDocIndex ? docIndex[b] : b;
-  if (!withDocIndex) for (auto& o : owner) o -= 1000;
-  std::vector<float> out((size_t)B * G, NAN);
+  RewardCase c = makeRewardCase(lens, dim, G, nq, maskKind);
+  drawOwners(c, withDocIndex);
   char name[160];
-  snprintf(name, sizeof name, "%s B=%d dim=%d G=%d Q=%d k=%d %s%s%s", viaCorpus ? "corpusReward" : "inverseRetrievalReward", B, dim, G, nq, k,
+  snprintf(name, sizeof name, "%s B=%d dim=%d G=%d Q=%d k=%d %s%s%s", viaCorpus ? "corpusReward" : "inverseRetrievalReward", c.B, dim, G, nq, k,
            precName(prec), maskKind == 1 ? " keep-none" : "", withDocIndex ? " docIndex" : "");
-  Status st;
-  if (!viaCorpus) {
-    st = cuda::inverseRetrievalRewardEx(r.view(), masks.data(), G, PoolMode::Mean, true, MatrixView{Qm.data(), nq, dim},
-                                        owner.data(), withDocIndex ? docIndex.data() : nullptr, k, out.data(), prec);
-  } else {
-    // the corpus holds the batch plus distractor documents; the batch is every other document
-    std::vector<int> all;
-    for (int b = 0; b < B; ++b) { all.push_back(randint(0, 40)); all.push_back(lens[b]); }
-    Ragged c = makeRagged(all, dim);
-    for (int b = 0; b < B; ++b) std::copy(r.v.begin() + (size_t)r.off[b] * dim, r.v.begin() + (size_t)r.off[b + 1] * dim, c.v.begin() + (size_t)c.off[2 * b + 1] * dim);
-    std::vector<int32_t> cOwner(owner), batchDocs(B);
-    for (int b = 0; b < B; ++b) batchDocs[b] = 2 * b + 1;
-    if (!withDocIndex) for (auto& o : cOwner) o = 2 * o + 1;  // owners in corpus numbering
-    for (int b = 0; b < B; ++b) rowOwner[b] = withDocIndex ? docIndex[b] : 2 * b + 1;
-    cuda::Corpus* corp = nullptr;
-    st = cuda::corpusCreate(c.view(), MatrixView{Qm.data(), nq, dim}, cOwner.data(), &corp);
-    if (st.ok()) st = cuda::corpusReward(corp, batchDocs.data(), B, masks.data(), G, PoolMode::Mean, true,
-                                         withDocIndex ? docIndex.data() : nullptr, k, prec, out.data());
-    cuda::corpusDestroy(corp);
-    owner = cOwner;
-  }
+  const Status st =
+      !viaCorpus ? cuda::inverseRetrievalRewardEx(c.r.view(), c.masks.data(), G, PoolMode::Mean, true, c.queries(), c.owner.data(),
+                                                  c.docIndexArg(), k, c.out.data(), prec)
+                 : onCorpus(c, nullptr, [&](cuda::Corpus* corp, const int32_t* batchDocs) {
+                     return cuda::corpusReward(corp, batchDocs, c.B, c.masks.data(), G, PoolMode::Mean, true, c.docIndexArg(), k,
+                                               prec, c.out.data());
+                   });
   if (!statusOk(st, name)) return;
-  const auto pooled = refPool(r, masks, G, PoolMode::Mean, true);
+  const auto pooled = refPool(c.r, c.masks, G, PoolMode::Mean, true);
   std::vector<double> rew; std::vector<char> amb;
-  refReward(pooled, B * G, G, dim, Qm, nq, owner, rowOwner, k, tolFor(prec), rew, amb);
-  int bad = 0, tieExplained = 0; double worst = 0; std::string first;
-  for (int i = 0; i < B * G; ++i) {
-    const double e = std::fabs(out[i] - rew[i]);
-    if (e <= 1e-6) { worst = std::max(worst, e); continue; }
-    if (amb[i]) { tieExplained++; continue; }
-    if (bad++ == 0) first = "row " + std::to_string(i) + ": gpu " + std::to_string(out[i]) + " ref " + std::to_string(rew[i]);
-  }
-  char det[300]; snprintf(det, sizeof det, "max abs err %.1e, near-tie rows %d %s", worst, tieExplained, first.c_str());
-  report(bad == 0, name, det);
+  refReward(pooled, c.B * G, G, dim, c.Qm, nq, c.owner, c.rowOwner, k, tolFor(prec), rew, amb);
+  reportRewards(name, c, rew, amb);
 }
 
 // forward reward reference (fp64 dot products of the fp64 pooled vectors); a row is ambiguous when
@@ -404,58 +442,27 @@ static std::vector<float> makeCompetitors(int nq, int k, double scale) {
 }
 static void checkForward(const std::vector<int>& lens, int dim, int G, int nq, int k, PoolMode mode, bool norm,
                          int maskKind, bool withDocIndex, bool viaCorpus) {
-  const Ragged r = makeRagged(lens, dim);
-  const int B = r.count();
-  const auto masks = makeMasks(r, G, maskKind, 0.5);
-  const auto Qm = randMat(nq, dim);
+  RewardCase c = makeRewardCase(lens, dim, G, nq, maskKind);
   // pooled unit vectors give scores ~ N(0, 1); unnormalised ones are larger
   const auto comp = makeCompetitors(nq, k, norm ? 1.0 : std::sqrt((double)dim));
-  std::vector<int32_t> owner(nq), docIndex(B), rowOwner(B);
-  for (auto& o : owner) o = (withDocIndex ? 1000 : 0) + randint(0, B + 2);  // some docs own nothing
-  for (int b = 0; b < B; ++b) docIndex[b] = 1000 + b;
-  for (int b = 0; b < B; ++b) rowOwner[b] = withDocIndex ? docIndex[b] : b;
-  std::vector<float> out((size_t)B * G, NAN);
+  drawOwners(c, withDocIndex);
   char name[160];
   snprintf(name, sizeof name, "%s B=%d dim=%d G=%d Q=%d k=%d %s%s%s%s", viaCorpus ? "corpusForwardReward" : "forwardRetrievalReward",
-           B, dim, G, nq, k, mode == PoolMode::Max ? "max" : "mean", norm ? " norm" : "", maskKind == 1 ? " keep-none" : "",
+           c.B, dim, G, nq, k, mode == PoolMode::Max ? "max" : "mean", norm ? " norm" : "", maskKind == 1 ? " keep-none" : "",
            withDocIndex ? " docIndex" : "");
-  const MatrixView qv{Qm.data(), nq, dim}, cv{comp.data(), nq, k};
-  Status st;
-  if (!viaCorpus) {
-    st = cuda::forwardRetrievalReward(r.view(), masks.data(), G, mode, norm, qv, owner.data(), cv,
-                                      withDocIndex ? docIndex.data() : nullptr, out.data(), 0);
-  } else {
-    // the batch is every other document of a corpus with distractors in between
-    std::vector<int> all;
-    for (int b = 0; b < B; ++b) { all.push_back(randint(0, 40)); all.push_back(lens[b]); }
-    Ragged c = makeRagged(all, dim);
-    for (int b = 0; b < B; ++b) std::copy(r.v.begin() + (size_t)r.off[b] * dim, r.v.begin() + (size_t)r.off[b + 1] * dim, c.v.begin() + (size_t)c.off[2 * b + 1] * dim);
-    std::vector<int32_t> batchDocs(B);
-    for (int b = 0; b < B; ++b) batchDocs[b] = 2 * b + 1;
-    if (!withDocIndex) {
-      for (auto& o : owner) o = 2 * o + 1;  // owners in corpus numbering
-      for (int b = 0; b < B; ++b) rowOwner[b] = 2 * b + 1;
-    }
-    cuda::Corpus* corp = nullptr;
-    st = cuda::corpusCreate(c.view(), qv, owner.data(), &corp);
-    if (st.ok()) st = cuda::corpusSetCompetitors(corp, cv);
-    if (st.ok()) st = cuda::corpusForwardReward(corp, batchDocs.data(), B, masks.data(), G, mode, norm,
-                                                withDocIndex ? docIndex.data() : nullptr, out.data());
-    cuda::corpusDestroy(corp);
-  }
+  const MatrixView cv{comp.data(), nq, k};
+  const Status st =
+      !viaCorpus ? cuda::forwardRetrievalReward(c.r.view(), c.masks.data(), G, mode, norm, c.queries(), c.owner.data(), cv,
+                                                c.docIndexArg(), c.out.data(), 0)
+                 : onCorpus(c, &cv, [&](cuda::Corpus* corp, const int32_t* batchDocs) {
+                     return cuda::corpusForwardReward(corp, batchDocs, c.B, c.masks.data(), G, mode, norm, c.docIndexArg(),
+                                                      c.out.data());
+                   });
   if (!statusOk(st, name)) return;
-  const auto pooled = refPool(r, masks, G, mode, norm);
+  const auto pooled = refPool(c.r, c.masks, G, mode, norm);
   std::vector<double> rew; std::vector<char> amb;
-  refForward(pooled, B * G, G, dim, Qm, nq, owner, comp, k, rowOwner, rew, amb);
-  int bad = 0, tieExplained = 0; double worst = 0; std::string first;
-  for (int i = 0; i < B * G; ++i) {
-    const double e = std::fabs(out[i] - rew[i]);
-    if (e <= 1e-6) { worst = std::max(worst, e); continue; }
-    if (amb[i]) { tieExplained++; continue; }
-    if (bad++ == 0) first = "row " + std::to_string(i) + ": gpu " + std::to_string(out[i]) + " ref " + std::to_string(rew[i]);
-  }
-  char det[300]; snprintf(det, sizeof det, "max abs err %.1e, near-tie rows %d %s", worst, tieExplained, first.c_str());
-  report(bad == 0, name, det);
+  refForward(pooled, c.B * G, G, dim, c.Qm, nq, c.owner, comp, k, c.rowOwner, rew, amb);
+  reportRewards(name, c, rew, amb);
 }
 
 static std::vector<int> lensMix(int n, int lo, int hi, std::vector<int> force = {}) {
