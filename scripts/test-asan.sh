@@ -29,7 +29,7 @@ export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1:log_pa
 LD_PRELOAD="$libasan $libubsan" node -e "const a=require('$addon'); if(!a.available().available) process.exit(3); if(!/libasan/.test(require('fs').readFileSync('/proc/self/maps','utf8'))) process.exit(4)" \
   || { echo "reinpool asan: the instrumented addon does not load under LD_PRELOAD"; exit 1; }
 
-tests=(test/kernels/parity.test.ts test/kernels/badinput.test.ts test/kernels/known-answers.test.ts)
+tests=(test/kernels/parity.test.ts test/kernels/badinput.test.ts test/kernels/known-answers.test.ts test/kernels/probe.test.ts)
 echo "reinpool asan: running ${tests[*]} with LD_PRELOAD=$libasan"
 LD_PRELOAD="$libasan $libubsan" npx jest --ci --runInBand "${tests[@]}"
 rc=$?

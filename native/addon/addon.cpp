@@ -61,6 +61,39 @@ Napi::Value SetSimd(const Napi::CallbackInfo& info) {
   const std::string lv = info[0].As<Napi::String>().Utf8Value();
   return Napi::String::New(env, cpu::setSimdLevel(lv.c_str()));
 }
+
+// _probeFma(ms, reps, threads = 0) and _probeReadBandwidth(megabytes, passes, threads = 0): the
+// machine-limit probes of the benchmarks (kernels.h), synchronous; return
+// { median, best, reps, threads, simd } in GFLOP/s or GB/s.
+Napi::Value probeResult(Napi::Env env, const Status& s, const cpu::ProbeResult& r) {
+  if (!s.ok()) throw statusError(env, s);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("median", Napi::Number::New(env, r.median));
+  o.Set("best", Napi::Number::New(env, r.best));
+  o.Set("reps", Napi::Number::New(env, r.reps));
+  o.Set("threads", Napi::Number::New(env, r.threads));
+  o.Set("simd", r.simd);
+  return o;
+}
+Napi::Value ProbeFma(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t ms = checkInt(env, "_probeFma", "ms", info[0], 1, 60000);
+  const int64_t reps = checkInt(env, "_probeFma", "reps", info[1], 1, 1000);
+  const int64_t threads = info[2].IsUndefined() ? 0 : checkInt(env, "_probeFma", "threads", info[2], 0, 1024);
+  cpu::ProbeResult r;
+  const Status s = cpu::probeFmaPeak((double)ms / 1000, (int)reps, (int)threads, &r);
+  return probeResult(env, s, r);
+}
+Napi::Value ProbeReadBandwidth(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t mb = checkInt(env, "_probeReadBandwidth", "megabytes", info[0], 1, 65536);
+  const int64_t passes = checkInt(env, "_probeReadBandwidth", "passes", info[1], 1, 1000);
+  const int64_t threads =
+      info[2].IsUndefined() ? 0 : checkInt(env, "_probeReadBandwidth", "threads", info[2], 0, 1024);
+  cpu::ProbeResult r;
+  const Status s = cpu::probeReadBandwidth(mb << 20, (int)passes, (int)threads, &r);
+  return probeResult(env, s, r);
+}
 #endif
 
 // _setValidateFinite(true | false | undefined): overrides REINPOOL_VALIDATE_FINITE for this addon
@@ -96,6 +129,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("_setValidateFinite", Napi::Function::New(env, SetValidateFinite, "_setValidateFinite"));
 #if !defined(REINPOOL_ADDON_CUDA)
   exports.Set("_setSimd", Napi::Function::New(env, SetSimd, "_setSimd"));
+  exports.Set("_probeFma", Napi::Function::New(env, ProbeFma, "_probeFma"));
+  exports.Set("_probeReadBandwidth", Napi::Function::New(env, ProbeReadBandwidth, "_probeReadBandwidth"));
 #else
   exportCorpus(env, exports);
 #endif

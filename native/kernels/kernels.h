@@ -148,6 +148,21 @@ const char* simdLevel();
 const char* setSimdLevel(const char* level);
 // Sets the default number of threads per call (0 = all pool threads); returns the count now used.
 int setDefaultThreads(int n);
+// Machine-limit probes for the benchmarks (probe.cpp), at the SIMD level and on the threads the
+// kernels use (threads: as for the kernels). Each runs `reps` timed repetitions; rates are per rep.
+struct ProbeResult {
+  double median = 0;  // median rate over the reps
+  double best = 0;    // highest rate
+  int reps = 0;
+  int threads = 0;
+  std::string simd;
+};
+// fp32 FMA peak in GFLOP/s (an FMA is 2): independent register-resident FMA chains on every thread,
+// about `seconds` of wall time in all.
+Status probeFmaPeak(double seconds, int reps, int threads, ProbeResult* out);
+// Read bandwidth in GB/s: fills a buffer of `bytes` (first touch on the same threads), then sums it
+// with vector loads `passes` times (after one untimed pass), 1 MiB chunks handed out to the threads.
+Status probeReadBandwidth(int64_t bytes, int passes, int threads, ProbeResult* out);
 }  // namespace cpu
 
 namespace cuda {

@@ -42,10 +42,23 @@ export interface NativeAddon extends KernelFunctions {
   _setValidateFinite(on?: boolean): boolean;
   /** cpu only: cap the SIMD level ('avx512' | 'avx2' | 'sse2'); returns the level now used */
   _setSimd?(level: string): string;
+  /** cpu only (absent from addons built before it): fp32 FMA peak, GFLOP/s, at the kernels' SIMD level and threads */
+  _probeFma?(ms: number, reps: number, threads?: number): NativeProbe;
+  /** cpu only (absent from addons built before it): read bandwidth, GB/s, summing a `megabytes` buffer `passes` times */
+  _probeReadBandwidth?(megabytes: number, passes: number, threads?: number): NativeProbe;
   /** cuda only: upload a corpus once (see NativeCorpus) */
   createCorpus?(args: CorpusArgs): NativeCorpus;
   /** cuda only: the precision the stateless kernels use (REINPOOL_CUDA_PRECISION) */
   precision?(): string;
+}
+
+/** A machine-limit probe's rates over its reps (GFLOP/s or GB/s). */
+export interface NativeProbe {
+  median: number;
+  best: number;
+  reps: number;
+  threads: number;
+  simd: string;
 }
 
 /** The raw device-resident corpus handle of reinpool_cuda.node (no TypeScript validation). */
