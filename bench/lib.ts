@@ -18,6 +18,12 @@ export interface Result {
   /** process CPU time (all threads) per call over the timed run: shows contention on shared machines */
   cpuMs: number;
   samples: number;
+  /** which measured machine limit bounds this kernel: the FMA peak or the read bandwidth (cpu rows) */
+  limit?: 'fma' | 'read' | null;
+  /** gflops / the FMA peak measured in the same run (cpu rows with flops) */
+  fmaShare?: number | null;
+  /** gbps / the read bandwidth measured in the same run (cpu rows with bytes) */
+  readShare?: number | null;
 }
 
 export function floats(rand: () => number, n: number): Float32Array {
@@ -82,8 +88,12 @@ function fmt(x: number | null, digits = 1): string {
 }
 
 export function table(results: Result[]): string {
-  const head = ['kernel', 'backend', 'shape', 'median ms', 'min ms', 'cpu ms', 'GFLOP/s', 'GB/s', 'x ts'];
-  const rows = results.map((r) => [r.kernel, r.backend, r.shape, fmt(r.medianMs, 3), fmt(r.minMs, 3), fmt(r.cpuMs, 3), fmt(r.gflops), fmt(r.gbps), fmt(r.speedupVsTs)]);
+  const head = ['kernel', 'backend', 'shape', 'median ms', 'min ms', 'cpu ms', 'GFLOP/s', 'GB/s', 'x ts', '% limit'];
+  const share = (r: Result) => {
+    const x = r.limit === 'fma' ? r.fmaShare : r.limit === 'read' ? r.readShare : null;
+    return x === null || x === undefined ? '-' : `${(100 * x).toFixed(0)}% ${r.limit === 'fma' ? 'FMA' : 'BW'}`;
+  };
+  const rows = results.map((r) => [r.kernel, r.backend, r.shape, fmt(r.medianMs, 3), fmt(r.minMs, 3), fmt(r.cpuMs, 3), fmt(r.gflops), fmt(r.gbps), fmt(r.speedupVsTs), share(r)]);
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(width[i]) : c.padStart(width[i]))).join('  ');
   return [line(head), width.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');

@@ -11,6 +11,8 @@
  * speed-up is always computed on the same shape.
  */
 import * as fs from 'fs';
+import * as os from 'os';
+import type { NativeAddon, NativeProbe } from '../src/kernels/load';
 import { loadNativeAddon, loadNativeBackend } from '../src/kernels/native';
 import { tsKernels } from '../src/kernels/ts';
 import type { Kernels, Qrels } from '../src/kernels/types';
@@ -33,14 +35,15 @@ interface Case {
 
 const rand = rng(12345);
 
-function poolCase(label: string, B: number, T: number, D: number, G: number, ts: boolean, full = false): Case {
+function poolCase(label: string, B: number, T: number, D: number, G: number, ts: boolean, full = false, keep = 0.5): Case {
+  const mb = Math.round((B * T * D * 4) / 1e6);
   return {
-    kernel: 'poolMasked', shape: `${label} B=${B} T=${T} D=${D} G=${G} mean+L2, keep 50%`, ts, full,
+    kernel: 'poolMasked', shape: `${label} B=${B} T=${T} D=${D} G=${G} mean+L2, keep ${Math.round(keep * 100)}%${mb >= 256 ? ` (${mb} MB corpus)` : ''}`, ts, full,
     prepare: () => {
       const docs = { dim: D, vectors: floats(rand, B * T * D), offsets: offsetsOf(B, T) };
       const masks = new Uint8Array(B * T * G);
       let kept = 0;
-      for (let i = 0; i < masks.length; i++) { masks[i] = rand() < 0.5 ? 1 : 0; kept += masks[i]; }
+      for (let i = 0; i < masks.length; i++) { masks[i] = keep >= 1 || rand() < keep ? 1 : 0; kept += masks[i]; }
       const args = { docs, masks, groups: G };
       // bytes actually needed: the kept rows (once per mask) and the masks
       return { run: (K) => K.poolMasked(args), flops: kept * D, bytes: kept * D * 4 + masks.length };
@@ -148,11 +151,38 @@ function forwardRewardCase(label: string, B: number, T: number, D: number, G: nu
   };
 }
 
+/** The machine limit that bounds each kernel on the CPU: the FMA peak or the read bandwidth. */
+const LIMIT: Record<string, 'fma' | 'read'> = {
+  poolMasked: 'read', scoreTopK: 'fma', maxSimTopK: 'fma', inverseRetrievalReward: 'fma', forwardRetrievalReward: 'read',
+};
+
+/** One measurement of both machine limits on the kernels' threads and SIMD level (the CPU addon's probes). */
+interface Limits { atS: number; fma: NativeProbe; read: NativeProbe; loadAverage: number[] }
+
+function measureLimits(addon: NativeAddon | null, quick: boolean, t0: number): Limits | null {
+  if (!addon?._probeFma || !addon._probeReadBandwidth) return null;
+  const fma = addon._probeFma(quick ? 500 : 2000, quick ? 5 : 9);
+  const read = addon._probeReadBandwidth(quick ? 256 : 512, quick ? 5 : 9);
+  return { atS: round((Date.now() - t0) / 1000, 1), fma, read, loadAverage: os.loadavg().map((x) => round(x, 2)) };
+}
+
+function median(xs: number[]): number {
+  const v = [...xs].sort((a, b) => a - b);
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
 // ts runs only where `ts` is true; those shapes are sized for about 0.1-0.4 s per ts call.
 const CASES: Case[] = [
   poolCase('ColPali', 64, 1030, 128, 8, true),
   poolCase('GloVe', 256, 200, 100, 16, true),
   poolCase('ColPali', 512, 1030, 128, 16, false, true),
+  // DRAM-scale corpora (>= 256 MB, far beyond the L3): bytes are still kept rows + masks, so with a
+  // random 50% mask and G = 1 the prefetcher's reads of dropped rows are not counted
+  poolCase('DRAM', 2560, 200, 128, 1, false, false, 1),
+  poolCase('DRAM', 2560, 200, 128, 1, false),
+  poolCase('DRAM ColPali', 512, 1030, 128, 8, false),
+  poolCase('DRAM GloVe', 14000, 200, 100, 1, false, true, 1),
   scoreCase('ColPali', 96, 10000, 128, 10, true),
   scoreCase('GloVe', 96, 10000, 100, 10, true),
   scoreCase('ColPali', 1024, 50000, 128, 10, false),
@@ -209,6 +239,9 @@ function main(): void {
 
   const results: Result[] = [];
   const started = Date.now();
+  // The machine's own limits, measured at the start and again at the end of this run.
+  const limitsStart = measureLimits(cpuAddon, quick, started);
+  if (limitsStart) process.stderr.write(`  limits: FMA ${limitsStart.fma.median.toFixed(1)} GFLOP/s, read ${limitsStart.read.median.toFixed(1)} GB/s (${limitsStart.fma.threads} threads, ${limitsStart.fma.simd})\n`);
   for (const c of CASES) {
     if (c.full && quick) continue;
     if (wantKernels && !wantKernels.includes(c.kernel)) continue;
@@ -232,11 +265,23 @@ function main(): void {
         cpuMs: round(t.cpuMs, 4),
         samples: t.samples,
       };
+      if (K.name === 'cpu') r.limit = LIMIT[c.kernel] ?? null;
       results.push(r);
       process.stderr.write(`  ${r.kernel.padEnd(22)} ${r.backend.padEnd(4)} ${r.medianMs.toFixed(3).padStart(10)} ms  ${c.shape}\n`);
     }
   }
 
+  const limitsEnd = measureLimits(cpuAddon, quick, started);
+  const probes = [limitsStart, limitsEnd].filter((l): l is Limits => l !== null);
+  // The limit each share is taken of: the median over every probe rep of the run (start and end
+  // each give their median; with two measurements that is their mean).
+  const fmaPeak = probes.length ? median(probes.map((l) => l.fma.median)) : null;
+  const readBw = probes.length ? median(probes.map((l) => l.read.median)) : null;
+  for (const r of results) {
+    if (r.backend !== 'cpu') continue;
+    r.fmaShare = fmaPeak && r.gflops !== null ? round(r.gflops / fmaPeak, 3) : null;
+    r.readShare = readBw && r.gbps !== null ? round(r.gbps / readBw, 3) : null;
+  }
   const out = {
     data: 'synthetic random (seeded uniform [-1, 1) vectors, random 50% masks); no real data',
     mode: quick ? 'quick' : 'full',
@@ -246,18 +291,37 @@ function main(): void {
       cpuAddon: cpuInfo,
       cudaAddon: cudaInfo,
       backends: notes,
+      loadAverageStart: limitsStart?.loadAverage ?? null,
     }),
+    limits: probes.length
+      ? {
+        fmaPeakGflops: round(fmaPeak!, 1),
+        readBandwidthGBps: round(readBw!, 1),
+        threads: probes[0].fma.threads,
+        simd: probes[0].fma.simd,
+        measurements: probes,
+        how: 'CPU addon probes (native/kernels/cpu/probe.cpp) on the kernels\' threads and SIMD level: register-resident fp32 FMA chains; a vector-load sum over a buffer far larger than the caches. Each measurement is the median of its reps; the limit is the median of the run\'s measurements (start and end).',
+      }
+      : { unavailable: cpuAddon ? 'this CPU addon predates the probes (_probeFma); rebuild it with `npm run build:native`' : 'no CPU addon' },
     metrics: {
       minMs: 'fastest benchmark.js sample; on a shared machine the least disturbed one',
       gflops: 'useful floating-point operations / median time (dot product = 2 per element; pooling = 1 add per kept element)',
       gbps: 'bytes that must be read / median time: kept rows + masks for pooling; inputs once for the others',
       speedupVsTs: 'ts median / this median on the same shape',
+      fmaShare: 'gflops / limits.fmaPeakGflops (cpu rows)',
+      readShare: 'gbps / limits.readBandwidthGBps (cpu rows; for pooling the bytes are kept rows + masks, not the DRAM traffic)',
       cpuMs: 'process CPU time per call, all threads; on an idle machine about medianMs x threads (more wall time than that means other processes shared the cores)',
     },
     elapsedS: round((Date.now() - started) / 1000, 1),
     results,
   };
   console.log(table(results));
+  if (fmaPeak !== null && readBw !== null) {
+    console.log(`\nmachine limits measured in this run (${probes[0].fma.threads} threads, ${probes[0].fma.simd}): FMA peak ${fmaPeak.toFixed(1)} GFLOP/s, read bandwidth ${readBw.toFixed(1)} GB/s`
+      + ` (start ${probes[0].fma.median.toFixed(1)} / ${probes[0].read.median.toFixed(1)}, end ${probes[probes.length - 1].fma.median.toFixed(1)} / ${probes[probes.length - 1].read.median.toFixed(1)})`);
+  } else {
+    console.log('\nmachine limits not measured: the CPU addon has no probes (rebuild it with `npm run build:native`)');
+  }
   console.log(`\n${out.mode} mode, ${out.elapsedS} s; machine: ${JSON.stringify(out.machine.cpuModel)}, ${Number(out.machine.cores)} cores, simd ${cpuInfo?.simd ?? 'null'}, ${cpuInfo?.threads ?? 'null'} threads, load ${JSON.stringify(out.machine.loadAverage)}`);
   if (jsonFile) {
     fs.writeFileSync(jsonFile, `${JSON.stringify(out, null, 2)}\n`);
