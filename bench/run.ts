@@ -182,7 +182,7 @@ const CASES: Case[] = [
   poolCase('DRAM', 2560, 200, 128, 1, false, false, 1),
   poolCase('DRAM', 2560, 200, 128, 1, false),
   poolCase('DRAM ColPali', 512, 1030, 128, 8, false),
-  poolCase('DRAM GloVe', 14000, 200, 100, 1, false, true, 1),
+  poolCase('DRAM GloVe', 7000, 200, 100, 1, false, true, 1),
   scoreCase('ColPali', 96, 10000, 128, 10, true),
   scoreCase('GloVe', 96, 10000, 100, 10, true),
   scoreCase('ColPali', 1024, 50000, 128, 10, false),
