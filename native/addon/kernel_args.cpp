@@ -77,5 +77,93 @@ MatrixArg checkCompetitorScores(Napi::Env env, const std::string& fn, Napi::Valu
   return c;
 }
 
+namespace {
+// A finite float32 weight array of exactly `expected` values.
+Typed<float> checkWeights(Napi::Env env, const std::string& fn, const std::string& name, Napi::Value v,
+                          int64_t expected, const std::string& shape, Job& job) {
+  Typed<float> t = checkFloat32(env, fn, name, v);
+  if ((int64_t)t.length != expected)
+    fail(env, fn, name + " has " + num((int64_t)t.length) + " values, expected " + shape + " = " + num(expected));
+  for (size_t i = 0; i < t.length; ++i)
+    if (!std::isfinite(t.data[i])) fail(env, fn, name + "[" + num((int64_t)i) + "] is not finite");
+  job.input(t);
+  return t;
+}
+
+Napi::Array checkArray(Napi::Env env, const std::string& fn, const std::string& name, Napi::Value v, int64_t length) {
+  if (!v.IsArray()) fail(env, fn, name + " must be an array of Float32Array", true);
+  Napi::Array arr = v.As<Napi::Array>();
+  if ((int64_t)arr.Length() != length)
+    fail(env, fn, name + " has " + num((int64_t)arr.Length()) + " entries for policy.layers " + num(length));
+  return arr;
+}
+}  // namespace
+
+MlpArgs checkMlpPolicy(Napi::Env env, const std::string& fn, Napi::Value v, int32_t docDim, Job& job) {
+  Napi::Object p = checkObject(env, fn, "policy", v);
+  MlpArgs m;
+  const int64_t dim = checkInt(env, fn, "policy.dim", p.Get("dim"), 1, 1 << 20);
+  const int64_t hidden = checkInt(env, fn, "policy.hidden", p.Get("hidden"), 1, 1 << 16);
+  const int64_t layers = checkInt(env, fn, "policy.layers", p.Get("layers"), 1, 1024);
+  if (dim != docDim) fail(env, fn, "policy.dim is " + num(dim) + " but docs.dim is " + num(docDim));
+  Napi::Array ws = checkArray(env, fn, "policy.layerWeights", p.Get("layerWeights"), layers);
+  Napi::Array bs = checkArray(env, fn, "policy.layerBiases", p.Get("layerBiases"), layers);
+  m.w = std::make_shared<std::vector<const float*>>();
+  m.b = std::make_shared<std::vector<const float*>>();
+  for (int64_t l = 0; l < layers; ++l) {
+    const int64_t in = l == 0 ? 3 * dim + 3 : hidden;
+    const std::string inS = l == 0 ? "(3 x dim " + num(dim) + " + 3 = " + num(in) + ")" : "hidden " + num(hidden);
+    const std::string wn = "policy.layerWeights[" + num(l) + "]";
+    m.w->push_back(checkWeights(env, fn, wn, ws.Get((uint32_t)l), in * hidden, inS + " x hidden " + num(hidden), job).data);
+  }
+  for (int64_t l = 0; l < layers; ++l) {
+    const std::string bn = "policy.layerBiases[" + num(l) + "]";
+    m.b->push_back(checkWeights(env, fn, bn, bs.Get((uint32_t)l), hidden, "hidden " + num(hidden), job).data);
+  }
+  const Typed<float> hw = checkWeights(env, fn, "policy.headWeights", p.Get("headWeights"), hidden,
+                                       "hidden " + num(hidden), job);
+  Napi::Value hb = p.Get("headBias");
+  if (!hb.IsNumber()) fail(env, fn, "policy.headBias must be a number", true);
+  const double hbv = hb.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(hbv)) fail(env, fn, "policy.headBias must be finite");
+  m.view.dim = (int32_t)dim;
+  m.view.hidden = (int32_t)hidden;
+  m.view.layers = (int32_t)layers;
+  m.view.layerW = m.w->data();
+  m.view.layerB = m.b->data();
+  m.view.headW = hw.data;
+  m.view.headB = (float)hbv;
+  return m;
+}
+
+SelectSpec checkSelect(Napi::Env env, const std::string& fn, Napi::Object a) {
+  SelectSpec s;
+  Napi::Value sv = a.Get("select");
+  std::string mode = "threshold";
+  if (!sv.IsUndefined()) {
+    if (sv.IsString()) mode = sv.As<Napi::String>().Utf8Value();
+    if (!sv.IsString() || (mode != "threshold" && mode != "topk" && mode != "ratio"))
+      fail(env, fn, "select must be 'threshold', 'topk' or 'ratio'", true);
+  }
+  auto number = [&](const char* name) -> double {
+    Napi::Value v = a.Get(name);
+    if (!v.IsNumber()) fail(env, fn, std::string(name) + " must be a number", true);
+    return v.As<Napi::Number>().DoubleValue();
+  };
+  if (mode == "threshold") {
+    s.mode = SelectMode::Threshold;
+    if (!a.Get("threshold").IsUndefined()) s.threshold = number("threshold");
+    if (!(s.threshold > 0 && s.threshold < 1)) fail(env, fn, "threshold must be in (0, 1), got " + std::to_string(s.threshold));
+  } else if (mode == "topk") {
+    s.mode = SelectMode::TopK;
+    s.topK = (int32_t)checkInt(env, fn, "topK", a.Get("topK"), 1);
+  } else {
+    s.mode = SelectMode::Ratio;
+    s.ratio = number("ratio");
+    if (!(s.ratio > 0 && s.ratio <= 1)) fail(env, fn, "ratio must be in (0, 1], got " + std::to_string(s.ratio));
+  }
+  return s;
+}
+
 }  // namespace addon
 }  // namespace reinpool

@@ -9,7 +9,9 @@
 
 #include <napi.h>
 
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "args.h"
 #include "job.h"
@@ -68,6 +70,19 @@ int32_t checkRewardK(Napi::Env env, const std::string& fn, Napi::Object a);
 // REINPOOL_VALIDATE_FINITE: a NaN bar would silently rank the document above it).
 MatrixArg checkCompetitorScores(Napi::Env env, const std::string& fn, Napi::Value v, int64_t queries,
                                 Job& job);
+
+// mlpCompress's policy: an object {dim, hidden, layers, layerWeights, layerBiases, headWeights,
+// headBias} whose arrays have the shapes kernels.h's MlpPolicyView says (policy.dim must equal
+// docDim; every weight finite). The pointer tables live in `w` (shared so that a Job's `run` can
+// capture them by value); every array is registered as an input of `job`.
+struct MlpArgs {
+  MlpPolicyView view;
+  std::shared_ptr<std::vector<const float*>> w, b;
+};
+MlpArgs checkMlpPolicy(Napi::Env env, const std::string& fn, Napi::Value v, int32_t docDim, Job& job);
+
+// select ('threshold' default | 'topk' | 'ratio') with threshold (default 0.5), topK, ratio.
+SelectSpec checkSelect(Napi::Env env, const std::string& fn, Napi::Object a);
 
 }  // namespace addon
 }  // namespace reinpool

@@ -155,6 +155,47 @@ Job prepareForwardReward(Napi::Env env, Napi::Value v) {
   return job;
 }
 
+// mlpCompress: docs, policy, select options, pool ('mean' | 'max'), normalize; resolves to
+// {vectors (count x dim), logits (one per vector), masks (one byte per vector)}.
+Job prepareMlpCompress(Napi::Env env, Napi::Value v) {
+  Job job;
+  job.fn = "mlpCompress";
+  const std::string& fn = job.fn;
+  Napi::Object a = checkObject(env, fn, "args", v);
+  const SetArg docs = checkSet(env, fn, "docs", a.Get("docs"));
+  job.input(docs.vectors);
+  job.input(docs.offsets);
+  const MlpArgs pol = checkMlpPolicy(env, fn, a.Get("policy"), docs.view.dim, job);
+  const SelectSpec sel = checkSelect(env, fn, a);
+  Napi::Value pv = a.Get("pool");
+  PoolMode mode = PoolMode::Mean;
+  if (!pv.IsUndefined()) {
+    const std::string s = pv.IsString() ? pv.As<Napi::String>().Utf8Value() : "";
+    if (s != "mean" && s != "max") fail(env, fn, "pool must be 'mean' or 'max'", true);
+    mode = s == "max" ? PoolMode::Max : PoolMode::Mean;
+  }
+  const bool normalize = checkBool(env, fn, "normalize", a.Get("normalize"), true);
+  requireBackend(env, fn);
+  Napi::Float32Array vec = Napi::Float32Array::New(env, (size_t)(docs.view.count * docs.view.dim));
+  Napi::Float32Array lg = Napi::Float32Array::New(env, (size_t)docs.total);
+  Napi::Uint8Array mk = Napi::Uint8Array::New(env, (size_t)docs.total);
+  job.outputs = {vec, lg, mk};
+  job.result = [](Napi::Env e, const std::vector<Napi::Object>& outs) -> Napi::Value {
+    Napi::Object r = Napi::Object::New(e);
+    r.Set("vectors", outs[0]);
+    r.Set("logits", outs[1]);
+    r.Set("masks", outs[2]);
+    return r;
+  };
+  float* o = vec.Data();
+  float* z = lg.Data();
+  uint8_t* m = mk.Data();
+  const RaggedView dv = docs.view;
+  const MlpArgs p = pol;
+  job.run = [=] { return backend().mlpCompress(dv, p.view, sel, mode, normalize, o, z, m, 0); };
+  return job;
+}
+
 template <Job (*Prepare)(Napi::Env, Napi::Value)>
 void exportPair(Napi::Env env, Napi::Object exports, const char* name) {
   const std::string async = std::string(name) + "Async";
@@ -173,6 +214,7 @@ void exportKernels(Napi::Env env, Napi::Object exports) {
   exportPair<prepareMaxSim>(env, exports, "maxSimTopK");
   exportPair<prepareInverseReward>(env, exports, "inverseRetrievalReward");
   exportPair<prepareForwardReward>(env, exports, "forwardRetrievalReward");
+  exportPair<prepareMlpCompress>(env, exports, "mlpCompress");
 }
 
 }  // namespace addon

@@ -77,6 +77,31 @@ struct QrelsView {
 // Pooling of the kept vectors: mean (fp64 sum / count) or element-wise max.
 enum class PoolMode : int { Mean = 0, Max = 1 };
 
+// An MLP keep/drop policy (src/policy/network.ts, type 'mlp'): per-vector features
+// [x, m, x*m, cos(x, m), |x|, t / max(T_d - 1, 1)] with m the document mean, `layers` ReLU layers
+// (layerW[0]: (3*dim+3) x hidden, the others hidden x hidden, row-major input x output; layerB[l]:
+// hidden), then the keep-logit head headW (hidden) + headB.
+struct MlpPolicyView {
+  int32_t dim = 0;
+  int32_t hidden = 0;
+  int32_t layers = 0;
+  const float* const* layerW = nullptr;
+  const float* const* layerB = nullptr;
+  const float* headW = nullptr;
+  float headB = 0;
+};
+
+// Which vectors inference keeps (src/policy/infer.ts): logit > log(threshold / (1 - threshold)),
+// the topK most probable, or the max(1, ceil(ratio * T_d - 1e-9)) most probable (ties to the lower
+// position); a non-empty document that keeps nothing keeps its most probable vector (the first).
+enum class SelectMode : int { Threshold = 0, TopK = 1, Ratio = 2 };
+struct SelectSpec {
+  SelectMode mode = SelectMode::Threshold;
+  double threshold = 0.5;  // in (0, 1)
+  int32_t topK = 1;        // >= 1
+  double ratio = 1;        // in (0, 1]
+};
+
 // What a backend reports about itself (the addon's info()).
 struct BackendInfo {
   std::string name;    // "cpu" or "cuda"
@@ -133,7 +158,13 @@ struct BackendInfo {
   Status forwardRetrievalReward(const RaggedView& docs, const uint8_t* masks, int32_t groups,     \
                                 PoolMode mode, bool normalize, const MatrixView& queries,          \
                                 const int32_t* queryOwner, const MatrixView& competitorScores,     \
-                                const int32_t* docIndex, float* out, int threads);
+                                const int32_t* docIndex, float* out, int threads);           \
+  /* Policy inference fused with selection and pooling: the MLP's keep-logit of every vector */    \
+  /* (logits, total floats), the selected masks (masks, total bytes, groups = 1 layout) and the */   \
+  /* pooled vectors (out, count x dim, as poolMasked with those masks). */                           \
+  Status mlpCompress(const RaggedView& docs, const MlpPolicyView& policy, const SelectSpec& select, \
+                     PoolMode mode, bool normalize, float* out, float* logits, uint8_t* masks,     \
+                     int threads);
 
 namespace cpu {
 REINPOOL_DECLARE_KERNELS
@@ -186,6 +217,8 @@ struct Backend {
   Status (*forwardRetrievalReward)(const RaggedView&, const uint8_t*, int32_t, PoolMode, bool,
                                    const MatrixView&, const int32_t*, const MatrixView&,
                                    const int32_t*, float*, int);
+  Status (*mlpCompress)(const RaggedView&, const MlpPolicyView&, const SelectSpec&, PoolMode, bool,
+                        float*, float*, uint8_t*, int);
 };
 
 // Builds the table for a backend namespace: REINPOOL_BACKEND_TABLE(cpu).
@@ -194,7 +227,7 @@ struct Backend {
     #ns, &::reinpool::ns::init, &::reinpool::ns::info, &::reinpool::ns::poolMasked,        \
         &::reinpool::ns::scoreTopK, &::reinpool::ns::ndcgAtK, &::reinpool::ns::recallAtK,   \
         &::reinpool::ns::maxSimTopK, &::reinpool::ns::inverseRetrievalReward,               \
-        &::reinpool::ns::forwardRetrievalReward                                             \
+        &::reinpool::ns::forwardRetrievalReward, &::reinpool::ns::mlpCompress               \
   }
 
 namespace cpu {

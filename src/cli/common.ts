@@ -87,19 +87,45 @@ export const SELECT_OPTIONS = {
   pool: { type: 'string', value: 'MODE', desc: 'reinpool: pooling of the kept vectors, mean or max', default: 'mean' },
 } satisfies Record<string, import('./args').OptionSpec>;
 
-/** A trained policy directory as a compress function (initialises TensorFlow.js). */
-export async function loadCompressor(option: string, dirArg: string, opts: CompressOptions = {}):
-  Promise<{ compress: (docs: MultiVectorSet) => Promise<Float32Array>; dim: number; describe: string }> {
+/**
+ * A trained policy directory as a compress function. engine 'native' (the default for an MLP
+ * policy): one kernels.mlpCompress call per chunk, TensorFlow.js is never loaded; 'tfjs' (always
+ * for a transformer policy): the policy on TensorFlow.js, then selection and pooling. `note` gets
+ * the one message saying that a transformer policy asked for natively runs on tfjs.
+ */
+export async function loadCompressor(option: string, dirArg: string, opts: CompressOptions = {}, note?: (msg: string) => void):
+  Promise<{ compress: (docs: MultiVectorSet) => Promise<Float32Array>; dim: number; describe: string; engine: 'native' | 'tfjs' }> {
   const dir = checkDir(option, dirArg);
+  const weights = await import('../policy/weights');
+  const files = (() => {
+    try { return weights.readPolicyFiles(dir); } catch (e) { throw new CliError(`--${option}: ${(e as Error).message}`); }
+  })();
+  const c = files.config;
+  const describe = `${c.type} policy (dim ${c.dim}, hidden ${c.hidden}, layers ${c.layers})`;
+  if (opts.engine !== 'tfjs' && c.type === 'mlp') {
+    const w = (() => {
+      try { return weights.mlpWeightsFromMap(c, files.weights); } catch (e) { throw new CliError(`--${option}: ${(e as Error).message}`); }
+    })();
+    const K = (await import('../kernels')).getKernels();
+    const { select, threshold, topK, ratio, pool, normalize } = opts;
+    return {
+      compress: async (docs: MultiVectorSet) => (await K.mlpCompressAsync({ docs, policy: w, select, threshold, topK, ratio, pool, normalize })).vectors,
+      dim: w.dim,
+      describe: `${describe}, native engine on the ${K.name} kernels`,
+      engine: 'native',
+    };
+  }
+  if (opts.engine === 'native') note?.(`the ${c.type} policy has no native inference: using the tfjs engine`);
   const policy = await import('../policy');
   await policy.initTf();
-  const p = await (async () => {
-    try { return policy.loadPolicy(dir); } catch (e) { throw new CliError(`--${option}: ${(e as Error).message}`); }
+  const p = (() => {
+    try { return new policy.Policy(c, files.weights); } catch (e) { throw new CliError(`--${option}: ${(e as Error).message}`); }
   })();
   return {
-    compress: (docs: MultiVectorSet) => policy.compressAsync(p, docs, opts),
+    compress: (docs: MultiVectorSet) => policy.compressAsync(p, docs, { ...opts, engine: 'tfjs' }),
     dim: p.config.dim,
-    describe: `${p.config.type} policy (dim ${p.config.dim}, hidden ${p.config.hidden}, layers ${p.config.layers})`,
+    describe: `${describe}, tfjs engine`,
+    engine: 'tfjs',
   };
 }
 

@@ -7,7 +7,7 @@
  */
 import type { Kernels } from './types';
 import {
-  checkForwardReward, checkInverseReward, checkMaxSimTopK, checkPoolMasked, checkRankedEval, checkScoreTopK,
+  checkForwardReward, checkInverseReward, checkMaxSimTopK, checkMlpCompress, checkPoolMasked, checkRankedEval, checkScoreTopK,
 } from './validate';
 
 /** The stateless kernels: every method of Kernels except the async forms and createCorpus. */
@@ -28,6 +28,7 @@ export const KERNEL_CHECKS: { readonly [K in KernelName]: KernelCheck } = {
   maxSimTopK: checkMaxSimTopK,
   inverseRetrievalReward: checkInverseReward,
   forwardRetrievalReward: checkForwardReward,
+  mlpCompress: checkMlpCompress,
 };
 
 export const KERNEL_NAMES = Object.keys(KERNEL_CHECKS) as KernelName[];

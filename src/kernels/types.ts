@@ -114,6 +114,60 @@ export interface ForwardRewardArgs extends PoolMaskedArgs {
   docIndex?: Int32Array;
 }
 
+/**
+ * A trained MLP keep/drop policy as plain arrays (src/policy/network.ts, type 'mlp'; a saved policy
+ * becomes one through src/policy/weights.ts, no TensorFlow.js). Per-vector features
+ * [x, m, x*m, cos(x, m), |x|, t / max(T_d - 1, 1)] with m the document mean, `layers` ReLU layers,
+ * then the keep-logit head.
+ */
+export interface MlpPolicyWeights {
+  dim: number;
+  hidden: number;
+  layers: number;
+  /** layer l's weights, row-major input x output: (3 * dim + 3) x hidden for l = 0, hidden x hidden after */
+  layerWeights: Float32Array[];
+  /** layer l's biases, hidden each */
+  layerBiases: Float32Array[];
+  /** the head's weights (hidden) */
+  headWeights: Float32Array;
+  headBias: number;
+}
+
+export type SelectMode = 'threshold' | 'topk' | 'ratio';
+
+/**
+ * Policy inference fused with selection and pooling (what compress() does per chunk, in one call):
+ * the policy's keep-logit of every vector; keep logit > log(threshold / (1 - threshold)) (default
+ * threshold 0.5) | the topK most probable | the max(1, ceil(ratio * T_d - 1e-9)) most probable
+ * (ties to the lower position); a non-empty document that keeps nothing keeps its most probable
+ * vector (the first on ties); then poolMasked of the kept vectors.
+ */
+export interface MlpCompressArgs {
+  docs: MultiVectorSet;
+  policy: MlpPolicyWeights;
+  /** 'threshold' (default), 'topk' or 'ratio' */
+  select?: SelectMode;
+  /** in (0, 1), default 0.5 (select = 'threshold') */
+  threshold?: number;
+  /** >= 1 (select = 'topk') */
+  topK?: number;
+  /** in (0, 1] (select = 'ratio') */
+  ratio?: number;
+  /** pooling of the kept vectors: 'mean' (default) or 'max' */
+  pool?: PoolMode;
+  /** L2-normalise each pooled vector (default true) */
+  normalize?: boolean;
+}
+
+export interface MlpCompressResult {
+  /** one pooled vector per document (count x dim), row d for document d */
+  vectors: Float32Array;
+  /** the keep-logit of every vector (one per row of docs.vectors); the probability is sigmoid(logit) */
+  logits: Float32Array;
+  /** the selection: one byte per vector, 1 = kept (poolMasked's groups = 1 layout) */
+  masks: Uint8Array;
+}
+
 export type BackendName = 'ts' | 'cpu' | 'cuda';
 
 /**
@@ -206,6 +260,8 @@ export interface Kernels {
   inverseRetrievalReward(args: InverseRewardArgs): Float32Array;
   /** rewards, count * groups, index d * groups + g (see ForwardRewardArgs) */
   forwardRetrievalReward(args: ForwardRewardArgs): Float32Array;
+  /** the MLP policy's logits, selection and pooling in one call (see MlpCompressArgs) */
+  mlpCompress(args: MlpCompressArgs): MlpCompressResult;
 
   poolMaskedAsync(args: PoolMaskedArgs): Promise<Float32Array>;
   ndcgAtKAsync(args: RankedEvalArgs): Promise<Float64Array>;
@@ -214,6 +270,7 @@ export interface Kernels {
   maxSimTopKAsync(args: MaxSimTopKArgs): Promise<TopK>;
   inverseRetrievalRewardAsync(args: InverseRewardArgs): Promise<Float32Array>;
   forwardRetrievalRewardAsync(args: ForwardRewardArgs): Promise<Float32Array>;
+  mlpCompressAsync(args: MlpCompressArgs): Promise<MlpCompressResult>;
 
   /**
    * Keeps a corpus (and its synthetic queries) resident in the backend: on cuda it is uploaded to

@@ -257,3 +257,77 @@ export function checkForwardReward(fn: string, a: unknown): RewardPlan {
   if (scores.rows !== queries.rows) fail(fn, `competitorScores has ${scores.rows} rows for ${queries.rows} queries`);
   return { ...pool, k: scores.dim, queries: queries.rows, docIndex };
 }
+
+export interface MlpCompressPlan {
+  count: number;
+  total: number;
+  select: 'threshold' | 'topk' | 'ratio';
+  threshold: number;
+  topK: number;
+  ratio: number;
+  pool: PoolMode;
+  normalize: boolean;
+}
+
+/** A finite Float32Array of exactly `expected` values (`shape` says how that count is made up). */
+function checkWeightArray(fn: string, name: string, v: unknown, expected: number, shape: string): Float32Array {
+  const a = checkFloat32(fn, name, v);
+  if (a.length !== expected) fail(fn, `${name} has ${a.length} values, expected ${shape} = ${expected}`);
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) fail(fn, `${name}[${i}] is not finite`);
+  return a;
+}
+
+function checkLayerList(fn: string, name: string, v: unknown, layers: number): unknown[] {
+  if (!Array.isArray(v)) fail(fn, `${name} must be an array of Float32Array`, 'type');
+  if (v.length !== layers) fail(fn, `${name} has ${v.length} entries for policy.layers ${layers}`);
+  return v as unknown[];
+}
+
+/** mlpCompress: docs, the policy's shapes against policy.dim / hidden / layers and docs.dim, the selection, pool. */
+export function checkMlpCompress(fn: string, a: unknown): MlpCompressPlan {
+  checkObject(fn, 'args', a);
+  const { count, total } = checkSet(fn, 'docs', a.docs);
+  const docDim = (a.docs as MultiVectorSet).dim;
+  const p = a.policy;
+  checkObject(fn, 'policy', p);
+  const dim = checkInt(fn, 'policy.dim', p.dim, 1, 1 << 20);
+  const hidden = checkInt(fn, 'policy.hidden', p.hidden, 1, 1 << 16);
+  const layers = checkInt(fn, 'policy.layers', p.layers, 1, 1024);
+  if (dim !== docDim) fail(fn, `policy.dim is ${dim} but docs.dim is ${docDim}`);
+  const ws = checkLayerList(fn, 'policy.layerWeights', p.layerWeights, layers);
+  const bs = checkLayerList(fn, 'policy.layerBiases', p.layerBiases, layers);
+  for (let l = 0; l < layers; l++) {
+    const inW = l === 0 ? 3 * dim + 3 : hidden;
+    const inS = l === 0 ? `(3 x dim ${dim} + 3 = ${inW})` : `hidden ${hidden}`;
+    checkWeightArray(fn, `policy.layerWeights[${l}]`, ws[l], inW * hidden, `${inS} x hidden ${hidden}`);
+  }
+  for (let l = 0; l < layers; l++) checkWeightArray(fn, `policy.layerBiases[${l}]`, bs[l], hidden, `hidden ${hidden}`);
+  checkWeightArray(fn, 'policy.headWeights', p.headWeights, hidden, `hidden ${hidden}`);
+  if (typeof p.headBias !== 'number') fail(fn, 'policy.headBias must be a number', 'type');
+  if (!Number.isFinite(p.headBias)) fail(fn, 'policy.headBias must be finite');
+  const select = a.select ?? 'threshold';
+  if (select !== 'threshold' && select !== 'topk' && select !== 'ratio') fail(fn, "select must be 'threshold', 'topk' or 'ratio'", 'type');
+  const num = (name: 'threshold' | 'ratio'): number => {
+    const v = a[name];
+    if (typeof v !== 'number') fail(fn, `${name} must be a number`, 'type');
+    return v;
+  };
+  let threshold = 0.5;
+  let topK = 1;
+  let ratio = 1;
+  if (select === 'threshold') {
+    if (a.threshold !== undefined) threshold = num('threshold');
+    if (!(threshold > 0 && threshold < 1)) fail(fn, `threshold must be in (0, 1), got ${threshold}`);
+  } else if (select === 'topk') {
+    topK = checkInt(fn, 'topK', a.topK, 1);
+  } else {
+    ratio = num('ratio');
+    if (!(ratio > 0 && ratio <= 1)) fail(fn, `ratio must be in (0, 1], got ${ratio}`);
+  }
+  let pool: PoolMode = 'mean';
+  if (a.pool !== undefined) {
+    if (a.pool !== 'mean' && a.pool !== 'max') fail(fn, "pool must be 'mean' or 'max'", 'type');
+    pool = a.pool;
+  }
+  return { count, total, select, threshold, topK, ratio, pool, normalize: checkBool(fn, 'normalize', a.normalize, true) };
+}

@@ -5,16 +5,25 @@
  *   if nothing is kept: keep the most probable vector
  *   v = L2-normalise(mean or max of the kept vectors)       (kernels.poolMasked)
  *
- * compress() processes documents in length-sorted chunks of bounded size, so memory stays bounded
- * by the chunk (plus the n x dim output and one byte per input vector for the masks).
+ * Two engines compute the same thing. 'native' (the default for an MLP policy): one
+ * kernels.mlpCompress call does the forward pass, the selection and the pooling (the addon, or the
+ * ts kernels; no TensorFlow.js). 'tfjs' (always for a transformer policy): the policy's forward
+ * pass on TensorFlow.js in length-sorted chunks of bounded size, so memory stays bounded by the chunk
+ * (plus the n x dim output and one byte per input vector for the masks), then selectMasks and
+ * kernels.poolMasked. Their keep-probabilities agree within 1e-5 (test/policy/native.test.ts).
  */
 import { getKernels } from '../kernels';
-import type { Kernels, MultiVectorSet, PoolMode } from '../kernels/types';
+import type { Kernels, MultiVectorSet, PoolMode, SelectMode } from '../kernels/types';
+import { selectDocument } from '../kernels/ts/mlp';
 import { tf } from './backend';
 import { lengthChunks, padBatch } from './batch';
 import type { Policy } from './network';
+import { mlpWeightsFromMap } from './weights';
 
-export type SelectMode = 'threshold' | 'topk' | 'ratio';
+export type { SelectMode };
+
+/** How compress runs the policy: 'native' (kernels.mlpCompress, MLP only) or 'tfjs'. */
+export type CompressEngine = 'native' | 'tfjs';
 
 export interface SelectOptions {
   /** 'threshold' (default), 'topk' or 'ratio' */
@@ -36,6 +45,26 @@ export interface CompressOptions extends SelectOptions {
   maxBatchVectors?: number;
   /** kernels to pool with (default getKernels()) */
   kernels?: Kernels;
+  /** 'native' (default for an MLP policy) or 'tfjs'; a transformer policy always runs on tfjs */
+  engine?: CompressEngine;
+}
+
+/** The engine compress() uses for this policy and options. */
+export function compressEngine(policy: Policy, opts: CompressOptions = {}): CompressEngine {
+  if (opts.engine !== undefined && opts.engine !== 'native' && opts.engine !== 'tfjs') {
+    throw new RangeError(`engine must be 'native' or 'tfjs', got ${String(opts.engine)}`);
+  }
+  return policy.config.type === 'mlp' && opts.engine !== 'tfjs' ? 'native' : 'tfjs';
+}
+
+/** The kernel arguments of one native compress call (validated by selectMasks' rules first). */
+function nativeArgs(policy: Policy, set: MultiVectorSet, opts: CompressOptions) {
+  selectMasks(new Float32Array(0), new Int32Array(1), opts); // the same option errors as the tfjs engine
+  return {
+    docs: set, policy: mlpWeightsFromMap(policy.config, policy.getWeights()),
+    select: opts.select, threshold: opts.threshold, topK: opts.topK, ratio: opts.ratio,
+    pool: opts.pool, normalize: opts.normalize,
+  };
 }
 
 const chunksFor = (policy: Policy, set: MultiVectorSet, maxVectors: number): Int32Array[] =>
@@ -84,33 +113,17 @@ export function selectMasks(logits: Float32Array, offsets: Int32Array, opts: Sel
   const mask = new Uint8Array(logits.length);
   const thr = opts.threshold ?? 0.5;
   if (!(thr > 0 && thr < 1) && mode === 'threshold') throw new RangeError(`threshold must be in (0, 1), got ${thr}`);
-  const zThr = Math.log(thr / (1 - thr));
   if (mode === 'topk' && !(Number.isInteger(opts.topK) && (opts.topK as number) >= 1)) throw new RangeError(`select 'topk' needs topK >= 1, got ${opts.topK}`);
   if (mode === 'ratio' && !((opts.ratio as number) > 0 && (opts.ratio as number) <= 1)) throw new RangeError(`select 'ratio' needs ratio in (0, 1], got ${opts.ratio}`);
-  for (let d = 0; d + 1 < offsets.length; d++) {
-    const s = offsets[d];
-    const n = offsets[d + 1] - s;
-    if (n === 0) continue;
-    if (mode === 'threshold') {
-      let any = false;
-      for (let t = 0; t < n; t++) if (logits[s + t] > zThr) { mask[s + t] = 1; any = true; }
-      if (any) continue;
-      let best = 0;
-      for (let t = 1; t < n; t++) if (logits[s + t] > logits[s + best]) best = t;
-      mask[s + best] = 1;
-    } else {
-      const k = mode === 'topk' ? Math.min(n, opts.topK as number) : Math.max(1, Math.min(n, Math.ceil((opts.ratio as number) * n - 1e-9)));
-      const idx = Array.from({ length: n }, (_, t) => t);
-      idx.sort((a, b) => logits[s + b] - logits[s + a] || a - b);
-      for (let i = 0; i < k; i++) mask[s + idx[i]] = 1;
-    }
-  }
+  const rule = { select: mode, threshold: thr, topK: opts.topK as number, ratio: opts.ratio as number };
+  for (let d = 0; d + 1 < offsets.length; d++) selectDocument(logits, offsets[d], offsets[d + 1] - offsets[d], rule, mask);
   return mask;
 }
 
 /** One pooled, L2-normalised vector per document: Float32Array of n x dim, row d for document d. */
 export function compress(policy: Policy, set: MultiVectorSet, opts: CompressOptions = {}): Float32Array {
   checkDim(policy, set);
+  if (compressEngine(policy, opts) === 'native') return (opts.kernels ?? getKernels()).mlpCompress(nativeArgs(policy, set, opts)).vectors;
   const masks = selectMasks(keepLogits(policy, set, opts.maxBatchVectors), set.offsets, opts);
   return (opts.kernels ?? getKernels()).poolMasked({ docs: set, masks, groups: 1, mode: opts.pool ?? 'mean', normalize: opts.normalize ?? true });
 }
@@ -118,6 +131,9 @@ export function compress(policy: Policy, set: MultiVectorSet, opts: CompressOpti
 /** compress() without blocking the event loop for the whole set. */
 export async function compressAsync(policy: Policy, set: MultiVectorSet, opts: CompressOptions = {}): Promise<Float32Array> {
   checkDim(policy, set);
+  if (compressEngine(policy, opts) === 'native') {
+    return (await (opts.kernels ?? getKernels()).mlpCompressAsync(nativeArgs(policy, set, opts))).vectors;
+  }
   const masks = selectMasks(await keepLogitsAsync(policy, set, opts.maxBatchVectors), set.offsets, opts);
   return (opts.kernels ?? getKernels()).poolMaskedAsync({ docs: set, masks, groups: 1, mode: opts.pool ?? 'mean', normalize: opts.normalize ?? true });
 }

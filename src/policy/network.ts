@@ -15,6 +15,7 @@ import { tf } from './backend';
 import { resolvePolicyConfig } from './config';
 import type { PolicyConfig } from './config';
 import { Rng } from '../random';
+import type { WeightMap } from './weights';
 
 export type { PolicyConfig, PolicyType } from './config';
 
@@ -66,8 +67,8 @@ function initValues(spec: ParamSpec, c: PolicyConfig, rng: Rng): Float32Array {
   return v;
 }
 
-/** Plain (name, shape, values) weights: what save/load and checkpoints move around. */
-export type WeightMap = Map<string, { shape: number[]; data: Float32Array }>;
+/** Plain (name, shape, values) weights: what save/load and checkpoints move around (defined in weights.ts, no tfjs). */
+export type { WeightMap } from './weights';
 
 export class Policy {
   readonly config: PolicyConfig;

@@ -20,6 +20,7 @@ import {
   DIMS, docLengths, floatMismatches, MaskKind, masks, matrix, ragged, randInt, rewardMismatches,
   sameResult, topKMismatches,
 } from './helpers';
+import { mlpCaseMismatches, randomMlp } from './mlp';
 
 export interface ParityCase {
   name: string;
@@ -219,6 +220,22 @@ export const parityCases: ParityCase[] = [
       }
       if (between < total / 20) bad.push(`degenerate inputs: only ${between} of ${total} rewards are strictly between 0 and 1`);
       if (excused.n > total / 100) bad.push(`${excused.n} of ${total} rewards differ at near-ties: more than 1%, not float noise`);
+      return bad.slice(0, 10);
+    },
+  },
+  {
+    name: 'mlpCompress: dims 1..130, hidden 8/33/64, layers 1-3, ragged docs (empty, 1, 3000), every select rule, mean|max; async = sync',
+    async run(K) {
+      const bad: string[] = [];
+      const shapes: Array<[number, number, number]> = [[1, 8, 1], [3, 33, 2], [17, 64, 1], [100, 64, 1], [128, 64, 2], [130, 33, 3]];
+      for (const [dim, hidden, layers] of shapes) {
+        const docs = ragged(docLengths(9, dim === 100), dim);
+        const policy = randomMlp(dim, hidden, layers);
+        bad.push(...mlpCaseMismatches((a) => K.mlpCompress(a), (a) => ref.mlpCompress(a), docs, policy, `dim ${dim} hidden ${hidden} layers ${layers}`));
+      }
+      const docs = ragged(docLengths(12, false), 100);
+      const args = { docs, policy: randomMlp(100, 64, 1), select: 'topk' as const, topK: 3 };
+      bad.push(...sameResult(await K.mlpCompressAsync(args), K.mlpCompress(args), 'mlpCompressAsync'));
       return bad.slice(0, 10);
     },
   },

@@ -3,9 +3,9 @@
  * when no addon loads. Written for clarity first; dot products accumulate in float64.
  */
 import type {
-  Kernels, MaxSimTopKArgs, PoolMaskedArgs, RankedEvalArgs, ScoreTopKArgs, TopK,
+  Kernels, MaxSimTopKArgs, MlpCompressArgs, MlpCompressResult, PoolMaskedArgs, RankedEvalArgs, ScoreTopKArgs, TopK,
 } from '../types';
-import { checkMaxSimTopK, checkPoolMasked, checkRankedEval, checkScoreTopK } from '../validate';
+import { checkMaxSimTopK, checkMlpCompress, checkPoolMasked, checkRankedEval, checkScoreTopK } from '../validate';
 import { hostCorpus } from '../corpus';
 import { buildKernels, call } from '../list';
 import type { AnyKernel, KernelName } from '../list';
@@ -14,6 +14,7 @@ import { dot } from './dot';
 import { ndcgRow, recallRow } from './metrics';
 import { poolPlanned } from './pool';
 import { forwardRetrievalReward, inverseRetrievalReward } from './reward';
+import { mlpCompressPlanned } from './mlp';
 import { TopKRow } from './topk';
 
 function poolMasked(args: PoolMaskedArgs): Float32Array {
@@ -74,9 +75,13 @@ function maxSimTopK(args: MaxSimTopKArgs): TopK {
   return { k, ids, scores };
 }
 
+function mlpCompress(args: MlpCompressArgs): MlpCompressResult {
+  return mlpCompressPlanned(args, checkMlpCompress('mlpCompress', args));
+}
+
 /** The sync kernels; the async forms are derived from them (later: a real Promise, errors reject). */
 const sync: { [K in KernelName]: Kernels[K] } = {
-  poolMasked, scoreTopK, ndcgAtK, recallAtK, maxSimTopK, inverseRetrievalReward, forwardRetrievalReward,
+  poolMasked, scoreTopK, ndcgAtK, recallAtK, maxSimTopK, inverseRetrievalReward, forwardRetrievalReward, mlpCompress,
 };
 
 export const tsKernels: Kernels = {
