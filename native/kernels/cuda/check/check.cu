@@ -473,6 +473,139 @@ static std::vector<int> lensMix(int n, int lo, int hi, std::vector<int> force = 
   return l;
 }
 
+// mlpCompress reference: the MLP on the explicit (3 dim + 3)-wide feature row in fp64, the
+// selection on the reference logits, refPool of that selection. The device's keep-probabilities
+// must agree within 1e-5; a document whose selection differs is excused only at a near-tie (a
+// probability within 1e-5 of the threshold, or of the probability at the k-th / (k+1)-th place);
+// other documents' pooled vectors must agree within 1e-5 of their scale.
+struct MlpHost {
+  int dim, hidden, layers;
+  std::vector<std::vector<float>> W, b;
+  std::vector<float> headW;
+  float headB;
+  std::vector<const float*> wp, bp;
+  MlpPolicyView view() {
+    wp.clear(); bp.clear();
+    for (int l = 0; l < layers; ++l) { wp.push_back(W[l].data()); bp.push_back(b[l].data()); }
+    MlpPolicyView v;
+    v.dim = dim; v.hidden = hidden; v.layers = layers; v.layerW = wp.data(); v.layerB = bp.data();
+    v.headW = headW.data(); v.headB = headB;
+    return v;
+  }
+};
+static MlpHost makeMlp(int dim, int hidden, int layers) {
+  MlpHost m{dim, hidden, layers, {}, {}, {}, 0.f, {}, {}};
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  for (int l = 0; l < layers; ++l) {
+    const int in = l == 0 ? 3 * dim + 3 : hidden;
+    const float lim = std::sqrt(6.f / (float)(in + hidden));
+    std::vector<float> w((size_t)in * hidden), bb(hidden);
+    for (auto& x : w) x = u(rng) * lim;
+    for (auto& x : bb) x = u(rng) * 0.1f;
+    m.W.push_back(w); m.b.push_back(bb);
+  }
+  m.headW.resize(hidden);
+  for (auto& x : m.headW) x = u(rng) * 0.87f;
+  m.headB = u(rng) * 0.25f;
+  return m;
+}
+static std::vector<double> refMlpLogits(const Ragged& r, const MlpHost& m) {
+  const int D = r.dim, H = m.hidden;
+  std::vector<double> z(r.off.back(), 0.0), f(3 * D + 3), h(H), g(H), mean(D);
+  for (int d = 0; d < r.count(); ++d) {
+    const int a = r.off[d], n = r.off[d + 1] - a;
+    if (!n) continue;
+    std::fill(mean.begin(), mean.end(), 0.0);
+    for (int i = 0; i < n; ++i) for (int t = 0; t < D; ++t) mean[t] += r.v[(size_t)(a + i) * D + t];
+    double mn = 0;
+    for (int t = 0; t < D; ++t) { mean[t] /= n; mn += mean[t] * mean[t]; }
+    mn = std::sqrt(mn);
+    for (int i = 0; i < n; ++i) {
+      const float* x = r.v.data() + (size_t)(a + i) * D;
+      double xx = 0, xm = 0;
+      for (int t = 0; t < D; ++t) { f[t] = x[t]; f[D + t] = mean[t]; f[2 * D + t] = x[t] * mean[t]; xx += (double)x[t] * x[t]; xm += x[t] * mean[t]; }
+      f[3 * D] = xm / (std::sqrt(xx) * mn + 1e-6); f[3 * D + 1] = std::sqrt(xx); f[3 * D + 2] = (double)i / std::max(n - 1, 1);
+      const std::vector<double>* in = &f;
+      for (int l = 0; l < m.layers; ++l) {
+        const int w = l == 0 ? 3 * D + 3 : H;
+        for (int j = 0; j < H; ++j) {
+          double s = m.b[l][j];
+          for (int t = 0; t < w; ++t) s += (*in)[t] * m.W[l][(size_t)t * H + j];
+          h[j] = s > 0 ? s : 0;
+        }
+        g = h; in = &g;
+      }
+      double s = m.headB;
+      for (int j = 0; j < H; ++j) s += (*in)[j] * m.headW[j];
+      z[a + i] = s;
+    }
+  }
+  return z;
+}
+static void refSelect(const std::vector<double>& z, int a, int n, const SelectSpec& sel, std::vector<uint8_t>& mask) {
+  if (!n) return;
+  if (sel.mode == SelectMode::Threshold) {
+    const double zt = std::log(sel.threshold / (1 - sel.threshold));
+    bool any = false;
+    for (int t = 0; t < n; ++t) if ((double)(float)z[a + t] > zt) { mask[a + t] = 1; any = true; }
+    if (any) return;
+    int best = 0;
+    for (int t = 1; t < n; ++t) if (z[a + t] > z[a + best]) best = t;
+    mask[a + best] = 1;
+    return;
+  }
+  int k = sel.mode == SelectMode::TopK ? std::min(n, sel.topK) : std::max(1, std::min(n, (int)std::ceil(sel.ratio * n - 1e-9)));
+  std::vector<int> o(n);
+  std::iota(o.begin(), o.end(), 0);
+  std::stable_sort(o.begin(), o.end(), [&](int x, int y) { return z[a + x] > z[a + y]; });
+  for (int i = 0; i < k; ++i) mask[a + o[i]] = 1;
+}
+static void checkMlp(const std::vector<int>& lens, int dim, int hidden, int layers, SelectSpec sel, PoolMode mode, bool norm) {
+  const Ragged r = makeRagged(lens, dim);
+  MlpHost m = makeMlp(dim, hidden, layers);
+  const int64_t total = r.off.back();
+  std::vector<float> out((size_t)r.count() * dim, NAN), z((size_t)total, NAN);
+  std::vector<uint8_t> mk((size_t)total, 7);
+  char name[160];
+  snprintf(name, sizeof name, "mlpCompress docs=%d dim=%d hidden=%d layers=%d sel=%d %s%s", r.count(), dim, hidden, layers,
+           (int)sel.mode, mode == PoolMode::Max ? "max" : "mean", norm ? " norm" : "");
+  if (!statusOk(cuda::mlpCompress(r.view(), m.view(), sel, mode, norm, out.data(), z.data(), mk.data(), 0), name)) return;
+  const auto rz = refMlpLogits(r, m);
+  auto sig = [](double x) { return 1.0 / (1.0 + std::exp(-x)); };
+  double worstP = 0;
+  for (int64_t i = 0; i < total; ++i) worstP = std::max(worstP, std::isnan(z[i]) ? 1.0 : std::fabs(sig(z[i]) - sig(rz[i])));
+  std::vector<uint8_t> rmask((size_t)total, 0);
+  for (int d = 0; d < r.count(); ++d) refSelect(rz, r.off[d], r.off[d + 1] - r.off[d], sel, rmask);
+  const auto ref = refPool(r, rmask, 1, mode, norm);
+  int excused = 0; bool ok = worstP <= 1e-5; double worstV = 0;
+  for (int d = 0; d < r.count(); ++d) {
+    const int a = r.off[d], n = r.off[d + 1] - a;
+    bool same = true;
+    for (int t = 0; t < n; ++t) same = same && ((mk[a + t] != 0) == (rmask[a + t] != 0));
+    if (!same) {
+      std::vector<double> p(n);
+      for (int t = 0; t < n; ++t) p[t] = sig(rz[a + t]);
+      std::vector<double> s = p;
+      std::sort(s.begin(), s.end(), std::greater<double>());
+      bool tie = n > 1 && s[0] - s[1] <= 1e-5;
+      if (sel.mode == SelectMode::Threshold) for (double x : p) tie = tie || std::fabs(x - sel.threshold) <= 1e-5;
+      else {
+        const int k = sel.mode == SelectMode::TopK ? std::min(n, sel.topK) : std::max(1, std::min(n, (int)std::ceil(sel.ratio * n - 1e-9)));
+        tie = k < n && s[k - 1] - s[k] <= 1e-5;
+      }
+      if (tie) ++excused; else ok = false;
+      continue;
+    }
+    double rmax = 0, emax = 0;
+    for (int c = 0; c < dim; ++c) { rmax = std::max(rmax, std::fabs(ref[(size_t)d * dim + c])); emax = std::max(emax, std::fabs(out[(size_t)d * dim + c] - ref[(size_t)d * dim + c])); }
+    if (std::isnan(emax)) ok = false;
+    if (rmax > 0) worstV = std::max(worstV, emax / rmax); else if (emax != 0) ok = false;
+  }
+  ok = ok && worstV <= 1e-5;
+  char det[96]; snprintf(det, sizeof det, "max prob err %.2e, pooled rel err %.2e, %d near-tie docs", worstP, worstV, excused);
+  report(ok, name, det);
+}
+
 static int runChecks(bool quick) {
   const Precision precs[] = {Precision::Fp32, Precision::Tf32, Precision::Bf16};
   // poolMasked: ragged docs incl. length 0, 1 and 3000; dims 1..130; G 1..64; masks none/all/random
@@ -542,6 +675,20 @@ static int runChecks(bool quick) {
   checkForward(lensMix(12, 1, 200), 128, 8, 300, 3, PoolMode::Mean, true, 0, false, true);
   checkForward(lensMix(6, 1, 50), 3, 5, 40, 5, PoolMode::Max, true, 0, true, true);
   checkForward({0, 0, 5}, 32, 2, 0, 2, PoolMode::Mean, true, 0, false, false);
+  // mlpCompress: ragged docs incl. length 0, 1 and 3000; dims 1..130; hidden not a multiple of 32;
+  // 1-3 layers; every select rule; mean and max
+  {
+    SelectSpec thr, thr9, top, rat;
+    thr9.threshold = 0.9;
+    top.mode = SelectMode::TopK; top.topK = 5;
+    rat.mode = SelectMode::Ratio; rat.ratio = 0.25;
+    checkMlp(lensMix(20, 1, 60, {0, 1, 3000}), 100, 64, 1, thr, PoolMode::Mean, true);
+    checkMlp(lensMix(20, 1, 60, {0, 1}), 128, 64, 2, thr9, PoolMode::Max, true);
+    checkMlp(lensMix(20, 1, 60, {0, 1}), 17, 33, 3, top, PoolMode::Mean, false);
+    checkMlp(lensMix(20, 1, 300, {1, 3000}), 130, 64, 1, rat, PoolMode::Max, false);
+    checkMlp(lensMix(12, 1, 40, {1}), 1, 8, 1, rat, PoolMode::Mean, true);
+    checkMlp(lensMix(300, 1, 80), 100, 64, 1, top, PoolMode::Mean, true);
+  }
   printf("%d passed, %d failed\n", gPasses, gFails);
   return gFails ? 1 : 0;
 }
