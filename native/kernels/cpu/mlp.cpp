@@ -27,7 +27,7 @@ struct MlpScratch {
   detail::Buffer<float> panel0;  // layer 0 of this document, packed: npanels x dim x NR
   detail::Buffer<float> mean;    // dim
   detail::Buffer<double> meanD;  // dim
-  detail::Buffer<double> bias;   // hidden: b0 + m . Wm
+  detail::Buffer<float> biasF;   // b0 + m . Wm (summed in fp64), padded to ldc
   detail::Buffer<float> tile;    // MR x ldc
   detail::Buffer<float> h;       // MR x hidden
   detail::Buffer<double> acc;    // dim (pooling)
@@ -104,12 +104,24 @@ Status mlpCompress(const RaggedView& docs, const MlpPolicyView& p, const SelectS
       }
     }
     const float* W0 = p.layerW[0];
-    const float* Wx = W0;
-    const float* Wm = W0 + (size_t)D * H;
-    const float* Wxm = W0 + (size_t)2 * D * H;
-    const float* wCos = W0 + (size_t)3 * D * H;
-    const float* wNorm = wCos + H;
-    const float* wPos = wNorm + H;
+    const float* const Wm = W0 + (size_t)D * H;
+    // Wx and Wxm with rows padded to ldc columns (zeros), so that a document's panels are built
+    // by branch-free, vectorisable loops; the three scalar-feature rows likewise
+    std::vector<float> wxPad((size_t)D * ldc, 0.f), wxmPad((size_t)D * ldc, 0.f), wmPad((size_t)D * ldc, 0.f),
+        wFeat((size_t)3 * ldc, 0.f);
+    for (int t = 0; t < D; ++t)
+      for (int j = 0; j < H; ++j) {
+        wxPad[(size_t)t * ldc + j] = W0[(size_t)t * H + j];
+        wmPad[(size_t)t * ldc + j] = Wm[(size_t)t * H + j];
+        wxmPad[(size_t)t * ldc + j] = W0[(size_t)(2 * D + t) * H + j];
+      }
+    std::vector<double> b0Pad((size_t)ldc, 0.0);
+    for (int j = 0; j < H; ++j) b0Pad[j] = (double)p.layerB[0][j];
+    for (int f = 0; f < 3; ++f)
+      for (int j = 0; j < H; ++j) wFeat[(size_t)f * ldc + j] = W0[(size_t)(3 * D + f) * H + j];
+    const float* wCos = wFeat.data();
+    const float* wNorm = wCos + ldc;
+    const float* wPos = wNorm + ldc;
 
     int64_t maxLen = 0;
     for (int64_t d = 0; d < B; ++d) maxLen = std::max<int64_t>(maxLen, docs.offsets[d + 1] - docs.offsets[d]);
@@ -118,7 +130,7 @@ Status mlpCompress(const RaggedView& docs, const MlpPolicyView& p, const SelectS
       s.panel0.reset((size_t)(ldc * D));
       s.mean.reset((size_t)D);
       s.meanD.reset((size_t)D);
-      s.bias.reset((size_t)H);
+      s.biasF.reset((size_t)ldc);
       s.tile.reset((size_t)(MR * ldc));
       s.h.reset((size_t)MR * H);
       s.acc.reset((size_t)D);
@@ -144,10 +156,20 @@ Status mlpCompress(const RaggedView& docs, const MlpPolicyView& p, const SelectS
         if (n > 0) {
           const float* X = docs.vectors + start * D;
           // masked mean (fp64), its norm, and the document's layer 0
+          // column sums in blocks of 8 held in registers over the rows (fp64)
           double* md = s.meanD.data();
-          for (int t = 0; t < D; ++t) md[t] = 0;
-          for (int64_t i = 0; i < n; ++i)
-            for (int t = 0; t < D; ++t) md[t] += (double)X[i * D + t];
+          int t0 = 0;
+          for (; t0 + 8 <= D; t0 += 8) {
+            double a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+            for (int64_t i = 0; i < n; ++i)
+              for (int u = 0; u < 8; ++u) a[u] += (double)X[i * D + t0 + u];
+            for (int u = 0; u < 8; ++u) md[t0 + u] = a[u];
+          }
+          for (; t0 < D; ++t0) {
+            double a = 0;
+            for (int64_t i = 0; i < n; ++i) a += (double)X[i * D + t0];
+            md[t0] = a;
+          }
           double mn2 = 0;
           for (int t = 0; t < D; ++t) {
             md[t] /= (double)n;
@@ -155,20 +177,26 @@ Status mlpCompress(const RaggedView& docs, const MlpPolicyView& p, const SelectS
             mn2 += md[t] * md[t];
           }
           const double mNorm = std::sqrt(mn2);
-          for (int j = 0; j < H; ++j) s.bias[j] = (double)p.layerB[0][j];
-          for (int t = 0; t < D; ++t) {
-            const float* row = Wm + (size_t)t * H;
-            for (int j = 0; j < H; ++j) s.bias[j] += md[t] * (double)row[j];
+          // b0 + m . Wm in blocks of 8 outputs held in registers over the inputs (fp64; ldc % 8 == 0)
+          float* bf = s.biasF.data();
+          for (int64_t j0 = 0; j0 < ldc; j0 += 8) {
+            double a[8];
+            for (int u = 0; u < 8; ++u) a[u] = b0Pad[j0 + u];
+            for (int t = 0; t < D; ++t) {
+              const float* row = wmPad.data() + (size_t)t * ldc + j0;
+              const double mt = md[t];
+              for (int u = 0; u < 8; ++u) a[u] += mt * (double)row[u];
+            }
+            for (int u = 0; u < 8; ++u) bf[j0 + u] = (float)a[u];
           }
           float* P0 = s.panel0.data();
           for (int64_t pp = 0; pp < np; ++pp)
             for (int t = 0; t < D; ++t) {
-              float* dst = P0 + (pp * D + t) * NR;
+              float* __restrict dst = P0 + (pp * D + t) * NR;
+              const float* __restrict wx = wxPad.data() + (size_t)t * ldc + pp * NR;
+              const float* __restrict wxm = wxmPad.data() + (size_t)t * ldc + pp * NR;
               const float mt = s.mean[t];
-              for (int jj = 0; jj < NR; ++jj) {
-                const int64_t j = pp * NR + jj;
-                dst[jj] = j < H ? Wx[(size_t)t * H + j] + mt * Wxm[(size_t)t * H + j] : 0.f;
-              }
+              for (int jj = 0; jj < NR; ++jj) dst[jj] = wx[jj] + mt * wxm[jj];
             }
           const double posDen = (double)std::max<int64_t>(n - 1, 1);
           float* z = logits + start;
@@ -179,18 +207,27 @@ Status mlpCompress(const RaggedView& docs, const MlpPolicyView& p, const SelectS
             o.gemmTile(X + i0 * D, rows, D, P0, np, c, ldc);
             for (int r = 0; r < rows; ++r) {
               const float* x = X + (i0 + r) * D;
-              double xx = 0, xm = 0;
-              for (int t = 0; t < D; ++t) {
-                xx += (double)x[t] * x[t];
-                xm += (double)x[t] * md[t];
+              // |x|^2 and <x, m> in fp64, four partial sums each (no serial dependency chain)
+              double xx[4] = {0, 0, 0, 0}, xm[4] = {0, 0, 0, 0};
+              int t = 0;
+              for (; t + 4 <= D; t += 4)
+                for (int u = 0; u < 4; ++u) {
+                  const double v = (double)x[t + u];
+                  xx[u] += v * v;
+                  xm[u] += v * md[t + u];
+                }
+              for (; t < D; ++t) {
+                xx[0] += (double)x[t] * x[t];
+                xm[0] += (double)x[t] * md[t];
               }
-              const double xNorm = std::sqrt(xx);
-              const double cosv = xm / (xNorm * mNorm + 1e-6);
-              const double pos = (double)(i0 + r) / posDen;
+              const double xNorm = std::sqrt((xx[0] + xx[1]) + (xx[2] + xx[3]));
+              const double cosv = ((xm[0] + xm[1]) + (xm[2] + xm[3])) / (xNorm * mNorm + 1e-6);
+              const float fc = (float)cosv, fn = (float)xNorm, fp = (float)((double)(i0 + r) / posDen);
+              const float* __restrict cr = c + r * ldc;
+              float* __restrict hr = h + r * H;
               for (int j = 0; j < H; ++j) {
-                const double v = (double)c[r * ldc + j] + cosv * wCos[j] + xNorm * wNorm[j] +
-                                 pos * wPos[j] + s.bias[j];
-                h[r * H + j] = v > 0 ? (float)v : 0.f;
+                const float v = cr[j] + fc * wCos[j] + fn * wNorm[j] + fp * wPos[j] + bf[j];
+                hr[j] = v > 0.f ? v : 0.f;
               }
             }
             for (int l = 1; l < L; ++l) {
@@ -203,9 +240,13 @@ Status mlpCompress(const RaggedView& docs, const MlpPolicyView& p, const SelectS
                 }
             }
             for (int r = 0; r < rows; ++r) {
-              double zz = (double)p.headB;
-              for (int j = 0; j < H; ++j) zz += (double)h[r * H + j] * p.headW[j];
-              z[i0 + r] = (float)zz;
+              const float* hr = h + r * H;
+              double zz[4] = {0, 0, 0, 0};
+              int j = 0;
+              for (; j + 4 <= H; j += 4)
+                for (int u = 0; u < 4; ++u) zz[u] += (double)hr[j + u] * p.headW[j + u];
+              for (; j < H; ++j) zz[0] += (double)hr[j] * p.headW[j];
+              z[i0 + r] = (float)((double)p.headB + ((zz[0] + zz[1]) + (zz[2] + zz[3])));
             }
           }
           selectDocument(z, n, sel, zThr, masks + start, s.idx.data());
