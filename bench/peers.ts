@@ -7,7 +7,7 @@
  * long-lived Python process: faiss-cpu IndexFlatIP and numpy (matmul + argpartition) against
  * scoreTopK, numpy (matmul + max) against maxSimTopK, plain PyTorch CPU against one GRPO step
  * (src/train: MLP policy, B=16 G=16 T=200 D=100, 6,000 queries, inverse reward) and against
- * compress (src/policy). Timings are interleaved: each pair is one reinpool call, then one peer
+ * compress (src/policy, both engines: native and tfjs). Timings are interleaved: each pair is one reinpool call, then one peer
  * call; the ratio printed is the median over pairs of peer ms / reinpool ms (> 1: reinpool faster).
  * Both sides get the same thread count (the addon's _setThreads; OMP/MKL/OPENBLAS_NUM_THREADS,
  * torch.set_num_threads, faiss.omp_set_num_threads). Python is $REINPOOL_PEERS_PYTHON, --python,
@@ -133,7 +133,7 @@ async function main(): Promise<void> {
     writeNpy(path.join(dir, 'score_k.npy'), keys, [n, D]);
     meta.score = { m, n, D, k };
     const args = { queries: { rows: m, dim: D, data: q }, keys: { rows: n, dim: D, data: keys }, k };
-    if (K) tasks.push({ task: 'scoreTopK', shape: `m=${m} n=${n} D=${D} k=${k}`, peers: [['score.faiss', 'faiss IndexFlatIP'], ['score.numpy', 'numpy matmul + argpartition']], reinpool: timed(() => K.scoreTopK(args)) });
+    if (K) tasks.push({ task: 'scoreTopK', shape: `m=${m} n=${n} D=${D} k=${k}`, peers: [['score.faiss', 'faiss IndexFlatIP'], ['score.faiss1', 'faiss IndexFlatIP, 1 thread'], ['score.numpy', 'numpy matmul + argpartition']], reinpool: timed(() => K.scoreTopK(args)) });
   }
   // maxSimTopK 32 queries x 32 tokens vs 1,000 documents x 200 tokens, D=128
   {
@@ -178,11 +178,13 @@ async function main(): Promise<void> {
     const policy = new Policy({ dim: D, type: 'mlp', hidden, layers: 1, seed: 3 });
     for (const [name, w] of policy.getWeights()) writeNpy(path.join(dir, `compress_${name.replace('.', '_')}.npy`), w.data, w.shape);
     meta.compress = { docs: N, T, D, hidden };
-    tasks.push({
-      task: 'compress', shape: `${N} docs x ${T} vectors x ${D} (${N * T} vectors), MLP h=${hidden}, p > 0.5, mean+L2`,
-      peers: [['compress.torch', 'PyTorch CPU']],
-      reinpool: timed(() => compress(policy, set)),
-    });
+    for (const engine of ['native', 'tfjs'] as const) {
+      tasks.push({
+        task: `compress ${engine}`, shape: `${N} docs x ${T} vectors x ${D} (${N * T} vectors), MLP h=${hidden}, p > 0.5, mean+L2`,
+        peers: [['compress.torch', 'PyTorch CPU']],
+        reinpool: timed(() => compress(policy, set, { engine })),
+      });
+    }
   }
   fs.writeFileSync(path.join(dir, 'meta.json'), JSON.stringify(meta));
 
@@ -223,7 +225,7 @@ async function main(): Promise<void> {
         ratioMedian: round(median(ours.map((x, i) => pm[j][i] / x)), 3),
       };
       rows.push(row);
-      console.log(`${t.task.padEnd(11)} ${label.padEnd(28)} reinpool ${row.reinpoolMedianMs.toFixed(1).padStart(8)} ms  peer ${row.peerMedianMs.toFixed(1).padStart(8)} ms  ratio ${row.ratioMedian.toFixed(2)}x  (${t.shape})`);
+      console.log(`${t.task.padEnd(15)} ${label.padEnd(30)} reinpool ${row.reinpoolMedianMs.toFixed(1).padStart(8)} ms  peer ${row.peerMedianMs.toFixed(1).padStart(8)} ms  ratio ${row.ratioMedian.toFixed(2)}x  (${t.shape})`);
     });
     load.push(os.loadavg());
   }
