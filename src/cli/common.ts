@@ -89,8 +89,9 @@ export const SELECT_OPTIONS = {
 
 /**
  * A trained policy directory as a compress function. engine 'native' (the default for an MLP
- * policy): one kernels.mlpCompress call per chunk, TensorFlow.js is never loaded; 'tfjs' (always
- * for a transformer policy): the policy on TensorFlow.js, then selection and pooling. `note` gets
+ * policy when an addon backend is loaded): one kernels.mlpCompress call per chunk, TensorFlow.js is
+ * never loaded; 'tfjs' (always for a transformer policy): the policy on TensorFlow.js, then
+ * selection and pooling. `note` gets
  * the one message saying that a transformer policy asked for natively runs on tfjs.
  */
 export async function loadCompressor(option: string, dirArg: string, opts: CompressOptions = {}, note?: (msg: string) => void):
@@ -102,11 +103,12 @@ export async function loadCompressor(option: string, dirArg: string, opts: Compr
   })();
   const c = files.config;
   const describe = `${c.type} policy (dim ${c.dim}, hidden ${c.hidden}, layers ${c.layers})`;
-  if (opts.engine !== 'tfjs' && c.type === 'mlp') {
+  const K = (await import('../kernels')).getKernels();
+  // default: native where an addon runs it (the ts kernels' reference MLP is slower than tfjs)
+  if (c.type === 'mlp' && (opts.engine === 'native' || (opts.engine === undefined && K.name !== 'ts'))) {
     const w = (() => {
       try { return weights.mlpWeightsFromMap(c, files.weights); } catch (e) { throw new CliError(`--${option}: ${(e as Error).message}`); }
     })();
-    const K = (await import('../kernels')).getKernels();
     const { select, threshold, topK, ratio, pool, normalize } = opts;
     return {
       compress: async (docs: MultiVectorSet) => (await K.mlpCompressAsync({ docs, policy: w, select, threshold, topK, ratio, pool, normalize })).vectors,

@@ -22,8 +22,8 @@ export const spec: CommandSpec = {
     out: { type: 'string', value: 'FILE', desc: 'output .safetensors (default) or .npz' },
     chunk: { type: 'string', value: 'N', desc: 'documents per chunk when streaming a 2-D .npy/.safetensors', default: '4096' },
     'no-stream': { type: 'boolean', desc: 'load the whole input at once instead of streaming' },
-    engine: { type: 'string', value: 'E', desc: 'native (one kernel call per chunk, no TensorFlow.js; MLP policies) or tfjs; '
-      + 'a transformer policy always runs on tfjs', default: 'native' },
+    engine: { type: 'string', value: 'E', desc: 'native (one kernel call per chunk, no TensorFlow.js; MLP policies) or tfjs. '
+      + 'Default: native when the native addon loads, else tfjs; a transformer policy always runs on tfjs' },
     ...SELECT_OPTIONS,
   },
   examples: [
@@ -44,8 +44,8 @@ export const command: Command = {
     if (!/\.(safetensors|npz)$/i.test(out)) throw new UsageError(`--out: use a .safetensors or .npz file name, got ${path.basename(out)}`);
     const chunk = args.int('chunk', { min: 1, default: 4096 })!;
     const sel = selectOptions(args);
-    const engine = args.str('engine') ?? 'native';
-    if (engine !== 'native' && engine !== 'tfjs') throw new UsageError(`--engine: use native or tfjs, got '${engine}'`);
+    const engine = args.str('engine');
+    if (engine !== undefined && engine !== 'native' && engine !== 'tfjs') throw new UsageError(`--engine: use native or tfjs, got '${engine}'`);
     const c = await loadCompressor('policy', args.str('policy')!, { ...sel, engine },
       (msg) => io.stderr.write(`reinpool compress: ${msg}\n`));
     log(`policy: ${c.describe}`);

@@ -5,9 +5,9 @@
  *   if nothing is kept: keep the most probable vector
  *   v = L2-normalise(mean or max of the kept vectors)       (kernels.poolMasked)
  *
- * Two engines compute the same thing. 'native' (the default for an MLP policy): one
- * kernels.mlpCompress call does the forward pass, the selection and the pooling (the addon, or the
- * ts kernels; no TensorFlow.js). 'tfjs' (always for a transformer policy): the policy's forward
+ * Two engines compute the same thing. 'native' (the default for an MLP policy when an addon
+ * backend is loaded): one kernels.mlpCompress call does the forward pass, the selection and the
+ * pooling (no TensorFlow.js). 'tfjs' (always for a transformer policy): the policy's forward
  * pass on TensorFlow.js in length-sorted chunks of bounded size, so memory stays bounded by the chunk
  * (plus the n x dim output and one byte per input vector for the masks), then selectMasks and
  * kernels.poolMasked. Their keep-probabilities agree within 1e-5 (test/policy/native.test.ts).
@@ -45,7 +45,11 @@ export interface CompressOptions extends SelectOptions {
   maxBatchVectors?: number;
   /** kernels to pool with (default getKernels()) */
   kernels?: Kernels;
-  /** 'native' (default for an MLP policy) or 'tfjs'; a transformer policy always runs on tfjs */
+  /**
+   * 'native' or 'tfjs'; default: native for an MLP policy when the kernels are an addon (cpu, cuda),
+   * tfjs otherwise (the ts kernels' reference forward pass is slower than TensorFlow.js's). A
+   * transformer policy always runs on tfjs.
+   */
   engine?: CompressEngine;
 }
 
@@ -54,7 +58,9 @@ export function compressEngine(policy: Policy, opts: CompressOptions = {}): Comp
   if (opts.engine !== undefined && opts.engine !== 'native' && opts.engine !== 'tfjs') {
     throw new RangeError(`engine must be 'native' or 'tfjs', got ${String(opts.engine)}`);
   }
-  return policy.config.type === 'mlp' && opts.engine !== 'tfjs' ? 'native' : 'tfjs';
+  if (policy.config.type !== 'mlp' || opts.engine === 'tfjs') return 'tfjs';
+  if (opts.engine === 'native') return 'native';
+  return (opts.kernels ?? getKernels()).name === 'ts' ? 'tfjs' : 'native';
 }
 
 /** The kernel arguments of one native compress call (validated by selectMasks' rules first). */

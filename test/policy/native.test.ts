@@ -73,27 +73,29 @@ describe(`mlpCompress vs the tfjs policy (seed ${seed}, REINPOOL_TEST_SEED to re
 });
 
 describe('compress engines', () => {
-  test("native by default for an MLP; 'tfjs' on request or for a transformer; the two agree", async () => {
+  test("native by default for an MLP on an addon; 'tfjs' on request, on the ts kernels or for a transformer; the two agree", async () => {
     const dim = 24;
     const docs = ragged([1, 0, 7, 33, 2, 12], dim);
     const w = randomMlp(dim, 16, 1);
     const p = policyOf(w);
     const t = new Policy({ type: 'transformer', dim, hidden: 8, heads: 2 });
     try {
-      expect(compressEngine(p)).toBe('native');
+      expect(compressEngine(p, { kernels: cpu ?? tsKernels })).toBe(cpu ? 'native' : 'tfjs');
+      expect(compressEngine(p, { kernels: tsKernels })).toBe('tfjs'); // the ts reference MLP is slower than tfjs
+      expect(compressEngine(p, { kernels: tsKernels, engine: 'native' })).toBe('native');
       expect(compressEngine(p, { engine: 'tfjs' })).toBe('tfjs');
       expect(compressEngine(t)).toBe('tfjs');
       expect(() => compressEngine(p, { engine: 'gpu' as 'tfjs' })).toThrow(/engine/);
       for (const opts of [{}, { select: 'topk' as const, topK: 2, pool: 'max' as const }, { select: 'ratio' as const, ratio: 0.3 }]) {
         const args = { docs, policy: w, ...opts };
-        const native = compress(p, docs, { ...opts, kernels: tsKernels });
+        const native = compress(p, docs, { ...opts, engine: 'native', kernels: tsKernels });
         const viaTf = compress(p, docs, { ...opts, engine: 'tfjs', kernels: tsKernels });
         const want = tfjsEngine(p, args, tsKernels);
         expect(Array.from(viaTf)).toEqual(Array.from(want.vectors));
         expect(mlpMismatches({ ...want, vectors: native }, want, args, 'compress native')).toEqual([]);
-        expect(Array.from(await compressAsync(p, docs, { ...opts, kernels: tsKernels }))).toEqual(Array.from(native));
+        expect(Array.from(await compressAsync(p, docs, { ...opts, engine: 'native', kernels: tsKernels }))).toEqual(Array.from(native));
       }
-      expect(() => compress(p, docs, { select: 'topk' })).toThrow(/topK/);
+      expect(() => compress(p, docs, { select: 'topk', engine: 'native' })).toThrow(/topK/);
       expect(compress(t, docs).length).toBe(6 * dim);
     } finally {
       p.dispose();
@@ -219,6 +221,13 @@ describe('reinpool compress --engine native = --engine tfjs', () => {
       for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
       expect(worst).toBeLessThan(1e-5);
     }
+    // a transformer policy asked for natively: one message, then the tfjs engine
+    const t = new Policy({ type: 'transformer', dim, hidden: 8, heads: 2 });
+    savePolicy(t, path.join(dir, 'tr'));
+    t.dispose();
+    const tr2 = await cli('compress', '--policy', path.join(dir, 'tr'), '--docs', docsFile, '--out', path.join(dir, 'tr.safetensors'), '--engine', 'native', '-q');
+    expect(tr2.code).toBe(0);
+    expect(tr2.stderr).toBe('reinpool compress: the transformer policy has no native inference: using the tfjs engine\n');
     const bad = await cli('compress', '--policy', policy, '--docs', docsFile, '--out', path.join(dir, 'x.safetensors'), '--engine', 'gpu');
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/--engine: use native or tfjs/);
