@@ -14,10 +14,12 @@
 // ASan/UBSan catch any out-of-bounds read or write, overflow or misaligned access on the way.
 #include <fuzzer/FuzzedDataProvider.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <set>
 #include <vector>
 
@@ -252,6 +254,73 @@ void fuzzMetrics(FuzzedDataProvider& p, bool ndcg) {
   }
 }
 
+// mlpCompress: the addon requires policy.dim == docs.dim, hidden and layers >= 1, finite weights
+// of the stated shapes and a valid selection rule; the vectors may be anything. Every non-empty
+// document keeps at least one vector (exactly min(T_d, topK) / max(1, ceil(ratio T_d)) with a
+// budget), an empty one keeps nothing and pools to zero; bounded inputs give finite logits and
+// unit-norm (normalised) pooled vectors.
+void fuzzMlp(FuzzedDataProvider& p, bool raw) {
+  const int32_t dim = p.ConsumeIntegralInRange<int32_t>(1, 24);
+  const int32_t hidden = p.ConsumeIntegralInRange<int32_t>(1, 40);
+  const int32_t layers = p.ConsumeIntegralInRange<int32_t>(1, 3);
+  const Ragged r = makeRagged(p, dim, 8, 40, raw);
+  const RaggedView docs = r.view(dim);
+  std::vector<std::vector<float>> W((size_t)layers), B((size_t)layers);
+  std::vector<const float*> wp, bp;
+  for (int32_t l = 0; l < layers; ++l) {
+    W[l].resize((size_t)(l == 0 ? 3 * dim + 3 : hidden) * hidden);
+    B[l].resize((size_t)hidden);
+    for (auto& x : W[l]) x = nextFloat(p, false) * 0.25f;
+    for (auto& x : B[l]) x = nextFloat(p, false) * 0.25f;
+    wp.push_back(W[l].data());
+    bp.push_back(B[l].data());
+  }
+  std::vector<float> hw((size_t)hidden);
+  for (auto& x : hw) x = nextFloat(p, false);
+  MlpPolicyView pol;
+  pol.dim = dim;
+  pol.hidden = hidden;
+  pol.layers = layers;
+  pol.layerW = wp.data();
+  pol.layerB = bp.data();
+  pol.headW = hw.data();
+  pol.headB = nextFloat(p, false);
+  SelectSpec sel;
+  sel.mode = (SelectMode)p.ConsumeIntegralInRange<int>(0, 2);
+  sel.threshold = p.ConsumeIntegralInRange<int>(1, 999) / 1000.0;
+  sel.topK = p.ConsumeIntegralInRange<int32_t>(1, 50);
+  sel.ratio = p.ConsumeIntegralInRange<int>(1, 1000) / 1000.0;
+  const PoolMode mode = p.ConsumeBool() ? PoolMode::Max : PoolMode::Mean;
+  const bool normalize = p.ConsumeBool();
+  const int threads = p.ConsumeIntegralInRange<int>(1, 3);
+  const int64_t count = docs.count, total = docs.total();
+  std::vector<float> out((size_t)(count * dim), -7.f), z((size_t)total, -7.f);
+  std::vector<uint8_t> m((size_t)total, 9);
+  CHECK(cpu::mlpCompress(docs, pol, sel, mode, normalize, out.data(), z.data(), m.data(), threads).ok());
+  for (int64_t d = 0; d < count; ++d) {
+    const int64_t a = r.offsets[(size_t)d], n = r.offsets[(size_t)d + 1] - a;
+    int64_t kept = 0;
+    for (int64_t t = 0; t < n; ++t) {
+      CHECK(m[(size_t)(a + t)] <= 1);
+      kept += m[(size_t)(a + t)];
+      if (!raw) CHECK(std::isfinite(z[(size_t)(a + t)]));
+    }
+    if (n == 0) {
+      CHECK(kept == 0);
+      for (int32_t c = 0; c < dim; ++c) CHECK(out[(size_t)(d * dim + c)] == 0.f);
+      continue;
+    }
+    CHECK(kept >= 1);
+    if (sel.mode == SelectMode::TopK) CHECK(kept == std::min<int64_t>(n, sel.topK));
+    if (sel.mode == SelectMode::Ratio) CHECK(kept == std::max<int64_t>(1, std::min<int64_t>(n, (int64_t)std::ceil(sel.ratio * n - 1e-9))));
+    if (!raw && normalize) {
+      double n2 = 0;
+      for (int32_t c = 0; c < dim; ++c) n2 += (double)out[(size_t)(d * dim + c)] * out[(size_t)(d * dim + c)];
+      CHECK(n2 == 0 || std::fabs(n2 - 1) < 1e-4);
+    }
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
@@ -274,6 +343,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 4: fuzzMetrics(p, true); break;
     case 5: fuzzMetrics(p, false); break;
     case 6: {
+      if (p.ConsumeBool()) {
+        fuzzMlp(p, raw);
+        break;
+      }
       // cheap re-checks the kernels promise (dims, k): invalid values must come back as a Status
       std::vector<float> buf(64, 0.f);
       std::vector<int32_t> ids(64);

@@ -43,7 +43,15 @@ const reward = () => ({ ...pool(), queries: mat(4), queryOwner: Int32Array.from(
 const scores = (rows: number, k: number) => ({ rows, dim: k, data: Float32Array.from({ length: rows * k }, (_, i) => (i % k === k - 1 ? -Infinity : 1 - i % k)) });
 const forward = () => ({ ...reward(), competitorScores: scores(4, 3) });
 
-type Fn = 'poolMasked' | 'scoreTopK' | 'ndcgAtK' | 'recallAtK' | 'maxSimTopK' | 'inverseRetrievalReward' | 'forwardRetrievalReward';
+const mlp = () => ({
+  docs: docs(),
+  policy: {
+    dim, hidden: 3, layers: 2, layerWeights: [new Float32Array(15 * 3).fill(0.1), new Float32Array(9).fill(0.1)],
+    layerBiases: [new Float32Array(3), new Float32Array(3)], headWeights: Float32Array.from([1, -1, 0.5]), headBias: 0,
+  },
+});
+
+type Fn = 'poolMasked' | 'scoreTopK' | 'ndcgAtK' | 'recallAtK' | 'maxSimTopK' | 'inverseRetrievalReward' | 'forwardRetrievalReward' | 'mlpCompress';
 interface Case { fn: Fn; what: string; args: () => unknown; name: RegExp; finite?: boolean }
 
 const cases: Case[] = [];
@@ -172,6 +180,31 @@ add('maxSimTopK', 'docs.offsets past the vectors', mutate(maxsim, (a: A) => { a.
 add('maxSimTopK', 'docs.dim 0', mutate(maxsim, (a: A) => { a.docs.dim = 0; }), /docs\.dim/);
 add('maxSimTopK', 'k 0', mutate(maxsim, (a: A) => { a.k = 0; }), /\bk\b/);
 add('maxSimTopK', 'NaN in docs', mutate(maxsim, (a: A) => { a.docs.vectors[9] = NaN; }), /docs\.vectors\[9\]/, true);
+
+// mlpCompress: the documents, the policy's shapes against its config and docs.dim, the selection
+add('mlpCompress', 'args null', () => null, /args/);
+add('mlpCompress', 'docs.offsets decreasing', mutate(mlp, (a: A) => { a.docs.offsets = Int32Array.from([0, 3, 2, 6]); }), /docs\.offsets/);
+add('mlpCompress', 'docs.vectors detached', mutate(mlp, (a: A) => { detached(a.docs.vectors); }), /docs\.vectors/);
+add('mlpCompress', 'policy missing', mutate(mlp, (a: A) => { delete a.policy; }), /policy/);
+add('mlpCompress', 'policy.dim differs from docs.dim', mutate(mlp, (a: A) => { a.policy.dim = 3; }), /policy\.dim is 3 but docs\.dim is 4/);
+add('mlpCompress', 'policy.hidden 0', mutate(mlp, (a: A) => { a.policy.hidden = 0; }), /policy\.hidden/);
+add('mlpCompress', 'policy.layers 1.5', mutate(mlp, (a: A) => { a.policy.layers = 1.5; }), /policy\.layers/);
+add('mlpCompress', 'layerWeights too few', mutate(mlp, (a: A) => { a.policy.layerWeights.pop(); }), /policy\.layerWeights has 1 entries/);
+add('mlpCompress', 'layerWeights[0] wrong shape', mutate(mlp, (a: A) => { a.policy.layerWeights[0] = new Float32Array(44); }), /policy\.layerWeights\[0\] has 44 values/);
+add('mlpCompress', 'layerWeights[1] a Float64Array', mutate(mlp, (a: A) => { a.policy.layerWeights[1] = new Float64Array(9); }), /policy\.layerWeights\[1\]/);
+add('mlpCompress', 'layerWeights[1] detached', mutate(mlp, (a: A) => { detached(a.policy.layerWeights[1]); }), /policy\.layerWeights\[1\]/);
+add('mlpCompress', 'layerBiases not an array', mutate(mlp, (a: A) => { a.policy.layerBiases = new Float32Array(6); }), /policy\.layerBiases/);
+add('mlpCompress', 'layerBiases[1] too short', mutate(mlp, (a: A) => { a.policy.layerBiases[1] = new Float32Array(2); }), /policy\.layerBiases\[1\] has 2 values/);
+add('mlpCompress', 'headWeights too long', mutate(mlp, (a: A) => { a.policy.headWeights = new Float32Array(4); }), /policy\.headWeights has 4 values/);
+add('mlpCompress', 'NaN weight', mutate(mlp, (a: A) => { a.policy.layerWeights[0][7] = NaN; }), /policy\.layerWeights\[0\]\[7\] is not finite/);
+add('mlpCompress', 'headBias Infinity', mutate(mlp, (a: A) => { a.policy.headBias = Infinity; }), /policy\.headBias/);
+add('mlpCompress', 'select unknown', mutate(mlp, (a: A) => { a.select = 'best'; }), /select/);
+add('mlpCompress', 'threshold 0', mutate(mlp, (a: A) => { a.threshold = 0; }), /threshold/);
+add('mlpCompress', 'topK missing', mutate(mlp, (a: A) => { a.select = 'topk'; }), /topK/);
+add('mlpCompress', 'ratio above 1', mutate(mlp, (a: A) => { a.select = 'ratio'; a.ratio = 1.5; }), /ratio/);
+add('mlpCompress', 'pool unknown', mutate(mlp, (a: A) => { a.pool = 'sum'; }), /pool/);
+add('mlpCompress', 'normalize a string', mutate(mlp, (a: A) => { a.normalize = 'yes'; }), /normalize/);
+add('mlpCompress', 'NaN in docs', mutate(mlp, (a: A) => { a.docs.vectors[3] = NaN; }), /docs\.vectors\[3\]/, true);
 
 // ---- runners -----------------------------------------------------------------------------------
 

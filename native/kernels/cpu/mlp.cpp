@@ -60,9 +60,9 @@ void selectDocument(const float* z, int64_t n, const SelectSpec& sel, double zTh
     k = std::max<int64_t>(1, std::min<int64_t>(n, k));
   }
   for (int64_t t = 0; t < n; ++t) order[t] = (int32_t)t;
-  std::partial_sort(order, order + k, order + n, [z](int32_t a, int32_t b) {
-    return z[a] > z[b] || (z[a] == z[b] && a < b);
-  });
+  // higher logit first, then the lower position; a NaN logit ranks below every number
+  std::partial_sort(order, order + k, order + n,
+                    [z](int32_t a, int32_t b) { return detail::better(z[a], a, z[b], b); });
   for (int64_t i = 0; i < k; ++i) mask[order[i]] = 1;
 }
 
