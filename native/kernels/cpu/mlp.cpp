@@ -88,7 +88,7 @@ Status mlpCompress(const RaggedView& docs, const MlpPolicyView& p, const SelectS
     const int MR = o.mr, NR = o.nr;
     const int64_t np = (H + NR - 1) / NR, ldc = np * NR;
     const int64_t total = docs.total();
-    std::memset(masks, 0, (size_t)total);
+    if (total > 0) std::memset(masks, 0, (size_t)total);
     const double zThr = std::log(sel.threshold / (1.0 - sel.threshold));
 
     // layers 1..L-1 packed once (key j = output unit j, component t = W[t][j])
