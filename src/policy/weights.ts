@@ -5,10 +5,11 @@
  * service needs to compress with a trained policy:
  *
  *   const { getKernels } = require('reinpool/kernels');
- *   const { loadMlpPolicy } = require('reinpool/dist/src/policy/weights');
+ *   const { loadMlpPolicy } = require('reinpool/dist/src/policy/weights.js');
  *   const { vectors } = getKernels().mlpCompress({ docs, policy: loadMlpPolicy(dir) });
  *
- * It imports only fs/path, io's safetensors reader and the policy options (config.ts).
+ * It imports only fs/path, io's safetensors reader and the policy options (config.ts): no
+ * TensorFlow.js, no npm package (checked: requiring it and reinpool/kernels loads no @tensorflow module).
  */
 import * as fs from 'fs';
 import * as path from 'path';
