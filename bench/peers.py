@@ -7,6 +7,7 @@ for maxSimTopK, and plain PyTorch CPU for one GRPO step (MLP policy, inverse-ret
 reward, clipped ratio, k3 KL, AdamW) and for compress (MLP keep-logits, p > 0.5, mean pool, L2).
 Thread counts come from the environment (OMP/MKL/OPENBLAS_NUM_THREADS, REINPOOL_PEER_THREADS).
 """
+import importlib
 import json
 import os
 import sys
@@ -14,29 +15,25 @@ import time
 
 threads = int(os.environ.get("REINPOOL_PEER_THREADS", "2"))
 loaded = {}
-try:
-    import numpy as np
-    loaded["numpy"] = np.__version__
-except Exception as e:  # noqa: BLE001
-    np = None
-    loaded["numpy"] = None
-    loaded["numpyError"] = str(e)
-try:
-    import faiss
-    faiss.omp_set_num_threads(threads)
-    loaded["faiss"] = getattr(faiss, "__version__", "?")
-except Exception as e:  # noqa: BLE001
-    faiss = None
-    loaded["faiss"] = None
-    loaded["faissError"] = str(e)
-try:
-    import torch
-    torch.set_num_threads(threads)
-    loaded["torch"] = torch.__version__
-except Exception as e:  # noqa: BLE001
-    torch = None
-    loaded["torch"] = None
-    loaded["torchError"] = str(e)
+
+
+def optional(name, setup=None):
+    """The module, set up, with its version in `loaded`; or None with the reason it failed."""
+    try:
+        module = importlib.import_module(name)
+        if setup:
+            setup(module)
+        loaded[name] = getattr(module, "__version__", "?")
+        return module
+    except Exception as e:  # noqa: BLE001
+        loaded[name] = None
+        loaded[name + "Error"] = str(e)
+        return None
+
+
+np = optional("numpy")
+faiss = optional("faiss", lambda m: m.omp_set_num_threads(threads))
+torch = optional("torch", lambda m: m.set_num_threads(threads))
 
 d = sys.argv[1]
 

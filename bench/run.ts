@@ -96,17 +96,28 @@ function metricCase(kernel: 'ndcgAtK' | 'recallAtK', queries: number, width: num
   };
 }
 
+/**
+ * A reward batch: B documents of T vectors, G random half-kept masks each, Q queries whose owners
+ * are spread over a corpus of 4B documents (a quarter of them in the batch, `owned`).
+ */
+function rewardBatch(B: number, T: number, D: number, G: number, Q: number) {
+  const docs = { dim: D, vectors: floats(rand, B * T * D), offsets: offsetsOf(B, T) };
+  const masks = new Uint8Array(B * T * G);
+  let kept = 0;
+  for (let i = 0; i < masks.length; i++) { masks[i] = rand() < 0.5 ? 1 : 0; kept += masks[i]; }
+  const queryOwner = new Int32Array(Q);
+  let owned = 0;
+  for (let q = 0; q < Q; q++) { queryOwner[q] = Math.floor(rand() * B * 4); if (queryOwner[q] < B) owned++; }
+  const queries = { rows: Q, dim: D, data: floats(rand, Q * D) };
+  return { docs, masks, kept, queryOwner, owned, queries };
+}
+
 function rewardCase(label: string, B: number, T: number, D: number, G: number, Q: number, ts: boolean, full = false): Case {
   return {
     kernel: 'inverseRetrievalReward', shape: `${label} B=${B} T=${T} D=${D} G=${G} Q=${Q} k=3`, ts, full,
     prepare: () => {
-      const docs = { dim: D, vectors: floats(rand, B * T * D), offsets: offsetsOf(B, T) };
-      const masks = new Uint8Array(B * T * G);
-      let kept = 0;
-      for (let i = 0; i < masks.length; i++) { masks[i] = rand() < 0.5 ? 1 : 0; kept += masks[i]; }
-      const queryOwner = new Int32Array(Q);
-      for (let q = 0; q < Q; q++) queryOwner[q] = Math.floor(rand() * B * 4);
-      const args = { docs, masks, groups: G, queries: { rows: Q, dim: D, data: floats(rand, Q * D) }, queryOwner, k: 3 };
+      const { docs, masks, kept, queryOwner, queries } = rewardBatch(B, T, D, G, Q);
+      const args = { docs, masks, groups: G, queries, queryOwner, k: 3 };
       return {
         run: (K) => K.inverseRetrievalReward(args),
         flops: kept * D + 2 * B * G * Q * D,
@@ -126,21 +137,15 @@ function forwardRewardCase(label: string, B: number, T: number, D: number, G: nu
   return {
     kernel: 'forwardRetrievalReward', shape: `${label} B=${B} T=${T} D=${D} G=${G} Q=${Q} k=${k}`, ts, full,
     prepare: () => {
-      const docs = { dim: D, vectors: floats(rand, B * T * D), offsets: offsetsOf(B, T) };
-      const masks = new Uint8Array(B * T * G);
-      let kept = 0;
-      for (let i = 0; i < masks.length; i++) { masks[i] = rand() < 0.5 ? 1 : 0; kept += masks[i]; }
-      const queryOwner = new Int32Array(Q);
-      let owned = 0; // queries whose owner is in the batch: the only ones scored
-      for (let q = 0; q < Q; q++) { queryOwner[q] = Math.floor(rand() * B * 4); if (queryOwner[q] < B) owned++; }
+      // only the `owned` queries (owner in the batch) are scored
+      const { docs, masks, kept, queryOwner, owned, queries } = rewardBatch(B, T, D, G, Q);
       const competitors = new Float32Array(Q * k);
       for (let q = 0; q < Q; q++) {
         const row = Array.from({ length: k }, () => (rand() * 2 - 1) * 0.6).sort((a, b) => b - a);
         competitors.set(row, q * k);
       }
       const args = {
-        docs, masks, groups: G, queries: { rows: Q, dim: D, data: floats(rand, Q * D) }, queryOwner,
-        competitorScores: { rows: Q, dim: k, data: competitors },
+        docs, masks, groups: G, queries, queryOwner, competitorScores: { rows: Q, dim: k, data: competitors },
       };
       return {
         run: (K) => K.forwardRetrievalReward(args),

@@ -91,24 +91,18 @@ export const SELECT_OPTIONS = {
  * A trained policy directory as a compress function. engine 'native' (the default for an MLP
  * policy when an addon backend is loaded): one kernels.mlpCompress call per chunk, TensorFlow.js is
  * never loaded; 'tfjs' (always for a transformer policy): the policy on TensorFlow.js, then
- * selection and pooling. `note` gets
- * the one message saying that a transformer policy asked for natively runs on tfjs.
+ * selection and pooling. `note` gets the one message saying that a transformer policy asked for natively runs on tfjs.
  */
 export async function loadCompressor(option: string, dirArg: string, opts: CompressOptions = {}, note?: (msg: string) => void):
   Promise<{ compress: (docs: MultiVectorSet) => Promise<Float32Array>; dim: number; describe: string; engine: 'native' | 'tfjs' }> {
   const dir = checkDir(option, dirArg);
   const weights = await import('../policy/weights');
-  const files = (() => {
-    try { return weights.readPolicyFiles(dir); } catch (e) { throw new CliError(`--${option}: ${(e as Error).message}`); }
-  })();
+  const files = fromOption(option, () => weights.readPolicyFiles(dir));
   const c = files.config;
   const describe = `${c.type} policy (dim ${c.dim}, hidden ${c.hidden}, layers ${c.layers})`;
   const K = (await import('../kernels')).getKernels();
-  // default: native where an addon runs it (the ts kernels' reference MLP is slower than tfjs)
-  if (c.type === 'mlp' && (opts.engine === 'native' || (opts.engine === undefined && K.name !== 'ts'))) {
-    const w = (() => {
-      try { return weights.mlpWeightsFromMap(c, files.weights); } catch (e) { throw new CliError(`--${option}: ${(e as Error).message}`); }
-    })();
+  if (weights.engineFor(c.type, opts.engine, K.name) === 'native') {
+    const w = fromOption(option, () => weights.mlpWeightsFromMap(c, files.weights));
     const { select, threshold, topK, ratio, pool, normalize } = opts;
     return {
       compress: async (docs: MultiVectorSet) => (await K.mlpCompressAsync({ docs, policy: w, select, threshold, topK, ratio, pool, normalize })).vectors,
@@ -120,9 +114,7 @@ export async function loadCompressor(option: string, dirArg: string, opts: Compr
   if (opts.engine === 'native') note?.(`the ${c.type} policy has no native inference: using the tfjs engine`);
   const policy = await import('../policy');
   await policy.initTf();
-  const p = (() => {
-    try { return new policy.Policy(c, files.weights); } catch (e) { throw new CliError(`--${option}: ${(e as Error).message}`); }
-  })();
+  const p = fromOption(option, () => new policy.Policy(c, files.weights));
   return {
     compress: (docs: MultiVectorSet) => policy.compressAsync(p, docs, { ...opts, engine: 'tfjs' }),
     dim: p.config.dim,

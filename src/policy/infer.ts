@@ -18,12 +18,12 @@ import { selectDocument } from '../kernels/ts/mlp';
 import { tf } from './backend';
 import { lengthChunks, padBatch } from './batch';
 import type { Policy } from './network';
-import { mlpWeightsFromMap } from './weights';
+import { engineFor, mlpWeightsFromMap } from './weights';
+import type { CompressEngine } from './weights';
 
 export type { SelectMode };
 
-/** How compress runs the policy: 'native' (kernels.mlpCompress, MLP only) or 'tfjs'. */
-export type CompressEngine = 'native' | 'tfjs';
+export type { CompressEngine };
 
 export interface SelectOptions {
   /** 'threshold' (default), 'topk' or 'ratio' */
@@ -55,17 +55,12 @@ export interface CompressOptions extends SelectOptions {
 
 /** The engine compress() uses for this policy and options. */
 export function compressEngine(policy: Policy, opts: CompressOptions = {}): CompressEngine {
-  if (opts.engine !== undefined && opts.engine !== 'native' && opts.engine !== 'tfjs') {
-    throw new RangeError(`engine must be 'native' or 'tfjs', got ${String(opts.engine)}`);
-  }
-  if (policy.config.type !== 'mlp' || opts.engine === 'tfjs') return 'tfjs';
-  if (opts.engine === 'native') return 'native';
-  return (opts.kernels ?? getKernels()).name === 'ts' ? 'tfjs' : 'native';
+  return engineFor(policy.config.type, opts.engine, (opts.kernels ?? getKernels()).name);
 }
 
-/** The kernel arguments of one native compress call (validated by selectMasks' rules first). */
+/** The kernel arguments of one native compress call (selection options validated as selectMasks validates them). */
 function nativeArgs(policy: Policy, set: MultiVectorSet, opts: CompressOptions) {
-  selectMasks(new Float32Array(0), new Int32Array(1), opts); // the same option errors as the tfjs engine
+  selectionRule(opts);
   return {
     docs: set, policy: mlpWeightsFromMap(policy.config, policy.getWeights()),
     select: opts.select, threshold: opts.threshold, topK: opts.topK, ratio: opts.ratio,
@@ -109,19 +104,24 @@ export async function keepLogitsAsync(policy: Policy, set: MultiVectorSet, maxBa
   return out;
 }
 
+/** The selection options, validated, with their defaults. */
+function selectionRule(opts: SelectOptions) {
+  const mode = opts.select ?? 'threshold';
+  const thr = opts.threshold ?? 0.5;
+  if (!(thr > 0 && thr < 1) && mode === 'threshold') throw new RangeError(`threshold must be in (0, 1), got ${thr}`);
+  if (mode === 'topk' && !(Number.isInteger(opts.topK) && (opts.topK as number) >= 1)) throw new RangeError(`select 'topk' needs topK >= 1, got ${opts.topK}`);
+  if (mode === 'ratio' && !((opts.ratio as number) > 0 && (opts.ratio as number) <= 1)) throw new RangeError(`select 'ratio' needs ratio in (0, 1], got ${opts.ratio}`);
+  return { select: mode, threshold: thr, topK: opts.topK as number, ratio: opts.ratio as number };
+}
+
 /**
  * Deterministic masks (one byte per vector, groups = 1 layout) from keep-logits. Ties in top-k order
  * go to the lower position. A document with no kept vector keeps its most probable one (the first on
  * ties). Empty documents keep nothing.
  */
 export function selectMasks(logits: Float32Array, offsets: Int32Array, opts: SelectOptions = {}): Uint8Array {
-  const mode = opts.select ?? 'threshold';
+  const rule = selectionRule(opts);
   const mask = new Uint8Array(logits.length);
-  const thr = opts.threshold ?? 0.5;
-  if (!(thr > 0 && thr < 1) && mode === 'threshold') throw new RangeError(`threshold must be in (0, 1), got ${thr}`);
-  if (mode === 'topk' && !(Number.isInteger(opts.topK) && (opts.topK as number) >= 1)) throw new RangeError(`select 'topk' needs topK >= 1, got ${opts.topK}`);
-  if (mode === 'ratio' && !((opts.ratio as number) > 0 && (opts.ratio as number) <= 1)) throw new RangeError(`select 'ratio' needs ratio in (0, 1], got ${opts.ratio}`);
-  const rule = { select: mode, threshold: thr, topK: opts.topK as number, ratio: opts.ratio as number };
   for (let d = 0; d + 1 < offsets.length; d++) selectDocument(logits, offsets[d], offsets[d + 1] - offsets[d], rule, mask);
   return mask;
 }

@@ -16,9 +16,26 @@ import * as path from 'path';
 import { readSafetensors } from '../io/safetensors';
 import type { MlpPolicyWeights } from '../kernels/types';
 import { resolvePolicyConfig } from './config';
-import type { PolicyConfig } from './config';
+import type { PolicyConfig, PolicyType } from './config';
 
 export const POLICY_FORMAT = 'reinpool-policy/1';
+
+/** How compress runs the policy: 'native' (kernels.mlpCompress, MLP only) or 'tfjs'. */
+export type CompressEngine = 'native' | 'tfjs';
+
+/**
+ * The engine for a policy of this type: a transformer always runs on tfjs; an MLP runs natively
+ * when asked, and by default when the kernels are an addon (the ts kernels' reference forward pass
+ * is slower than TensorFlow.js's).
+ */
+export function engineFor(type: PolicyType, engine: CompressEngine | undefined, kernels: string): CompressEngine {
+  if (engine !== undefined && engine !== 'native' && engine !== 'tfjs') {
+    throw new RangeError(`engine must be 'native' or 'tfjs', got ${String(engine)}`);
+  }
+  if (type !== 'mlp' || engine === 'tfjs') return 'tfjs';
+  if (engine === 'native') return 'native';
+  return kernels === 'ts' ? 'tfjs' : 'native';
+}
 
 /** Plain (name, shape, values) weights: what save/load and checkpoints move around. */
 export type WeightMap = Map<string, { shape: number[]; data: Float32Array }>;

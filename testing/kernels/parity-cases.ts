@@ -29,6 +29,25 @@ export interface ParityCase {
 
 const ref = tsKernels;
 
+/**
+ * The reward cases' batches: every dim x G, a ragged batch of `count` documents that stand for
+ * corpus documents 0..corpus-1 through docIndex, and Q random queries. Each case draws its owners.
+ */
+function* rewardBatches() {
+  for (const dim of [3, 17, 100, 128, 130]) {
+    for (const groups of [1, 8, 64]) {
+      const count = groups === 64 ? 5 : 9;
+      const docs = ragged(docLengths(count, dim === 130), dim);
+      const Q = randInt(20, 200);
+      const queries = matrix(Q, dim);
+      const corpus = 3 * count;
+      const docIndex = new Int32Array(count);
+      for (let d = 0; d < count; d++) docIndex[d] = randInt(0, corpus - 1);
+      yield { dim, groups, count, docs, Q, queries, corpus, docIndex };
+    }
+  }
+}
+
 export const parityCases: ParityCase[] = [
   {
     name: 'poolMasked: mean|max, normalize on/off, G = 1, 3, 64, masks none/all/random/mixed',
@@ -137,27 +156,18 @@ export const parityCases: ParityCase[] = [
     name: 'inverseRetrievalReward: G = 1, 8, 64, docIndex given or not, k 1/3/10/> Q',
     run(K) {
       const bad: string[] = [];
-      for (const dim of [3, 17, 100, 128, 130]) {
-        for (const groups of [1, 8, 64]) {
-          const count = groups === 64 ? 5 : 9;
-          const docs = ragged(docLengths(count, dim === 130), dim);
-          const Q = randInt(20, 200);
-          const queries = matrix(Q, dim);
-          const corpus = 3 * count;
-          const queryOwner = new Int32Array(Q);
-          for (let q = 0; q < Q; q++) queryOwner[q] = randInt(0, corpus - 1);
-          const docIndex = new Int32Array(count);
-          for (let d = 0; d < count; d++) docIndex[d] = randInt(0, corpus - 1);
-          docIndex[0] = queryOwner[0];
-          for (const k of [1, 3, 10, 500]) {
-            for (const withIndex of [false, true]) {
-              const args: InverseRewardArgs = {
-                docs, masks: masks(docs, groups, k === 3 ? 'mixed' : 'random'), groups, queries, queryOwner, k,
-                mode: k === 10 ? 'max' : 'mean', ...(withIndex ? { docIndex } : {}),
-              };
-              bad.push(...rewardMismatches(ref, K.inverseRetrievalReward(args), ref.inverseRetrievalReward(args), args,
-                Math.min(k, Q) + 1, `reward dim ${dim} G ${groups} k ${k}${withIndex ? ' docIndex' : ''}`));
-            }
+      for (const { dim, groups, docs, Q, queries, corpus, docIndex } of rewardBatches()) {
+        const queryOwner = new Int32Array(Q);
+        for (let q = 0; q < Q; q++) queryOwner[q] = randInt(0, corpus - 1);
+        docIndex[0] = queryOwner[0];
+        for (const k of [1, 3, 10, 500]) {
+          for (const withIndex of [false, true]) {
+            const args: InverseRewardArgs = {
+              docs, masks: masks(docs, groups, k === 3 ? 'mixed' : 'random'), groups, queries, queryOwner, k,
+              mode: k === 10 ? 'max' : 'mean', ...(withIndex ? { docIndex } : {}),
+            };
+            bad.push(...rewardMismatches(ref, K.inverseRetrievalReward(args), ref.inverseRetrievalReward(args), args,
+              Math.min(k, Q) + 1, `reward dim ${dim} G ${groups} k ${k}${withIndex ? ' docIndex' : ''}`));
           }
         }
       }
@@ -171,49 +181,40 @@ export const parityCases: ParityCase[] = [
       const excused = { n: 0 };
       let total = 0;
       let between = 0; // rewards strictly inside (0, 1): the ranks really vary
-      for (const dim of [3, 17, 100, 128, 130]) {
-        for (const groups of [1, 8, 64]) {
-          const count = groups === 64 ? 5 : 9;
-          const docs = ragged(docLengths(count, dim === 130), dim);
-          const Q = randInt(20, 200);
-          const queries = matrix(Q, dim);
-          const corpus = 3 * count;
-          const docIndex = new Int32Array(count);
-          for (let d = 0; d < count; d++) docIndex[d] = randInt(0, corpus - 1);
-          docIndex[0] = 0;
-          // every document owns a query under either docIndex; the rest are spread over the corpus
-          const queryOwner = new Int32Array(Q);
-          for (let q = 0; q < Q; q++) {
-            queryOwner[q] = q < count ? q : q < 2 * count ? docIndex[q - count] : randInt(0, corpus - 1);
-          }
-          for (const k of [1, 3, 10]) {
-            // fewer competitors than k for some settings: -Infinity padding
-            const comp = competitorScores(ref, queries, k, randInt(k === 10 ? 3 : 0, 2 * k));
-            const kind: MaskKind = k === 3 ? 'mixed' : 'random';
-            if (kind === 'mixed') {
-              // document 0 keeps nothing: its pooled vector is 0 and scores exactly 0 on every
-              // backend; competitors at exactly 0 tie with it and the tie goes to the document
-              for (let q = 0; q < Q; q++) {
-                if (queryOwner[q] !== 0) continue;
-                comp.data.fill(-Infinity, q * k, (q + 1) * k);
-                comp.data[q * k] = 0.25;
-                comp.data[q * k + 1] = 0;
-              }
+      for (const { dim, groups, count, docs, Q, queries, corpus, docIndex } of rewardBatches()) {
+        docIndex[0] = 0;
+        // every document owns a query under either docIndex; the rest are spread over the corpus
+        const queryOwner = new Int32Array(Q);
+        for (let q = 0; q < Q; q++) {
+          queryOwner[q] = q < count ? q : q < 2 * count ? docIndex[q - count] : randInt(0, corpus - 1);
+        }
+        for (const k of [1, 3, 10]) {
+          // fewer competitors than k for some settings: -Infinity padding
+          const comp = competitorScores(ref, queries, k, randInt(k === 10 ? 3 : 0, 2 * k));
+          const kind: MaskKind = k === 3 ? 'mixed' : 'random';
+          if (kind === 'mixed') {
+            // document 0 keeps nothing: its pooled vector is 0 and scores exactly 0 on every
+            // backend; competitors at exactly 0 tie with it and the tie goes to the document
+            for (let q = 0; q < Q; q++) {
+              if (queryOwner[q] !== 0) continue;
+              comp.data.fill(-Infinity, q * k, (q + 1) * k);
+              comp.data[q * k] = 0.25;
+              comp.data[q * k + 1] = 0;
             }
-            const m = masks(docs, groups, kind);
-            for (const withIndex of [false, true]) {
-              for (const [mode, normalize] of [['mean', true], ['max', k === 10], ['mean', false]] as const) {
-                const args: ForwardRewardArgs = {
-                  docs, masks: m, groups, queries, queryOwner, competitorScores: comp, mode, normalize,
-                  ...(withIndex ? { docIndex } : {}),
-                };
-                const want = ref.forwardRetrievalReward(args);
-                const what = `forward dim ${dim} G ${groups} k ${k} ${mode} norm ${normalize}${withIndex ? ' docIndex' : ''}`;
-                bad.push(...forwardRewardMismatches(ref, K.forwardRetrievalReward(args), want, args, what, excused));
-                if (kind === 'mixed' && Math.abs(want[0] - 1 / Math.log2(3)) > 1e-7) bad.push(`${what}: reference tie rule broken (${want[0]})`);
-                total += want.length;
-                for (const r of want) if (r > 0 && r < 1) between++;
-              }
+          }
+          const m = masks(docs, groups, kind);
+          for (const withIndex of [false, true]) {
+            for (const [mode, normalize] of [['mean', true], ['max', k === 10], ['mean', false]] as const) {
+              const args: ForwardRewardArgs = {
+                docs, masks: m, groups, queries, queryOwner, competitorScores: comp, mode, normalize,
+                ...(withIndex ? { docIndex } : {}),
+              };
+              const want = ref.forwardRetrievalReward(args);
+              const what = `forward dim ${dim} G ${groups} k ${k} ${mode} norm ${normalize}${withIndex ? ' docIndex' : ''}`;
+              bad.push(...forwardRewardMismatches(ref, K.forwardRetrievalReward(args), want, args, what, excused));
+              if (kind === 'mixed' && Math.abs(want[0] - 1 / Math.log2(3)) > 1e-7) bad.push(`${what}: reference tie rule broken (${want[0]})`);
+              total += want.length;
+              for (const r of want) if (r > 0 && r < 1) between++;
             }
           }
         }

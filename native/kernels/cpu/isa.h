@@ -44,6 +44,16 @@ struct IsaOps {
   // returns the number of kept rows. idx is scratch for n indices.
   int64_t (*maxMasked)(const float* rows, int64_t n, int dim, const uint8_t* mask, double* acc,
                        int32_t* idx);
+
+  // Machine-limit probes (probe.cpp), at the same vector width and FMA use as the loops above, so
+  // the FMA peak is the one the micro-kernels can reach.
+  // fp32 FLOP done by one fmaChains iteration: chains x lanes x 2 (an FMA, or mul + add on sse2).
+  int64_t flopsPerFmaIter;
+  // Runs `iters` rounds of independent register-resident FMA chains (a = a * b + c on every
+  // accumulator) and returns their sum, so the work cannot be optimised away.
+  float (*fmaChains)(int64_t iters);
+  // Sum of x[0..n) read with vector loads and several accumulators (n a multiple of 64).
+  float (*readSum)(const float* x, int64_t n);
 };
 
 const IsaOps* isaOpsSse2();

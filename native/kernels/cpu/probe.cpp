@@ -1,26 +1,17 @@
 // Machine-limit probes for the benchmarks: the fp32 FMA peak and the read bandwidth, measured at
-// the SIMD level (detail::ops()) and on the thread pool the kernels use, so a kernel's GFLOP/s or
+// the SIMD level (detail::ops(), whose table holds the probe loops) and on the thread pool the kernels use, so a kernel's GFLOP/s or
 // GB/s can be reported as a share of what this machine does in the same run. Not kernels: nothing
 // here is part of the Kernels contract, and the cuda backend has no counterpart.
 #include <algorithm>
 #include <chrono>
-#include <cstring>
 #include <string>
 #include <vector>
 
 #include "internal.h"
-#include "probe_isa.h"
 
 namespace reinpool {
 namespace cpu {
 namespace {
-
-const ProbeOps& probeOps() {
-  const char* level = detail::ops().name;  // the level the kernels run at (REINPOOL_SIMD, _setSimd)
-  if (!std::strcmp(level, "avx512")) return *probeOpsAvx512();
-  if (!std::strcmp(level, "avx2")) return *probeOpsAvx2();
-  return *probeOpsSse2();
-}
 
 double now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -34,7 +25,7 @@ double medianOf(std::vector<double> v) {
 
 volatile float gSink = 0.f;  // keeps every probe result alive
 
-void finish(ProbeResult* out, const std::vector<double>& rates, int threads, const ProbeOps& ops) {
+void finish(ProbeResult* out, const std::vector<double>& rates, int threads, const IsaOps& ops) {
   out->median = medianOf(rates);
   out->best = *std::max_element(rates.begin(), rates.end());
   out->reps = (int)rates.size();
@@ -49,7 +40,7 @@ Status probeFmaPeak(double seconds, int reps, int threads, ProbeResult* out) {
     return Status::Error(ErrorCode::InvalidArgument,
                          "probeFmaPeak: seconds must be in (0, 60], reps in [1, 1000]");
   return detail::guard("probeFmaPeak", [&]() -> Status {
-    const ProbeOps& ops = probeOps();
+    const IsaOps& ops = detail::ops();  // the level the kernels run at (REINPOOL_SIMD, _setSimd)
     const int t = detail::resolveThreads(threads);
     // Calibrate on one thread: iterations per second of one chain set.
     int64_t iters = 1 << 14;
@@ -72,7 +63,7 @@ Status probeFmaPeak(double seconds, int reps, int threads, ProbeResult* out) {
       detail::parallelFor(tasks, t, [&](int64_t task, int) { sums[(size_t)task] = ops.fmaChains(perTask); });
       const double wall = now() - t0;
       for (float s : sums) gSink = gSink + s;
-      rates.push_back((double)ops.flopsPerIter * (double)perTask * (double)tasks / wall / 1e9);
+      rates.push_back((double)ops.flopsPerFmaIter * (double)perTask * (double)tasks / wall / 1e9);
     }
     finish(out, rates, t, ops);
     return Status::Ok();
@@ -85,7 +76,7 @@ Status probeReadBandwidth(int64_t bytes, int passes, int threads, ProbeResult* o
     return Status::Error(ErrorCode::InvalidArgument,
                          "probeReadBandwidth: bytes must be in [1 MiB, 64 GiB], passes in [1, 1000]");
   return detail::guard("probeReadBandwidth", [&]() -> Status {
-    const ProbeOps& ops = probeOps();
+    const IsaOps& ops = detail::ops();  // the level the kernels run at (REINPOOL_SIMD, _setSimd)
     const int t = detail::resolveThreads(threads);
     const int64_t tasks = bytes / (kChunk * 4);
     const int64_t n = tasks * kChunk;
