@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Args, CliIO, CommandSpec, UsageError, checkDir, progress } from './args';
-import { TRAIN_OPTIONS, comparisonTable, intList, methodList, trainConfigFromArgs } from './common';
+import { TRAIN_OPTIONS, ceilingsTable, comparisonTable, intList, methodList, seedList, seedsTable, trainConfigFromArgs } from './common';
 import type { Command } from './main';
 import { DEFAULT_BUDGETS } from '../experiment/budgets';
 import { TRAINING_SET_DEFAULTS as T } from '../experiment/training-set';
@@ -20,6 +20,7 @@ export const spec: CommandSpec = {
     beir: { type: 'string', value: 'DIR', desc: 'BEIR folder: corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv' },
     split: { type: 'string', value: 'NAME', desc: 'qrels split to evaluate', default: 'test' },
     seed: { type: 'string', value: 'N', desc: 'seed of the document sample, synthetic queries and training', default: '0' },
+    seeds: { type: 'string', value: 'LIST|N', desc: 'run the whole experiment once per seed (a list such as 0,1,2, or a count N for 0..N-1) and report every metric as the mean with a 95% confidence interval, plus a paired randomization test of reinpool against mean pooling; per-seed runs, reports and policies go to seed-N subfolders' },
     json: { type: 'string', value: 'FILE', desc: 'write {dataset, split, docs, queries, dim, vectorsPerDoc, methods, recoveryNdcg3, compression, seconds}' },
     runs: { type: 'string', value: 'DIR', desc: 'write NAME.run (TREC, top 1000) per method and qrels.txt' },
     report: { type: 'string', value: 'DIR', desc: 'write report.md, methods.svg and budgets.svg' },
@@ -29,6 +30,7 @@ export const spec: CommandSpec = {
     'queries-per-doc': { type: 'string', value: 'N', desc: 'inverse-cloze synthetic queries per training document', default: String(T.queriesPerDoc) },
     methods: { type: 'string', value: 'LIST', desc: 'baselines evaluated beside reinpool', default: 'maxsim,mean,max,tokenpool-1..32,muvera' },
     budgets: { type: 'string', value: 'LIST', desc: 'reinpool top-k keep budgets for the budget chart', default: DEFAULT_BUDGETS.join(',') },
+    ceilings: { type: 'boolean', desc: 'also measure two ceilings (diagnostics that read the test queries, never a method): the policy trained on the test queries themselves, and a greedy per-document selection against them; reports the share of the gap from mean pooling closed' },
     center: { type: 'boolean', desc: 'centre every token vector on the corpus mean before training and evaluation (all methods)' },
     'ict-remove': { type: 'string', value: 'P', desc: 'inverse cloze: probability that a query sentence is removed from the document it trains on (a document too short to keep a context gets no query)', default: String(T.removeProb) },
     'ict-tokens': { type: 'string', value: 'N', desc: 'inverse cloze: longest synthetic query in tokens (0 = whole sentences)', default: String(T.queryTokens) },
@@ -55,16 +57,16 @@ export const command: Command = {
     if (!fs.existsSync(path.join(beir, 'queries.jsonl'))) throw new UsageError(`--beir: ${args.str('beir')}: no queries.jsonl`);
     const split = args.str('split') ?? 'test';
     if (!fs.existsSync(path.join(beir, 'qrels', `${split}.tsv`))) throw new UsageError(`--split: ${path.join(args.str('beir')!, 'qrels', `${split}.tsv`)} not found`);
-    const seed = args.int('seed', { min: 0, default: 0 })!;
+    const seeds = seedList(args);
     const config = trainConfigFromArgs(args);
     const methods = methodList(args, false);
     const resume = args.flag('resume');
     const policyOut = args.str('policy-out') !== undefined ? path.resolve(args.required('policy-out')) : undefined;
     if (resume && !policyOut) throw new UsageError('--resume: needs --policy-out DIR (where the checkpoints are)');
     if (resume) checkDir('policy-out', policyOut!);
-    const { runExperiment } = await import('../experiment');
-    const res = await runExperiment({
-      beir, split, seed, config,
+    const { runSeeds } = await import('../experiment');
+    const { runs, summary } = await runSeeds({
+      beir, split, config,
       dataset: path.basename(beir),
       trainDocs: args.int('train-docs', { min: 1 }),
       queriesPerDoc: args.int('queries-per-doc', { min: 1 }),
@@ -72,6 +74,7 @@ export const command: Command = {
       budgets: intList(args, 'budgets'),
       policyOut, resume,
       center: args.flag('center'),
+      ceilings: args.flag('ceilings'),
       trainQueries: args.choice('train-queries', ['ict', 'train'] as const),
       removeProb: args.num('ict-remove', { min: 0, max: 1 }),
       queryTokens: args.int('ict-tokens', { min: 0 }),
@@ -81,17 +84,22 @@ export const command: Command = {
       commands: [['reinpool experiment', ...args.raw].join(' ')],
       log,
       progress: !io.quiet && Boolean(process.stderr.isTTY),
-    });
-    const j = res.json;
+    }, seeds);
+    const j = runs[0].json;
     io.stdout.write(`${j.dataset} (${j.split}): ${j.docs} documents (${j.vectorsPerDoc.toFixed(1)} vectors x ${j.dim} per document), ${j.queries} queries\n\n`);
-    io.stdout.write(comparisonTable(res.evaluation));
-    io.stdout.write(`\nseconds: encode ${j.seconds.encode.toFixed(1)}, train ${j.seconds.train.toFixed(1)}, eval ${j.seconds.eval.toFixed(1)}\n`);
+    io.stdout.write(seeds.length > 1 ? seedsTable(summary) : comparisonTable(runs[0].evaluation));
+    if (summary.ceilings) io.stdout.write(`\n${ceilingsTable(summary)}`);
+    const sec = (k: 'encode' | 'train' | 'eval') => runs.map((r) => r.json.seconds[k].toFixed(1)).join(' / ');
+    io.stdout.write(`\nseconds${seeds.length > 1 ? ' per seed' : ''}: encode ${sec('encode')}, train ${sec('train')}, eval ${sec('eval')}\n`);
     const outs: string[] = [];
     if (args.has('json')) outs.push(`JSON: ${args.output('json')}`);
-    if (res.evaluation.runs) outs.push(`runs: ${res.evaluation.runs.dir}`);
-    if (res.report) outs.push(`report: ${res.report}`);
-    if (res.policyDir) outs.push(`policy: ${res.policyDir}`);
+    for (const r of runs) {
+      if (r.evaluation.runs) outs.push(`runs: ${r.evaluation.runs.dir}`);
+      if (r.report) outs.push(`report: ${r.report}`);
+      if (r.policyDir) outs.push(`policy: ${r.policyDir}`);
+    }
     if (outs.length) io.stdout.write(outs.join('\n') + '\n');
+    if (summary.verdict) io.stdout.write(`\n${summary.verdict}\n`);
     return 0;
   },
 };

@@ -11,8 +11,8 @@ import type { Policy, SelectOptions } from '../policy';
 export interface PolicyCompressor {
   /** a CompressFn for one selection rule */
   with(select: SelectOptions): CompressFn;
-  /** the default selection's masks of a set */
-  masks(set: MultiVectorSet): Promise<Uint8Array>;
+  /** a selection's masks of a set (default: the policy's default selection) */
+  masks(set: MultiVectorSet, select?: SelectOptions): Promise<Uint8Array>;
 }
 
 export function policyCompressor(policy: Policy, pool: PoolMode, kernels: Kernels): PolicyCompressor {
@@ -25,6 +25,6 @@ export function policyCompressor(policy: Policy, pool: PoolMode, kernels: Kernel
   const masksOf = async (set: MultiVectorSet, select: SelectOptions) => selectMasks(await logitsOf(set), set.offsets, select);
   return {
     with: (select) => async (set) => kernels.poolMaskedAsync({ docs: set, masks: await masksOf(set, select), groups: 1, mode: pool, normalize: true }),
-    masks: (set) => masksOf(set, {}),
+    masks: (set, select = {}) => masksOf(set, select),
   };
 }

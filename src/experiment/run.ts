@@ -9,13 +9,14 @@
  *   write      the experiment JSON, TREC runs and the Markdown/SVG report
  */
 import * as path from 'path';
-import { DEFAULT_EVAL_METHODS, evaluate, writeReport } from '../eval';
-import type { BudgetPoint, EvaluationResult } from '../eval';
+import { DEFAULT_EVAL_METHODS, evaluate, reinpoolMethod, writeReport } from '../eval';
+import type { BudgetPoint, EvaluationResult, MethodMetrics } from '../eval';
 import { writeJsonAtomic } from '../io/json';
 import { getKernels } from '../kernels';
 import { resolveTrainConfig, stepLogger, train } from '../train';
 import type { TrainConfig } from '../train';
 import { budgetSweep, DEFAULT_BUDGETS } from './budgets';
+import { gapClosed, greedySelectionVectors } from './ceilings';
 import { policyCompressor } from './compressor';
 import { loadExperimentData } from './data';
 import { buildTrainingSet, centerExperiment } from './training-set';
@@ -58,6 +59,16 @@ export interface ExperimentOptions extends Omit<TrainingSetOptions, 'seed' | 'so
   log?: (msg: string) => void;
   /** training progress bar on stderr (default: when it is a TTY) */
   progress?: boolean;
+  /** keep every method's per-query metrics in the evaluation (what the seed summary's paired test needs) */
+  perQuery?: boolean;
+  /** also measure the two ceilings (ceilings.ts; diagnostics that read the test queries) */
+  ceilings?: boolean;
+}
+
+/** A ceiling's metrics and the share of the mean-pooling-to-ceiling gap (NDCG@3) that ReinPool closes. */
+export interface CeilingResult {
+  metrics: MethodMetrics;
+  gapClosed?: number;
 }
 
 export interface ExperimentJson {
@@ -68,6 +79,8 @@ export interface ExperimentJson {
   dim: number;
   vectorsPerDoc: number;
   methods: EvaluationResult['methods'];
+  /** diagnostics, not methods: see ceilings.ts */
+  ceilings?: Record<string, CeilingResult>;
   recoveryNdcg3: Record<string, number>;
   compression: Record<string, number>;
   seconds: { encode: number; train: number; eval: number };
@@ -94,7 +107,8 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
 
   // ---------------------------------------------------------------- data, training set
   let t = now();
-  let data = loadExperimentData(o.beir, split, log);
+  const raw = loadExperimentData(o.beir, split, log);
+  let data = raw;
   let training = buildTrainingSet(data, { ...o, source: o.trainQueries, seed });
   if (o.center) {
     ({ data, training } = centerExperiment(data, training));
@@ -121,13 +135,35 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   const compressor = policyCompressor(run.policy, pool, kernels);
   const evaluation = await evaluate({
     docs, queries, qrels, queryReduce, kernels, runsDir: o.runs, onProgress: log,
-    methods: [...(o.methods ?? DEFAULT_EVAL_METHODS), 'reinpool'], reinpool: compressor.with({}),
+    methods: [...(o.methods ?? DEFAULT_EVAL_METHODS), 'reinpool'], reinpool: compressor.with({}), perQuery: o.perQuery,
   });
   const masks = await compressor.masks(docs);
   let kept = 0;
   for (let i = 0; i < masks.length; i++) kept += masks[i];
   const nDocs = docs.offsets.length - 1;
   const budgets = await budgetSweep({ docs, queries, qrels, compressor, budgets: o.budgets ?? DEFAULT_BUDGETS, queryReduce, kernels });
+  let ceilings: Record<string, CeilingResult> | undefined;
+  if (o.ceilings) {
+    // the test-query policy: the same training with the split's own queries as the synthetic queries
+    let oracle = buildTrainingSet(raw, { ...o, source: 'train', querySplit: split, seed, trainDocs: undefined });
+    if (o.center) oracle = centerExperiment(raw, oracle).training;
+    log(`ceiling: training on the ${oracle.owner.length} test queries themselves`);
+    const oracleRun = await train({ docs: oracle.docs, queries: oracle.queries, queryOwner: oracle.owner, trainDocs: oracle.prompts, config, log: false, progress: false });
+    const greedy = greedySelectionVectors(docs, queries, qrels, queryReduce);
+    const c = await evaluate({
+      docs, queries, qrels, queryReduce, kernels,
+      methods: [
+        reinpoolMethod(policyCompressor(oracleRun.policy, pool, kernels).with({}), { name: 'testQueryPolicy', queryReduce }),
+        reinpoolMethod(() => greedy, { name: 'greedySelection', queryReduce }),
+      ],
+    });
+    oracleRun.policy.dispose();
+    const m = evaluation.methods;
+    ceilings = {};
+    for (const [name, metrics] of Object.entries(c.methods)) {
+      ceilings[name] = { metrics, gapClosed: gapClosed(m.reinpool['ndcg@3'], m.mean?.['ndcg@3'] ?? NaN, metrics['ndcg@3']) };
+    }
+  }
   const secEval = now() - t;
 
   // ---------------------------------------------------------------- write
@@ -139,6 +175,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     dim: evaluation.dim,
     vectorsPerDoc: evaluation.vectorsPerDoc,
     methods: evaluation.methods,
+    ceilings,
     recoveryNdcg3: evaluation.recoveryNdcg3,
     compression: evaluation.compression,
     seconds: { encode: secEncode, train: secTrain, eval: secEval },
