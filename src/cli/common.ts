@@ -101,13 +101,17 @@ export async function loadCompressor(option: string, dirArg: string, opts: Compr
   const weights = await import('../policy/weights');
   const files = fromOption(option, () => weights.readPolicyFiles(dir));
   const c = files.config;
-  const describe = `${c.type} policy (dim ${c.dim}, hidden ${c.hidden}, layers ${c.layers})`;
+  // centring and stop vectors the policy was trained with (policy/preprocess.ts), applied to every input
+  const { applyPreprocess, readPreprocess } = await import('../policy/preprocess');
+  const pre = fromOption(option, () => readPreprocess(dir, c.dim));
+  const prep = (docs: MultiVectorSet) => applyPreprocess(docs, pre);
+  const describe = `${c.type} policy (dim ${c.dim}, hidden ${c.hidden}, layers ${c.layers}${pre.center ? ', centred' : ''}${pre.stop ? `, ${pre.stop.df.length} stop vectors` : ''})`;
   const K = (await import('../kernels')).getKernels();
   if (weights.engineFor(c.type, opts.engine, K.name) === 'native') {
     const w = fromOption(option, () => weights.mlpWeightsFromMap(c, files.weights));
     const { select, threshold, topK, ratio, pool, normalize } = opts;
     return {
-      compress: async (docs: MultiVectorSet) => (await K.mlpCompressAsync({ docs, policy: w, select, threshold, topK, ratio, pool, normalize })).vectors,
+      compress: async (docs: MultiVectorSet) => (await K.mlpCompressAsync({ docs: prep(docs), policy: w, select, threshold, topK, ratio, pool, normalize })).vectors,
       dim: w.dim,
       describe: `${describe}, native engine on the ${K.name} kernels`,
       engine: 'native',
@@ -118,7 +122,7 @@ export async function loadCompressor(option: string, dirArg: string, opts: Compr
   await policy.initTf();
   const p = fromOption(option, () => new policy.Policy(c, files.weights));
   return {
-    compress: (docs: MultiVectorSet) => policy.compressAsync(p, docs, { ...opts, engine: 'tfjs' }),
+    compress: (docs: MultiVectorSet) => policy.compressAsync(p, prep(docs), { ...opts, engine: 'tfjs' }),
     dim: p.config.dim,
     describe: `${describe}, tfjs engine`,
     engine: 'tfjs',

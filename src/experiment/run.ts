@@ -9,8 +9,10 @@
  *   write      the experiment JSON, TREC runs and the Markdown/SVG report
  */
 import * as path from 'path';
-import { DEFAULT_EVAL_METHODS, evaluate, reinpoolMethod, writeReport } from '../eval';
-import type { BudgetPoint, EvaluationResult, MethodMetrics } from '../eval';
+import { dropStopVectors, findStopVectors } from '../encode/stopvectors';
+import { writePreprocess } from '../policy/preprocess';
+import { DEFAULT_EVAL_METHODS, evaluate, poolMethod, reinpoolMethod, writeReport } from '../eval';
+import type { BudgetPoint, EvaluationResult, Method, MethodMetrics } from '../eval';
 import { writeJsonAtomic } from '../io/json';
 import { getKernels } from '../kernels';
 import { resolveTrainConfig, stepLogger, train } from '../train';
@@ -63,6 +65,12 @@ export interface ExperimentOptions extends Omit<TrainingSetOptions, 'seed' | 'so
   perQuery?: boolean;
   /** also measure the two ceilings (ceilings.ts; diagnostics that read the test queries) */
   ceilings?: boolean;
+  /**
+   * remove stop vectors (encode/stopvectors.ts: vectors held by more than this share of the corpus's
+   * documents) before ReinPool's policy sees a document, in training and in compression; 1 = off.
+   * The baseline 'mean-stopfree' (mean pooling of what is left) is evaluated beside it.
+   */
+  stopDf?: number;
 }
 
 /** A ceiling's metrics and the share of the mean-pooling-to-ceiling gap (NDCG@3) that ReinPool closes. */
@@ -110,11 +118,18 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   const raw = loadExperimentData(o.beir, split, log);
   let data = raw;
   let training = buildTrainingSet(data, { ...o, source: o.trainQueries, seed });
+  let center: Float32Array | undefined;
   if (o.center) {
-    ({ data, training } = centerExperiment(data, training));
+    ({ data, training, mean: center } = centerExperiment(data, training));
     log('centred every token vector on the corpus mean');
   }
   const { docs, queries, qrels } = data;
+  const stopDf = o.stopDf ?? 1;
+  const stop = stopDf < 1 ? findStopVectors(docs, stopDf) : undefined;
+  if (stop) {
+    training = { ...training, docs: dropStopVectors(training.docs, stop) };
+    log(`stop vectors: ${stop.df.length} vectors held by more than ${stopDf} of the documents, removed before the policy`);
+  }
   const promptDocs = training.prompts.length;
   log(`${training.kind}: ${training.owner.length} training queries for ${promptDocs} training documents`);
   const secEncode = now() - t;
@@ -127,15 +142,18 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     config, outDir: o.policyOut, resume: o.resume, progress: o.progress, log: stepLogger(log, config.steps),
   });
   const secTrain = now() - t;
+  // what `reinpool compress --policy` must do to a corpus before this policy sees it
+  if (o.policyOut) writePreprocess(path.join(o.policyOut, 'policy'), { center, stop });
 
   // ---------------------------------------------------------------- evaluate
   t = now();
   const kernels = getKernels();
   const { queryReduce, pool } = run.config;
-  const compressor = policyCompressor(run.policy, pool, kernels);
+  const compressor = policyCompressor(run.policy, pool, kernels, stop);
+  const stopFree: Method[] = stop ? [{ name: 'mean-stopfree', index: (set, k) => poolMethod('mean', { queryReduce }).index(dropStopVectors(set, stop), k) }] : [];
   const evaluation = await evaluate({
     docs, queries, qrels, queryReduce, kernels, runsDir: o.runs, onProgress: log,
-    methods: [...(o.methods ?? DEFAULT_EVAL_METHODS), 'reinpool'], reinpool: compressor.with({}), perQuery: o.perQuery,
+    methods: [...(o.methods ?? DEFAULT_EVAL_METHODS), ...stopFree, 'reinpool'], reinpool: compressor.with({}), perQuery: o.perQuery,
   });
   const masks = await compressor.masks(docs);
   let kept = 0;
@@ -147,13 +165,14 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     // the test-query policy: the same training with the split's own queries as the synthetic queries
     let oracle = buildTrainingSet(raw, { ...o, source: 'train', querySplit: split, seed, trainDocs: undefined });
     if (o.center) oracle = centerExperiment(raw, oracle).training;
+    if (stop) oracle = { ...oracle, docs: dropStopVectors(oracle.docs, stop) };
     log(`ceiling: training on the ${oracle.owner.length} test queries themselves`);
     const oracleRun = await train({ docs: oracle.docs, queries: oracle.queries, queryOwner: oracle.owner, trainDocs: oracle.prompts, config, log: false, progress: false });
     const greedy = greedySelectionVectors(docs, queries, qrels, queryReduce);
     const c = await evaluate({
       docs, queries, qrels, queryReduce, kernels,
       methods: [
-        reinpoolMethod(policyCompressor(oracleRun.policy, pool, kernels).with({}), { name: 'testQueryPolicy', queryReduce }),
+        reinpoolMethod(policyCompressor(oracleRun.policy, pool, kernels, stop).with({}), { name: 'testQueryPolicy', queryReduce }),
         reinpoolMethod(() => greedy, { name: 'greedySelection', queryReduce }),
       ],
     });
@@ -185,6 +204,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     syntheticQueries: training.owner.length,
     trainQueries: training.kind,
     centered: Boolean(o.center),
+    stopVectors: stop ? { maxDf: stopDf, count: stop.df.length } : undefined,
     queryNormalize: run.config.queryNormalize,
     queryReduce,
     reinpoolKeptPerDoc: kept / nDocs,

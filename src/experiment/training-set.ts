@@ -114,10 +114,11 @@ function sampleListed(data: ExperimentData, ids: string[], k: number | undefined
  * and evaluation see (corpus, test queries, training documents and queries). Computed once; a training
  * set on the corpus itself shares the centred corpus.
  */
-export function centerExperiment(data: ExperimentData, training: TrainingSet): { data: ExperimentData; training: TrainingSet } {
+export function centerExperiment(data: ExperimentData, training: TrainingSet): { data: ExperimentData; training: TrainingSet; mean: Float32Array } {
   const mu = meanVector(data.docs);
   const docs = centerSet(data.docs, mu);
   return {
+    mean: mu,
     data: { ...data, docs, queries: centerSet(data.queries, mu) },
     training: {
       ...training,
