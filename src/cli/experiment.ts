@@ -9,6 +9,13 @@ import { TRAIN_OPTIONS, ceilingsTable, comparisonTable, intList, methodList, see
 import type { Command } from './main';
 import { DEFAULT_BUDGETS } from '../experiment/budgets';
 import { TRAINING_SET_DEFAULTS as T } from '../experiment/training-set';
+import { EXPERIMENT_DEFAULTS as E, PRESETS, withPreset } from '../experiment/presets';
+import type { PresetName } from '../experiment/presets';
+
+const onOff = (args: Args, name: string): boolean | undefined => {
+  const v = args.choice(name, ['on', 'off'] as const);
+  return v === undefined ? undefined : v === 'on';
+};
 
 export const spec: CommandSpec = {
   name: 'experiment',
@@ -31,7 +38,9 @@ export const spec: CommandSpec = {
     methods: { type: 'string', value: 'LIST', desc: 'baselines evaluated beside reinpool', default: 'maxsim,mean,max,tokenpool-1..32,muvera' },
     budgets: { type: 'string', value: 'LIST', desc: 'reinpool top-k keep budgets for the budget chart', default: DEFAULT_BUDGETS.join(',') },
     ceilings: { type: 'boolean', desc: 'also measure two ceilings (diagnostics that read the test queries, never a method): the policy trained on the test queries themselves, and a greedy per-document selection against them; reports the share of the gap from mean pooling closed' },
-    center: { type: 'boolean', desc: 'centre every token vector on the corpus mean before training and evaluation (all methods)' },
+    preset: { type: 'string', value: 'NAME', desc: "default (the best label-free settings, chosen on development queries) or paper (the published method: inverse reward, inverse-cloze queries left in their documents, no centring, no stop vectors, 300 steps); options given beside it win", default: 'default' },
+    center: { type: 'string', value: 'on|off', desc: 'centre every token vector on the corpus mean before training and evaluation (all methods)', default: E.center ? 'on' : 'off' },
+    'stop-df': { type: 'string', value: 'X', desc: "remove stop vectors (held by more than X of the corpus's documents) before the policy sees a document; 1 = off. The baseline mean-stopfree (mean pooling without them) is evaluated beside", default: String(E.stopDf) },
     'ict-remove': { type: 'string', value: 'P', desc: 'inverse cloze: probability that a query sentence is removed from the document it trains on (a document too short to keep a context gets no query)', default: String(T.removeProb) },
     'ict-tokens': { type: 'string', value: 'N', desc: 'inverse cloze: longest synthetic query in tokens (0 = whole sentences)', default: String(T.queryTokens) },
     'train-queries': { type: 'string', value: 'ict|train', desc: "training queries: inverse cloze, or the dataset's own qrels/train.tsv queries", default: T.source },
@@ -64,8 +73,9 @@ export const command: Command = {
     const policyOut = args.str('policy-out') !== undefined ? path.resolve(args.required('policy-out')) : undefined;
     if (resume && !policyOut) throw new UsageError('--resume: needs --policy-out DIR (where the checkpoints are)');
     if (resume) checkDir('policy-out', policyOut!);
+    const preset = args.choice('preset', Object.keys(PRESETS) as PresetName[], 'default')!;
     const { runSeeds } = await import('../experiment');
-    const { runs, summary } = await runSeeds({
+    const { runs, summary } = await runSeeds(withPreset(preset, {
       beir, split, config,
       dataset: path.basename(beir),
       trainDocs: args.int('train-docs', { min: 1 }),
@@ -73,7 +83,8 @@ export const command: Command = {
       methods: methods?.filter((m) => m !== 'reinpool'),
       budgets: intList(args, 'budgets'),
       policyOut, resume,
-      center: args.flag('center'),
+      center: onOff(args, 'center'),
+      stopDf: args.num('stop-df', { min: 0, max: 1, exclusiveMin: true }),
       ceilings: args.flag('ceilings'),
       trainQueries: args.choice('train-queries', ['ict', 'train'] as const),
       removeProb: args.num('ict-remove', { min: 0, max: 1 }),
@@ -84,7 +95,7 @@ export const command: Command = {
       commands: [['reinpool experiment', ...args.raw].join(' ')],
       log,
       progress: !io.quiet && Boolean(process.stderr.isTTY),
-    }, seeds);
+    }), seeds);
     const j = runs[0].json;
     io.stdout.write(`${j.dataset} (${j.split}): ${j.docs} documents (${j.vectorsPerDoc.toFixed(1)} vectors x ${j.dim} per document), ${j.queries} queries\n\n`);
     io.stdout.write(seeds.length > 1 ? seedsTable(summary) : comparisonTable(runs[0].evaluation));

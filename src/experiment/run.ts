@@ -18,6 +18,7 @@ import { getKernels } from '../kernels';
 import { resolveTrainConfig, stepLogger, train } from '../train';
 import type { TrainConfig } from '../train';
 import { budgetSweep, DEFAULT_BUDGETS } from './budgets';
+import { EXPERIMENT_DEFAULTS } from './presets';
 import { gapClosed, greedySelectionVectors } from './ceilings';
 import { policyCompressor } from './compressor';
 import { loadExperimentData } from './data';
@@ -37,7 +38,7 @@ export interface ExperimentOptions extends Omit<TrainingSetOptions, 'seed' | 'so
   trainQueries?: TrainingSetOptions['source'];
   /**
    * subtract the corpus mean token vector from every token vector before training and evaluation;
-   * every method sees the centred vectors (default false)
+   * every method sees the centred vectors (default true: EXPERIMENT_DEFAULTS)
    */
   center?: boolean;
   /** training hyper-parameters (seed defaults to `seed`) */
@@ -67,7 +68,8 @@ export interface ExperimentOptions extends Omit<TrainingSetOptions, 'seed' | 'so
   ceilings?: boolean;
   /**
    * remove stop vectors (encode/stopvectors.ts: vectors held by more than this share of the corpus's
-   * documents) before ReinPool's policy sees a document, in training and in compression; 1 = off.
+   * documents) before ReinPool's policy sees a document, in training and in compression; 1 = off
+   * (default EXPERIMENT_DEFAULTS.stopDf).
    * The baseline 'mean-stopfree' (mean pooling of what is left) is evaluated beside it.
    */
   stopDf?: number;
@@ -119,12 +121,12 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   let data = raw;
   let training = buildTrainingSet(data, { ...o, source: o.trainQueries, seed });
   let center: Float32Array | undefined;
-  if (o.center) {
+  if (o.center ?? EXPERIMENT_DEFAULTS.center) {
     ({ data, training, mean: center } = centerExperiment(data, training));
     log('centred every token vector on the corpus mean');
   }
   const { docs, queries, qrels } = data;
-  const stopDf = o.stopDf ?? 1;
+  const stopDf = o.stopDf ?? EXPERIMENT_DEFAULTS.stopDf;
   const stop = stopDf < 1 ? findStopVectors(docs, stopDf) : undefined;
   if (stop) {
     training = { ...training, docs: dropStopVectors(training.docs, stop) };
@@ -164,7 +166,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   if (o.ceilings) {
     // the test-query policy: the same training with the split's own queries as the synthetic queries
     let oracle = buildTrainingSet(raw, { ...o, source: 'train', querySplit: split, seed, trainDocs: undefined });
-    if (o.center) oracle = centerExperiment(raw, oracle).training;
+    if (center) oracle = centerExperiment(raw, oracle).training;
     if (stop) oracle = { ...oracle, docs: dropStopVectors(oracle.docs, stop) };
     log(`ceiling: training on the ${oracle.owner.length} test queries themselves`);
     const oracleRun = await train({ docs: oracle.docs, queries: oracle.queries, queryOwner: oracle.owner, trainDocs: oracle.prompts, config, log: false, progress: false });
@@ -203,7 +205,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     promptDocs,
     syntheticQueries: training.owner.length,
     trainQueries: training.kind,
-    centered: Boolean(o.center),
+    centered: center !== undefined,
     stopVectors: stop ? { maxDf: stopDf, count: stop.df.length } : undefined,
     queryNormalize: run.config.queryNormalize,
     queryReduce,

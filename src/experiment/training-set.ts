@@ -21,9 +21,9 @@ import type { ExperimentData } from './data';
 /** What the training set is made of unless an option says otherwise (the CLI shows these). */
 export const TRAINING_SET_DEFAULTS = {
   source: 'ict' as const,
-  trainDocs: 2000,
+  trainDocs: 5000,
   queriesPerDoc: 3,
-  removeProb: 0,
+  removeProb: 1,
   queryTokens: 0,
 };
 
