@@ -105,6 +105,10 @@ export async function loadCompressor(option: string, dirArg: string, opts: Compr
   const { applyPreprocess, readPreprocess } = await import('../policy/preprocess');
   const pre = fromOption(option, () => readPreprocess(dir, c.dim));
   const prep = (docs: MultiVectorSet) => applyPreprocess(docs, pre);
+  if (pre.keepAll && opts.select === undefined && opts.topK === undefined && opts.ratio === undefined && opts.threshold === undefined) {
+    opts = { ...opts, select: 'ratio', ratio: 1 };
+    note?.('this policy keeps every vector by default (its selection did not beat that on held-out training documents); --keep-top-k, --keep-ratio or --threshold select anyway');
+  }
   const describe = `${c.type} policy (dim ${c.dim}, hidden ${c.hidden}, layers ${c.layers}${pre.center ? ', centred' : ''}${pre.stop ? `, ${pre.stop.df.length} stop vectors` : ''})`;
   const K = (await import('../kernels')).getKernels();
   if (weights.engineFor(c.type, opts.engine, K.name) === 'native') {

@@ -4,7 +4,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Args, CliIO, CommandSpec, UsageError, checkDir, progress } from './args';
+import { Args, CliIO, CommandSpec, UsageError, checkDir, checkFile, progress } from './args';
+import type { ExperimentJson } from '../experiment/run';
 import { TRAIN_OPTIONS, ceilingsTable, comparisonTable, intList, methodList, seedList, seedsTable, trainConfigFromArgs } from './common';
 import type { Command } from './main';
 import { DEFAULT_BUDGETS } from '../experiment/budgets';
@@ -27,6 +28,7 @@ export const spec: CommandSpec = {
     beir: { type: 'string', value: 'DIR', desc: 'BEIR folder: corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv' },
     split: { type: 'string', value: 'NAME', desc: 'qrels split to evaluate', default: 'test' },
     seed: { type: 'string', value: 'N', desc: 'seed of the document sample, synthetic queries and training', default: '0' },
+    'merge-seeds': { type: 'string', value: 'FILES', desc: 'instead of running: summarise experiment JSONs of the same dataset run with different seeds (e.g. on several machines) as --seeds does; with --json, write the summary' },
     seeds: { type: 'string', value: 'LIST|N', desc: 'run the whole experiment once per seed (a list such as 0,1,2, or a count N for 0..N-1) and report every metric as the mean with a 95% confidence interval, plus a paired randomization test of reinpool against mean pooling; per-seed runs, reports and policies go to seed-N subfolders' },
     json: { type: 'string', value: 'FILE', desc: 'write {dataset, split, docs, queries, dim, vectorsPerDoc, methods, recoveryNdcg3, compression, seconds}' },
     runs: { type: 'string', value: 'DIR', desc: 'write NAME.run (TREC, top 1000) per method and qrels.txt' },
@@ -61,6 +63,7 @@ export const command: Command = {
   spec,
   async run(args: Args, io: CliIO) {
     const log = progress(io, 'experiment');
+    if (args.has('merge-seeds')) return mergeSeeds(args, io);
     const beir = args.dir('beir', true)!;
     if (!fs.existsSync(path.join(beir, 'corpus.jsonl'))) throw new UsageError(`--beir: ${args.str('beir')}: no corpus.jsonl`);
     if (!fs.existsSync(path.join(beir, 'queries.jsonl'))) throw new UsageError(`--beir: ${args.str('beir')}: no queries.jsonl`);
@@ -114,3 +117,32 @@ export const command: Command = {
     return 0;
   },
 };
+
+/** --merge-seeds a.json,b.json,...: the seed summary of experiment JSONs written by separate runs. */
+async function mergeSeeds(args: Args, io: CliIO): Promise<number> {
+  const files = args.list('merge-seeds')!.map((f) => checkFile('merge-seeds', f));
+  const jsons = files.map((f) => {
+    try {
+      const j = JSON.parse(fs.readFileSync(f, 'utf8')) as ExperimentJson & { perSeed?: ExperimentJson[] };
+      if (typeof j !== 'object' || j === null || typeof j.methods !== 'object') throw new Error('no methods');
+      return j.perSeed ?? [j];
+    } catch (e) {
+      throw new UsageError(`--merge-seeds: ${f}: not an experiment JSON (${(e as Error).message})`);
+    }
+  }).flat();
+  const { summarizeSeeds, seedsJson } = await import('../experiment/seeds');
+  let summary;
+  try { summary = summarizeSeeds(jsons); } catch (e) { throw new UsageError(`--merge-seeds: ${(e as Error).message}`); }
+  const j = jsons[0];
+  io.stdout.write(`${j.dataset} (${j.split}): ${j.docs} documents (${j.vectorsPerDoc.toFixed(1)} vectors x ${j.dim} per document), ${j.queries} queries\n\n`);
+  io.stdout.write(seedsTable(summary));
+  if (summary.ceilings) io.stdout.write(`\n${ceilingsTable(summary)}`);
+  const out = args.output('json');
+  if (out) {
+    const { writeJsonAtomic } = await import('../io/json');
+    writeJsonAtomic(out, seedsJson(jsons, summary));
+    io.stdout.write(`JSON: ${out}\n`);
+  }
+  if (summary.verdict) io.stdout.write(`\n${summary.verdict}\n`);
+  return 0;
+}

@@ -12,12 +12,14 @@ export const EXPERIMENT_DEFAULTS = {
   center: true,
   /** remove vectors held by more than this share of the documents before the policy (1 = off) */
   stopDf: 0.3,
+  /** keep the policy's selection only where it beats keeping every vector on held-out training documents */
+  validate: true,
 };
 
 export const PRESETS = {
   default: {} as Partial<ExperimentOptions>,
   paper: {
-    center: false, stopDf: 1, removeProb: 0, trainDocs: 2000,
+    center: false, stopDf: 1, removeProb: 0, trainDocs: 2000, validate: false,
     config: { reward: 'inverse', steps: 300 },
   } as Partial<ExperimentOptions>,
 };

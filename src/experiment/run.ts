@@ -10,7 +10,9 @@
  */
 import * as path from 'path';
 import { dropStopVectors, findStopVectors } from '../encode/stopvectors';
+import type { SelectOptions } from '../policy';
 import { writePreprocess } from '../policy/preprocess';
+import { Rng } from '../random';
 import { DEFAULT_EVAL_METHODS, evaluate, poolMethod, reinpoolMethod, writeReport } from '../eval';
 import type { BudgetPoint, EvaluationResult, Method, MethodMetrics } from '../eval';
 import { writeJsonAtomic } from '../io/json';
@@ -64,6 +66,11 @@ export interface ExperimentOptions extends Omit<TrainingSetOptions, 'seed' | 'so
   progress?: boolean;
   /** keep every method's per-query metrics in the evaluation (what the seed summary's paired test needs) */
   perQuery?: boolean;
+  /**
+   * hold out a share of the training documents (holdOut) and keep the policy's selection only where
+   * it beats keeping every vector on them (default true: EXPERIMENT_DEFAULTS)
+   */
+  validate?: boolean;
   /** also measure the two ceilings (ceilings.ts; diagnostics that read the test queries) */
   ceilings?: boolean;
   /**
@@ -91,6 +98,8 @@ export interface ExperimentJson {
   methods: EvaluationResult['methods'];
   /** diagnostics, not methods: see ceilings.ts */
   ceilings?: Record<string, CeilingResult>;
+  /** with perQuery: each query's NDCG@3 per method (what the seed summary's paired test reads) */
+  perQueryNdcg3?: { queryIds: string[]; methods: Record<string, number[]> };
   recoveryNdcg3: Record<string, number>;
   compression: Record<string, number>;
   seconds: { encode: number; train: number; eval: number };
@@ -106,6 +115,19 @@ export interface ExperimentResult {
 }
 
 const now = () => Number(process.hrtime.bigint()) / 1e9;
+
+/**
+ * A seeded tenth of the prompt documents (at most 500) held out from training as validation
+ * documents; none when fewer than 50 prompts.
+ */
+export function holdOut(prompts: Int32Array, seed: number): { train: Int32Array; validation?: Int32Array } {
+  if (prompts.length < 50) return { train: prompts };
+  const n = Math.min(500, Math.floor(prompts.length / 10));
+  const perm = new Rng(seed, 0x7a11d).permutation(prompts.length);
+  const pick = new Uint8Array(prompts.length);
+  for (let i = 0; i < n; i++) pick[perm[i]] = 1;
+  return { train: prompts.filter((_, i) => !pick[i]), validation: prompts.filter((_, i) => pick[i] === 1) };
+}
 
 export async function runExperiment(o: ExperimentOptions): Promise<ExperimentResult> {
   const log = o.log ?? (() => undefined);
@@ -139,13 +161,22 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   // ---------------------------------------------------------------- train
   t = now();
   log(`training: ${config.steps} GRPO steps on ${promptDocs} documents`);
+  const held = (o.validate ?? EXPERIMENT_DEFAULTS.validate) ? holdOut(training.prompts, seed) : { train: training.prompts, validation: undefined };
   const run = await train({
-    docs: training.docs, queries: training.queries, queryOwner: training.owner, trainDocs: training.prompts,
+    docs: training.docs, queries: training.queries, queryOwner: training.owner, trainDocs: held.train, validationDocs: held.validation,
     config, outDir: o.policyOut, resume: o.resume, progress: o.progress, log: stepLogger(log, config.steps),
   });
   const secTrain = now() - t;
+  // the policy's selection is kept only if it beats keeping every vector on held-out training documents
+  const keepAll = run.validation !== undefined && !(run.validation.policyReward > run.validation.keepAllReward);
+  if (run.validation) {
+    const v = run.validation;
+    log(`validation on ${v.docs} held-out training documents: reward ${v.policyReward.toFixed(4)} (policy, keeps ${(100 * v.keepRatio).toFixed(0)}%) vs ${v.keepAllReward.toFixed(4)} (every vector)`
+      + (keepAll ? ': the policy does not help here, ReinPool keeps every vector (after stop vectors)' : ''));
+  }
+  const select: SelectOptions = keepAll ? { select: 'ratio', ratio: 1 } : {};
   // what `reinpool compress --policy` must do to a corpus before this policy sees it
-  if (o.policyOut) writePreprocess(path.join(o.policyOut, 'policy'), { center, stop });
+  if (o.policyOut) writePreprocess(path.join(o.policyOut, 'policy'), { center, stop, keepAll });
 
   // ---------------------------------------------------------------- evaluate
   t = now();
@@ -155,9 +186,9 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   const stopFree: Method[] = stop ? [{ name: 'mean-stopfree', index: (set, k) => poolMethod('mean', { queryReduce }).index(dropStopVectors(set, stop), k) }] : [];
   const evaluation = await evaluate({
     docs, queries, qrels, queryReduce, kernels, runsDir: o.runs, onProgress: log,
-    methods: [...(o.methods ?? DEFAULT_EVAL_METHODS), ...stopFree, 'reinpool'], reinpool: compressor.with({}), perQuery: o.perQuery,
+    methods: [...(o.methods ?? DEFAULT_EVAL_METHODS), ...stopFree, 'reinpool'], reinpool: compressor.with(select), perQuery: o.perQuery,
   });
-  const masks = await compressor.masks(docs);
+  const masks = await compressor.masks(docs, select);
   let kept = 0;
   for (let i = 0; i < masks.length; i++) kept += masks[i];
   const nDocs = docs.offsets.length - 1;
@@ -210,6 +241,8 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     queryNormalize: run.config.queryNormalize,
     queryReduce,
     reinpoolKeptPerDoc: kept / nDocs,
+    validation: run.validation,
+    selection: keepAll ? 'keep-all (the policy did not beat it on held-out training documents)' : 'policy',
     reinpoolBudgets: budgets,
     train: {
       steps: run.step,
@@ -221,6 +254,10 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     },
     methodInfo: evaluation.methodInfo,
     backend: evaluation.backend,
+    perQueryNdcg3: evaluation.perQuery && {
+      queryIds: evaluation.perQuery.queryIds,
+      methods: Object.fromEntries(Object.entries(evaluation.perQuery.methods).map(([n, m]) => [n, m['ndcg@3']])),
+    },
     ...o.extra,
   };
   if (o.json) writeJsonAtomic(o.json, json);

@@ -11,7 +11,7 @@ import { meanInterval, pairedRandomizationTest } from '../eval/stats';
 import type { MeanInterval, PairedTest } from '../eval/stats';
 import { writeJsonAtomic } from '../io/json';
 import { runExperiment } from './run';
-import type { ExperimentOptions, ExperimentResult } from './run';
+import type { ExperimentJson, ExperimentOptions, ExperimentResult } from './run';
 
 export interface MethodSummary {
   metrics: Record<MetricName, MeanInterval>;
@@ -36,41 +36,53 @@ export interface SeedsSummary {
   verdict: string;
 }
 
-/** Summarise per-seed experiment results (each evaluated with perQuery) into intervals and the test. */
-export function summarizeSeeds(seeds: number[], runs: ExperimentResult[]): SeedsSummary {
-  if (runs.length === 0 || runs.length !== seeds.length) throw new RangeError(`summarizeSeeds: ${runs.length} results for ${seeds.length} seeds`);
-  const names = Object.keys(runs[0].evaluation.methods);
+/**
+ * Summarise per-seed experiment JSONs (each with its per-query NDCG@3: ExperimentJson.perQueryNdcg3)
+ * into intervals and the test. The seeds come from the JSONs; they must evaluate the same queries.
+ */
+export function summarizeSeeds(runs: ExperimentJson[]): SeedsSummary {
+  if (runs.length === 0) throw new RangeError('summarizeSeeds: no experiment results');
+  const seeds = runs.map((r) => Number(r.seed));
+  if (new Set(seeds).size !== seeds.length) throw new RangeError(`summarizeSeeds: seed ${seeds.join(',')} appears twice`);
+  const first = runs[0];
+  for (const r of runs) {
+    if (r.dataset !== first.dataset || r.split !== first.split || r.queries !== first.queries) {
+      throw new RangeError(`summarizeSeeds: seed ${r.seed} evaluated ${r.dataset}/${r.split} (${r.queries} queries), seed ${first.seed} ${first.dataset}/${first.split} (${first.queries})`);
+    }
+  }
+  const names = Object.keys(first.methods).filter((n) => runs.every((r) => r.methods[n]));
   const methods: Record<string, MethodSummary> = {};
   for (const name of names) {
     const metrics = {} as Record<MetricName, MeanInterval>;
-    for (const m of METRICS) metrics[m] = meanInterval(runs.map((r) => r.evaluation.methods[name][m]));
-    const first = runs[0].evaluation.methods[name];
-    methods[name] = { metrics, floatsPerDoc: first.floatsPerDoc, vectorsPerDoc: meanInterval(runs.map((r) => r.evaluation.methods[name].vectorsPerDoc)).mean };
+    for (const m of METRICS) metrics[m] = meanInterval(runs.map((r) => r.methods[name][m]));
+    methods[name] = { metrics, floatsPerDoc: first.methods[name].floatsPerDoc, vectorsPerDoc: meanInterval(runs.map((r) => r.methods[name].vectorsPerDoc)).mean };
   }
-  const summary: SeedsSummary = { seeds, queries: runs[0].evaluation.queries, methods, verdict: '' };
-  const ceilingNames = Object.keys(runs[0].json.ceilings ?? {});
-  if (ceilingNames.length) {
+  const summary: SeedsSummary = { seeds, queries: first.queries, methods, verdict: '' };
+  const ceilingNames = Object.keys(first.ceilings ?? {});
+  if (ceilingNames.length && runs.every((r) => r.ceilings)) {
     summary.ceilings = {};
     for (const name of ceilingNames) {
-      const gaps = runs.map((r) => r.json.ceilings![name].gapClosed);
+      const gaps = runs.map((r) => r.ceilings![name].gapClosed);
       summary.ceilings[name] = {
-        ndcg3: meanInterval(runs.map((r) => r.json.ceilings![name].metrics['ndcg@3'])),
+        ndcg3: meanInterval(runs.map((r) => r.ceilings![name].metrics['ndcg@3'])),
         gapClosed: gaps.every((g) => g !== undefined) ? meanInterval(gaps as number[]) : undefined,
       };
     }
   }
   if (methods.reinpool && methods.mean) {
     const perQuery = (name: string): Float64Array => {
-      const first = runs[0].evaluation.perQuery;
-      if (!first) throw new Error('summarizeSeeds: the experiments were evaluated without perQuery');
-      const out = new Float64Array(first.queryIds.length);
+      const ids = first.perQueryNdcg3?.queryIds;
+      if (!ids) throw new Error('summarizeSeeds: the experiments have no per-query NDCG@3 (perQueryNdcg3)');
+      const out = new Float64Array(ids.length);
       for (const r of runs) {
-        const v = r.evaluation.perQuery!.methods[name]['ndcg@3'];
+        const pq = r.perQueryNdcg3;
+        if (!pq || pq.queryIds.length !== ids.length || pq.queryIds.some((q, i) => q !== ids[i])) throw new RangeError(`summarizeSeeds: seed ${r.seed} ranks other queries`);
+        const v = pq.methods[name];
         for (let q = 0; q < out.length; q++) out[q] += v[q] / runs.length;
       }
       return out;
     };
-    const diff = meanInterval(runs.map((r) => r.evaluation.methods.reinpool['ndcg@3'] - r.evaluation.methods.mean['ndcg@3']));
+    const diff = meanInterval(runs.map((r) => r.methods.reinpool['ndcg@3'] - r.methods.mean['ndcg@3']));
     const base = methods.mean.metrics['ndcg@3'].mean;
     const test = pairedRandomizationTest(perQuery('reinpool'), perQuery('mean'));
     summary.reinpoolVsMean = { diff, relative: base > 0 ? diff.mean / base : 0, test };
@@ -91,6 +103,11 @@ function verdictSentence(r: NonNullable<SeedsSummary['reinpoolVsMean']>, nSeeds:
   if (diff.mean > 0 && test.p < 0.05 && (nSeeds === 1 || lo > 0)) return `ReinPool beat mean pooling: ${what}.`;
   if (diff.mean > 0) return `ReinPool scored above mean pooling, but not significantly: ${what}.`;
   return `ReinPool did not beat mean pooling: ${what}.`;
+}
+
+/** The JSON of a several-seed experiment: the first seed's fields, the summary, and every seed's result. */
+export function seedsJson(runs: ExperimentJson[], summary: SeedsSummary): Record<string, unknown> {
+  return runs.length > 1 ? { ...runs[0], summary, perSeed: runs } : { ...runs[0], summary };
 }
 
 export interface SeedsResult {
@@ -115,7 +132,7 @@ export async function runSeeds(o: ExperimentOptions, seeds: number[]): Promise<S
       runs: sub(o.runs, seed), report: sub(o.report, seed), policyOut: sub(o.policyOut, seed),
     }));
   }
-  const summary = summarizeSeeds(seeds, runs);
-  if (o.json) writeJsonAtomic(o.json, seeds.length > 1 ? { ...runs[0].json, summary, perSeed: runs.map((r) => r.json) } : { ...runs[0].json, summary });
+  const summary = summarizeSeeds(runs.map((r) => r.json));
+  if (o.json) writeJsonAtomic(o.json, seedsJson(runs.map((r) => r.json), summary));
   return { runs, summary };
 }

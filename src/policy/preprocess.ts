@@ -5,6 +5,8 @@
  *   center       the training corpus's mean vector, subtracted from every non-zero vector
  *   stop vectors vectors held by more than maxDf of the training corpus's documents, removed
  *                (encode/stopvectors.ts)
+ *   keepAll      the policy's selection did not beat keeping every vector on held-out training
+ *                documents (experiment/run.ts): compress keeps every vector unless told otherwise
  *
  * dir/preprocess.safetensors holds the tensors that apply ('center' [dim], 'stop.vectors' [n, dim],
  * 'stop.df' [n]); a policy directory without it needs no preprocessing. No TensorFlow.js here.
@@ -20,6 +22,8 @@ import type { MultiVectorSet } from '../kernels/types';
 export interface Preprocess {
   center?: Float32Array;
   stop?: StopVectors;
+  /** the policy's selection lost to keeping every vector on held-out training documents: keep all by default */
+  keepAll?: boolean;
 }
 
 export const PREPROCESS_FILE = 'preprocess.safetensors';
@@ -31,9 +35,10 @@ export function writePreprocess(dir: string, p: Preprocess): void {
     t['stop.vectors'] = { data: p.stop.vectors, shape: [p.stop.df.length, p.stop.dim] };
     t['stop.df'] = { data: p.stop.df, shape: [p.stop.df.length] };
   }
-  if (Object.keys(t).length === 0) return;
+  if (Object.keys(t).length === 0 && !p.keepAll) return;
   fs.mkdirSync(dir, { recursive: true });
   const meta: Record<string, string> = {};
+  if (p.keepAll) meta.keepAll = '1';
   if (p.stop) { meta.stopMaxDf = String(p.stop.maxDf); meta.stopCorpusDocs = String(p.stop.corpusDocs); }
   writeSafetensors(path.join(dir, PREPROCESS_FILE), t, meta);
 }
@@ -50,6 +55,7 @@ export function readPreprocess(dir: string, dim: number): Preprocess {
     return { data: x.data, shape: x.shape };
   };
   const out: Preprocess = {};
+  if (metadata?.keepAll === '1') out.keepAll = true;
   const c = get('center');
   if (c) {
     if (c.shape.length !== 1 || c.shape[0] !== dim) throw new Error(`${file}: 'center' has shape [${c.shape.join(',')}], the policy's dim is ${dim}`);
