@@ -107,7 +107,8 @@ export async function trainContrastive(input: TrainInput, opts: Partial<typeof C
       const hard = Float32Array.from(pv, (v) => (v > 0.5 ? 1 : 0));
       const w = p.sub(tf.tensor2d(pv, [b.B, b.T])).add(tf.tensor2d(hard, [b.B, b.T]));
       const pooled = w.expandDims(2).mul(x).sum(1).div(w.sum(1, true).add(1e-6)); // [B, D]
-      const v = pooled.div(pooled.norm('euclidean', 1, true).add(1e-6));
+      // eps inside the root: a document whose every vector is dropped pools to 0, where the norm's gradient is infinite
+      const v = pooled.div(pooled.square().sum(1, true).add(1e-12).sqrt());
       const pos = own.matMul(v).mul(Q).sum(1, true);                               // [J, 1]
       const neg = N.mul(Q.expandDims(1)).sum(2);                                  // [J, K]
       const logits = tf.concat([pos, neg], 1).div(temperature);
