@@ -11,7 +11,8 @@
  * tensorflow/include/ holds the headers it compiles against. The steps:
  *
  *   1. install @tensorflow/tfjs-node (the version reinpool's peerDependencies name) with its install
- *      script skipped, `npm install --no-save`: package.json and package-lock.json stay as they are
+ *      script skipped, into node_modules only: package.json and package-lock.json stay as they are
+ *      (so `npm ci` / `npm install` remove it again: run this after them)
  *   2. find the wheel: --wheel FILE, else $REINPOOL_TF_WHEEL, else `pip download` (tensorflow-cpu
  *      2.21.0, then any tensorflow-cpu, then tensorflow) into $REINPOOL_CACHE_DIR/wheels
  *   3. stage its two libraries (strip --strip-unneeded) and the C-API headers into the package's
@@ -126,9 +127,36 @@ function run(step, cmd, args, opts = {}, shown = [cmd, ...args].join(' ')) {
   return r.stdout;
 }
 
+/**
+ * Installs the package into prefix/node_modules without touching package.json or package-lock.json:
+ * `npm install --no-save` will not add a package that the root names as an optional peer (reinpool's
+ * own checkout does), so npm installs it in a scratch folder with every dependency nested under it
+ * (--install-strategy=shallow) and the package is moved in, less its nested @tensorflow/ copies: it
+ * must load the project's @tensorflow/tfjs, the one instance whose engine reinpool uses.
+ */
 function installPackage(prefix, version) {
-  // --ignore-scripts: tfjs-node's install script would try the download and fail offline (ENOTFOUND)
-  run('install', process.platform === 'win32' ? 'npm.cmd' : 'npm', ['install', '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', `${PKG}@${version}`], { cwd: prefix });
+  const own = (() => {
+    try { return require(require.resolve('@tensorflow/tfjs/package.json', { paths: [prefix] })).version; } catch { return null; }
+  })();
+  if (!own) throw new StepError(`install: ${prefix} has no @tensorflow/tfjs (install reinpool there first)`);
+  const nm = path.join(prefix, 'node_modules');
+  const scratch = fs.mkdtempSync(path.join(nm, '.tfjs-node-install-'));
+  try {
+    fs.writeFileSync(path.join(scratch, 'package.json'), '{"private": true}\n');
+    // --ignore-scripts: tfjs-node's install script would try the download and fail offline (ENOTFOUND)
+    run('install', process.platform === 'win32' ? 'npm.cmd' : 'npm', ['install', '--install-strategy=shallow', '--ignore-scripts', '--no-package-lock', '--no-audit', '--no-fund', `${PKG}@${version}`], { cwd: scratch });
+    const src = path.join(scratch, 'node_modules', PKG);
+    const nested = path.join(src, 'node_modules', '@tensorflow', 'tfjs', 'package.json');
+    const theirs = fs.existsSync(nested) ? JSON.parse(fs.readFileSync(nested, 'utf8')).version : own;
+    if (theirs !== own) throw new StepError(`install: ${PKG}@${version} wants @tensorflow/tfjs ${theirs}, the project has ${own}`);
+    fs.rmSync(path.join(src, 'node_modules', '@tensorflow'), { recursive: true, force: true });
+    const dest = path.join(nm, PKG);
+    fs.rmSync(dest, { recursive: true, force: true });
+    fs.mkdirSync(path.dirname(dest), { recursive: true });
+    fs.renameSync(src, dest);
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 function cacheDir() {

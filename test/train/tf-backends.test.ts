@@ -4,11 +4,11 @@
  * (switchTfBackend). Skipped, with the reason, where tfjs-node does not load (`npm run
  * setup:tfjs-node` makes it load; .ci/run does that first).
  *
- * What must agree, and how closely (tolerances from runs on the 2-core development machine; the
+ * What must agree, and how closely (tolerances set from runs on the 2-core development machine; the
  * measured values are in docs/tfjs-node.md):
  *   - initial weights: bit for bit (they come from reinpool's seeded Rng, not from tfjs);
  *   - keep-logits and GRPO gradients: within float32 rounding (1e-5 absolute, 1e-4 relative);
- *   - training curves: every step's rewardMean within REWARD_TOL, loss within LOSS_TOL;
+ *   - training curves: every step's rewardMean and loss within 1e-4 (the sampled masks are the same);
  *   - a fixed run on real ColBERTv2 vectors (NanoFiQA): the same final keep/drop selections;
  *   - no kernel that is wrong on tensorflow (tf.round on int32 returns zeros there) in any code
  *     path reinpool runs: compress, keep-logits, one training step.
@@ -35,8 +35,10 @@ try {
   console.warn(`tf-backends.test: tensorflow-vs-wasm checks skipped: @tensorflow/tfjs-node does not load (${nodeMissing}); npm run setup:tfjs-node sets it up`);
 }
 
-const REWARD_TOL = 0.02;
-const LOSS_TOL = 0.02;
+// measured: 0 and <= 1.7e-8 (12 steps, both policies); a single Bernoulli sample drawn the other way
+// (a logit differing near the sample's threshold) would move a step's mean reward by ~5e-3
+const REWARD_TOL = 1e-4;
+const LOSS_TOL = 1e-4;
 const NANOFIQA = path.join(__dirname, '..', '..', '..', 'shared', 'data', 'colbert-nanofiqa');
 
 const BACKENDS: TfBackendRequest[] = ['node', 'wasm'];
@@ -129,34 +131,46 @@ beforeAll(async () => {
   (fs.existsSync(path.join(NANOFIQA, 'doc_vectors.npy')) ? test : test.skip)('a fixed run on real ColBERTv2 vectors (NanoFiQA, 35 docs x 128-d) ends in the same selections', async () => {
     const docs = loadMultiVectors({ file: path.join(NANOFIQA, 'doc_vectors.npy'), offsets: { file: path.join(NANOFIQA, 'doc_offsets.npy') } });
     expect(readIdsFile(path.join(NANOFIQA, 'doc_ids.txt'))).toHaveLength(35);
-    // inverse-cloze queries on token vectors: two 8-token windows of each document, owned by it
+    // inverse cloze on token vectors: a 2-token window of each document is its query and is cut out
+    // of the document the reward ranks (so the reward is not saturated: ~0.66, not 1)
+    const W = 2;
+    const D = docs.dim;
     const rng = new Rng(17);
-    const qOffsets = [0];
-    const qVectors: number[] = [];
-    const owner: number[] = [];
+    const q: number[] = [];
+    const cut: number[] = [];
+    const cutOffsets = [0];
     for (let d = 0; d < 35; d++) {
       const s = docs.offsets[d];
       const n = docs.offsets[d + 1] - s;
-      for (let k = 0; k < 2; k++) {
-        const start = s + Math.floor(rng.next() * Math.max(1, n - 8));
-        const len = Math.min(8, n);
-        for (let t = 0; t < len; t++) for (let j = 0; j < 128; j++) qVectors.push(docs.vectors[(start + t) * 128 + j]);
-        qOffsets.push(qOffsets[qOffsets.length - 1] + len);
-        owner.push(d);
+      const at = Math.floor(rng.next() * (n - W));
+      for (let t = 0; t < n; t++) {
+        const row = Array.from(docs.vectors.subarray((s + t) * D, (s + t + 1) * D));
+        if (t >= at && t < at + W) q.push(...row); else cut.push(...row);
       }
+      cutOffsets.push(cutOffsets[d] + n - W);
     }
-    const queries = { dim: 128, vectors: Float32Array.from(qVectors), offsets: Int32Array.from(qOffsets) };
+    const input = {
+      docs: { dim: D, vectors: Float32Array.from(cut), offsets: Int32Array.from(cutOffsets) },
+      queries: { dim: D, vectors: Float32Array.from(q), offsets: Int32Array.from({ length: 36 }, (_, i) => i * W) },
+      queryOwner: Int32Array.from({ length: 35 }, (_, i) => i),
+    };
     const config = { steps: 15, batchDocs: 8, groupSize: 8, evalEvery: 0, seed: 2, policy: { hidden: 32 } };
     const runs = await onEach(async () => {
-      const res = await train({ docs, queries, queryOwner: Int32Array.from(owner), kernels: tsKernels, progress: false, config });
-      const masks = selectMasks(keepLogits(res.policy, docs), docs.offsets);
+      const res = await train({ ...input, kernels: tsKernels, progress: false, config });
+      const z = keepLogits(res.policy, docs);
       const c = curve(res.history);
       res.policy.dispose();
-      return { masks, curve: c };
+      return { threshold: selectMasks(z, docs.offsets), ratio: selectMasks(z, docs.offsets, { select: 'ratio', ratio: 0.25 }), curve: c };
     });
-    let differ = 0;
-    for (let i = 0; i < runs.node.masks.length; i++) differ += runs.node.masks[i] === runs.wasm.masks[i] ? 0 : 1;
-    expect(differ).toBe(0);
+    for (const rule of ['threshold', 'ratio'] as const) {
+      let differ = 0;
+      for (let i = 0; i < runs.node[rule].length; i++) differ += runs.node[rule][i] === runs.wasm[rule][i] ? 0 : 1;
+      expect({ rule, differ }).toEqual({ rule, differ: 0 });
+    }
+    expect(runs.node.ratio.reduce((a, b) => a + b, 0)).toBeGreaterThan(1000); // ceil(T_d / 4) per document: 1,119 of 4,430
+    const meanReward = runs.node.curve.reduce((a, m) => a + m.reward, 0) / runs.node.curve.length;
+    expect(meanReward).toBeGreaterThan(0.2);
+    expect(meanReward).toBeLessThan(0.95);
     runs.node.curve.forEach((m, i) => expect(Math.abs(m.reward - runs.wasm.curve[i].reward)).toBeLessThanOrEqual(REWARD_TOL));
   });
 
