@@ -215,7 +215,7 @@ function encodeStrings(data: string[], itemSize: number): Uint8Array {
 export function npyParts(data: WritableData, shape: number[]): Uint8Array[] {
   checkShape(data, shape);
   const { descr, itemSize } = descrOf(data);
-  const payload = Array.isArray(data) ? encodeStrings(data, itemSize) : bytesOf(data as Float32Array | Int32Array | Uint8Array);
+  const payload = Array.isArray(data) ? encodeStrings(data, itemSize) : bytesOf(data);
   return [npyHeader(descr, shape), payload];
 }
 
