@@ -5,6 +5,8 @@
  */
 import * as fs from 'fs';
 import type { EvaluationResult } from '../eval';
+import { formatInterval } from '../eval/stats';
+import type { SeedsSummary } from '../experiment/seeds';
 import { loadMultiVectors, readBeirQrels, readTrecQrels } from '../io';
 import type { QrelEntry } from '../io';
 import { methodFromName } from '../eval/methods';
@@ -99,13 +101,21 @@ export async function loadCompressor(option: string, dirArg: string, opts: Compr
   const weights = await import('../policy/weights');
   const files = fromOption(option, () => weights.readPolicyFiles(dir));
   const c = files.config;
-  const describe = `${c.type} policy (dim ${c.dim}, hidden ${c.hidden}, layers ${c.layers})`;
+  // centring and stop vectors the policy was trained with (policy/preprocess.ts), applied to every input
+  const { applyPreprocess, readPreprocess } = await import('../policy/preprocess');
+  const pre = fromOption(option, () => readPreprocess(dir, c.dim));
+  const prep = (docs: MultiVectorSet) => applyPreprocess(docs, pre);
+  if (pre.keepAll && opts.select === undefined && opts.topK === undefined && opts.ratio === undefined && opts.threshold === undefined) {
+    opts = { ...opts, select: 'ratio', ratio: 1 };
+    note?.('this policy keeps every vector by default (its selection did not beat that on held-out training documents); --keep-top-k, --keep-ratio or --threshold select anyway');
+  }
+  const describe = `${c.type} policy (dim ${c.dim}, hidden ${c.hidden}, layers ${c.layers}${pre.center ? ', centred' : ''}${pre.stop ? `, ${pre.stop.df.length} stop vectors` : ''})`;
   const K = (await import('../kernels')).getKernels();
   if (weights.engineFor(c.type, opts.engine, K.name) === 'native') {
     const w = fromOption(option, () => weights.mlpWeightsFromMap(c, files.weights));
     const { select, threshold, topK, ratio, pool, normalize } = opts;
     return {
-      compress: async (docs: MultiVectorSet) => (await K.mlpCompressAsync({ docs, policy: w, select, threshold, topK, ratio, pool, normalize })).vectors,
+      compress: async (docs: MultiVectorSet) => (await K.mlpCompressAsync({ docs: prep(docs), policy: w, select, threshold, topK, ratio, pool, normalize })).vectors,
       dim: w.dim,
       describe: `${describe}, native engine on the ${K.name} kernels`,
       engine: 'native',
@@ -116,7 +126,7 @@ export async function loadCompressor(option: string, dirArg: string, opts: Compr
   await policy.initTf();
   const p = fromOption(option, () => new policy.Policy(c, files.weights));
   return {
-    compress: (docs: MultiVectorSet) => policy.compressAsync(p, docs, { ...opts, engine: 'tfjs' }),
+    compress: (docs: MultiVectorSet) => policy.compressAsync(p, prep(docs), { ...opts, engine: 'tfjs' }),
     dim: p.config.dim,
     describe: `${describe}, tfjs engine`,
     engine: 'tfjs',
@@ -137,6 +147,39 @@ export function comparisonTable(r: EvaluationResult): string {
       f4(m['recall@10']), f4(m['recall@100']), share(r.recoveryNdcg3[name])];
   });
   return formatTable(['method', 'vec/doc', 'floats/doc', 'compr.', 'NDCG@3', 'NDCG@5', 'NDCG@10', 'R@10', 'R@100', 'recov@3'], rows);
+}
+
+/** The comparison table over seeds: every metric as mean ± 95% interval half-width. */
+export function seedsTable(s: SeedsSummary): string {
+  const rows = Object.entries(s.methods).map(([name, m]) => [name, count(m.vectorsPerDoc), count(m.floatsPerDoc),
+    formatInterval(m.metrics['ndcg@3']), formatInterval(m.metrics['ndcg@10']), formatInterval(m.metrics['recall@100'])]);
+  return `mean ± 95% confidence half-width over seeds ${s.seeds.join(', ')}\n`
+    + formatTable(['method', 'vec/doc', 'floats/doc', 'NDCG@3', 'NDCG@10', 'R@100'], rows);
+}
+
+/** The ceilings (diagnostics that read the test queries) and the share of the gap ReinPool closes; '' without them. */
+export function ceilingsTable(s: SeedsSummary): string {
+  if (!s.ceilings) return '';
+  const rows = Object.entries(s.ceilings).map(([name, v]) => [name, formatInterval(v.ndcg3), v.gapClosed ? formatInterval(v.gapClosed, 3) : '-']);
+  return 'ceilings (diagnostics that read the test queries; not methods)\n'
+    + formatTable(['ceiling', 'NDCG@3', 'share of the gap from mean pooling closed by reinpool'], rows);
+}
+
+/** --seeds LIST (0,1,2) or a count N (0..N-1); without it, --seed (default 0) alone. */
+export function seedList(args: Args): number[] {
+  const list = args.list('seeds');
+  if (!list) return [args.int('seed', { min: 0, default: 0 })!];
+  if (args.has('seed')) throw new UsageError('--seed and --seeds: give one of them');
+  const ints = list.map((v) => {
+    if (!/^\d+$/.test(v)) throw new UsageError(`--seeds: expected a count or a list of seeds (integers >= 0), got '${v}'`);
+    return Number(v);
+  });
+  if (ints.length === 1) {
+    if (ints[0] < 1) throw new UsageError('--seeds: a count must be >= 1');
+    return Array.from({ length: ints[0] }, (_, i) => i);
+  }
+  if (new Set(ints).size !== ints.length) throw new UsageError(`--seeds: ${list.join(',')} lists a seed twice`);
+  return ints;
 }
 
 /** Pick the evaluated methods: a --methods list (validated) or the default set. */

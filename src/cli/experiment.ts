@@ -4,11 +4,19 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Args, CliIO, CommandSpec, UsageError, checkDir, progress } from './args';
-import { TRAIN_OPTIONS, comparisonTable, intList, methodList, trainConfigFromArgs } from './common';
+import { Args, CliIO, CommandSpec, UsageError, checkDir, checkFile, progress } from './args';
+import type { ExperimentJson } from '../experiment/run';
+import { TRAIN_OPTIONS, ceilingsTable, comparisonTable, intList, methodList, seedList, seedsTable, trainConfigFromArgs } from './common';
 import type { Command } from './main';
 import { DEFAULT_BUDGETS } from '../experiment/budgets';
 import { TRAINING_SET_DEFAULTS as T } from '../experiment/training-set';
+import { EXPERIMENT_DEFAULTS as E, PRESETS, withPreset } from '../experiment/presets';
+import type { PresetName } from '../experiment/presets';
+
+const onOff = (args: Args, name: string): boolean | undefined => {
+  const v = args.choice(name, ['on', 'off'] as const);
+  return v === undefined ? undefined : v === 'on';
+};
 
 export const spec: CommandSpec = {
   name: 'experiment',
@@ -20,6 +28,8 @@ export const spec: CommandSpec = {
     beir: { type: 'string', value: 'DIR', desc: 'BEIR folder: corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv' },
     split: { type: 'string', value: 'NAME', desc: 'qrels split to evaluate', default: 'test' },
     seed: { type: 'string', value: 'N', desc: 'seed of the document sample, synthetic queries and training', default: '0' },
+    'merge-seeds': { type: 'string', value: 'FILES', desc: 'instead of running: summarise experiment JSONs of the same dataset run with different seeds (e.g. on several machines) as --seeds does; with --json, write the summary' },
+    seeds: { type: 'string', value: 'LIST|N', desc: 'run the whole experiment once per seed (a list such as 0,1,2, or a count N for 0..N-1) and report every metric as the mean with a 95% confidence interval, plus a paired randomization test of reinpool against mean pooling; per-seed runs, reports and policies go to seed-N subfolders' },
     json: { type: 'string', value: 'FILE', desc: 'write {dataset, split, docs, queries, dim, vectorsPerDoc, methods, recoveryNdcg3, compression, seconds}' },
     runs: { type: 'string', value: 'DIR', desc: 'write NAME.run (TREC, top 1000) per method and qrels.txt' },
     report: { type: 'string', value: 'DIR', desc: 'write report.md, methods.svg and budgets.svg' },
@@ -29,7 +39,10 @@ export const spec: CommandSpec = {
     'queries-per-doc': { type: 'string', value: 'N', desc: 'inverse-cloze synthetic queries per training document', default: String(T.queriesPerDoc) },
     methods: { type: 'string', value: 'LIST', desc: 'baselines evaluated beside reinpool', default: 'maxsim,mean,max,tokenpool-1..32,muvera' },
     budgets: { type: 'string', value: 'LIST', desc: 'reinpool top-k keep budgets for the budget chart', default: DEFAULT_BUDGETS.join(',') },
-    center: { type: 'boolean', desc: 'centre every token vector on the corpus mean before training and evaluation (all methods)' },
+    ceilings: { type: 'boolean', desc: 'also measure two ceilings (diagnostics that read the test queries, never a method): the policy trained on the test queries themselves, and a greedy per-document selection against them; reports the share of the gap from mean pooling closed' },
+    preset: { type: 'string', value: 'NAME', desc: "default (the best label-free settings, chosen on development queries) or paper (the published method: inverse reward, inverse-cloze queries left in their documents, no centring, no stop vectors, 300 steps); options given beside it win", default: 'default' },
+    center: { type: 'string', value: 'on|off', desc: 'centre every token vector on the corpus mean before training and evaluation (all methods)', default: E.center ? 'on' : 'off' },
+    'stop-df': { type: 'string', value: 'X', desc: "remove stop vectors (held by more than X of the corpus's documents) before the policy sees a document; 1 = off. The baseline mean-stopfree (mean pooling without them) is evaluated beside", default: String(E.stopDf) },
     'ict-remove': { type: 'string', value: 'P', desc: 'inverse cloze: probability that a query sentence is removed from the document it trains on (a document too short to keep a context gets no query)', default: String(T.removeProb) },
     'ict-tokens': { type: 'string', value: 'N', desc: 'inverse cloze: longest synthetic query in tokens (0 = whole sentences)', default: String(T.queryTokens) },
     'train-queries': { type: 'string', value: 'ict|train', desc: "training queries: inverse cloze, or the dataset's own qrels/train.tsv queries", default: T.source },
@@ -50,28 +63,32 @@ export const command: Command = {
   spec,
   async run(args: Args, io: CliIO) {
     const log = progress(io, 'experiment');
+    if (args.has('merge-seeds')) return mergeSeeds(args, io);
     const beir = args.dir('beir', true)!;
     if (!fs.existsSync(path.join(beir, 'corpus.jsonl'))) throw new UsageError(`--beir: ${args.str('beir')}: no corpus.jsonl`);
     if (!fs.existsSync(path.join(beir, 'queries.jsonl'))) throw new UsageError(`--beir: ${args.str('beir')}: no queries.jsonl`);
     const split = args.str('split') ?? 'test';
     if (!fs.existsSync(path.join(beir, 'qrels', `${split}.tsv`))) throw new UsageError(`--split: ${path.join(args.str('beir')!, 'qrels', `${split}.tsv`)} not found`);
-    const seed = args.int('seed', { min: 0, default: 0 })!;
+    const seeds = seedList(args);
     const config = trainConfigFromArgs(args);
     const methods = methodList(args, false);
     const resume = args.flag('resume');
     const policyOut = args.str('policy-out') !== undefined ? path.resolve(args.required('policy-out')) : undefined;
     if (resume && !policyOut) throw new UsageError('--resume: needs --policy-out DIR (where the checkpoints are)');
     if (resume) checkDir('policy-out', policyOut!);
-    const { runExperiment } = await import('../experiment');
-    const res = await runExperiment({
-      beir, split, seed, config,
+    const preset = args.choice('preset', Object.keys(PRESETS) as PresetName[], 'default')!;
+    const { runSeeds } = await import('../experiment');
+    const { runs, summary } = await runSeeds(withPreset(preset, {
+      beir, split, config,
       dataset: path.basename(beir),
       trainDocs: args.int('train-docs', { min: 1 }),
       queriesPerDoc: args.int('queries-per-doc', { min: 1 }),
       methods: methods?.filter((m) => m !== 'reinpool'),
       budgets: intList(args, 'budgets'),
       policyOut, resume,
-      center: args.flag('center'),
+      center: onOff(args, 'center'),
+      stopDf: args.num('stop-df', { min: 0, max: 1, exclusiveMin: true }),
+      ceilings: args.flag('ceilings'),
       trainQueries: args.choice('train-queries', ['ict', 'train'] as const),
       removeProb: args.num('ict-remove', { min: 0, max: 1 }),
       queryTokens: args.int('ict-tokens', { min: 0 }),
@@ -81,17 +98,51 @@ export const command: Command = {
       commands: [['reinpool experiment', ...args.raw].join(' ')],
       log,
       progress: !io.quiet && Boolean(process.stderr.isTTY),
-    });
-    const j = res.json;
+    }), seeds);
+    const j = runs[0].json;
     io.stdout.write(`${j.dataset} (${j.split}): ${j.docs} documents (${j.vectorsPerDoc.toFixed(1)} vectors x ${j.dim} per document), ${j.queries} queries\n\n`);
-    io.stdout.write(comparisonTable(res.evaluation));
-    io.stdout.write(`\nseconds: encode ${j.seconds.encode.toFixed(1)}, train ${j.seconds.train.toFixed(1)}, eval ${j.seconds.eval.toFixed(1)}\n`);
+    io.stdout.write(seeds.length > 1 ? seedsTable(summary) : comparisonTable(runs[0].evaluation));
+    if (summary.ceilings) io.stdout.write(`\n${ceilingsTable(summary)}`);
+    const sec = (k: 'encode' | 'train' | 'eval') => runs.map((r) => r.json.seconds[k].toFixed(1)).join(' / ');
+    io.stdout.write(`\nseconds${seeds.length > 1 ? ' per seed' : ''}: encode ${sec('encode')}, train ${sec('train')}, eval ${sec('eval')}\n`);
     const outs: string[] = [];
     if (args.has('json')) outs.push(`JSON: ${args.output('json')}`);
-    if (res.evaluation.runs) outs.push(`runs: ${res.evaluation.runs.dir}`);
-    if (res.report) outs.push(`report: ${res.report}`);
-    if (res.policyDir) outs.push(`policy: ${res.policyDir}`);
+    for (const r of runs) {
+      if (r.evaluation.runs) outs.push(`runs: ${r.evaluation.runs.dir}`);
+      if (r.report) outs.push(`report: ${r.report}`);
+      if (r.policyDir) outs.push(`policy: ${r.policyDir}`);
+    }
     if (outs.length) io.stdout.write(outs.join('\n') + '\n');
+    if (summary.verdict) io.stdout.write(`\n${summary.verdict}\n`);
     return 0;
   },
 };
+
+/** --merge-seeds a.json,b.json,...: the seed summary of experiment JSONs written by separate runs. */
+async function mergeSeeds(args: Args, io: CliIO): Promise<number> {
+  const files = args.list('merge-seeds')!.map((f) => checkFile('merge-seeds', f));
+  const jsons = files.map((f) => {
+    try {
+      const j = JSON.parse(fs.readFileSync(f, 'utf8')) as ExperimentJson & { perSeed?: ExperimentJson[] };
+      if (typeof j !== 'object' || j === null || typeof j.methods !== 'object') throw new Error('no methods');
+      return j.perSeed ?? [j];
+    } catch (e) {
+      throw new UsageError(`--merge-seeds: ${f}: not an experiment JSON (${(e as Error).message})`);
+    }
+  }).flat();
+  const { summarizeSeeds, seedsJson } = await import('../experiment/seeds');
+  let summary;
+  try { summary = summarizeSeeds(jsons); } catch (e) { throw new UsageError(`--merge-seeds: ${(e as Error).message}`); }
+  const j = jsons[0];
+  io.stdout.write(`${j.dataset} (${j.split}): ${j.docs} documents (${j.vectorsPerDoc.toFixed(1)} vectors x ${j.dim} per document), ${j.queries} queries\n\n`);
+  io.stdout.write(seedsTable(summary));
+  if (summary.ceilings) io.stdout.write(`\n${ceilingsTable(summary)}`);
+  const out = args.output('json');
+  if (out) {
+    const { writeJsonAtomic } = await import('../io/json');
+    writeJsonAtomic(out, seedsJson(jsons, summary));
+    io.stdout.write(`JSON: ${out}\n`);
+  }
+  if (summary.verdict) io.stdout.write(`\n${summary.verdict}\n`);
+  return 0;
+}

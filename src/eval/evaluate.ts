@@ -85,7 +85,7 @@ export interface EvaluateOptions {
   onProgress?: (message: string) => void;
 }
 
-export const DEFAULT_EVAL_METHODS = ['maxsim', 'mean', 'max', 'tokenpool-1', 'tokenpool-2', 'tokenpool-4', 'tokenpool-8', 'tokenpool-16', 'tokenpool-32', 'muvera'];
+export const DEFAULT_EVAL_METHODS = ['maxsim', 'mean', 'max', 'tokenpool-1', 'tokenpool-2', 'tokenpool-4', 'tokenpool-8', 'tokenpool-16', 'tokenpool-32', 'muvera-100', 'muvera-1024', 'muvera'];
 
 function idsOf(set: MultiVectorSet): string[] {
   const n = set.offsets.length - 1;

@@ -21,3 +21,5 @@ export { markdownReport, resultsTable, methodsChart, budgetChart, tokenpoolCurve
 export type { BudgetPoint, ReportOptions } from './report';
 export { barChartSvg, lineChartSvg, escapeXml } from './svg';
 export type { CurvePoint, BarChartOptions, LineChartOptions } from './svg';
+export { meanInterval, pairedRandomizationTest, formatInterval, t975 } from './stats';
+export type { MeanInterval, PairedTest } from './stats';

@@ -4,13 +4,13 @@
  * ranks documents for a set of multi-vector queries. All scoring goes through the kernels.
  *
  * Names (exact): maxsim, mean, max, tokenpool-N (N vectors per document; tokenpool = tokenpool-pf2),
- * tokenpool-pfF (pool factor F), muvera, reinpool.
+ * tokenpool-pfF (pool factor F), muvera (10,240 floats), muvera-100 and muvera-1024 (MUVERA_SIZES), reinpool.
  */
 import { isTypedArray } from '../kernels/validate';
 import type { DenseMatrix, Kernels, MultiVectorSet, PoolMode, TopK } from '../kernels/types';
 import { reduceQueries } from '../encode/vectors';
 import type { QueryReduce } from '../encode/vectors';
-import { MuveraEncoder, MuveraOptions } from './muvera';
+import { MUVERA_SIZES, MuveraEncoder, MuveraOptions } from './muvera';
 import { clusterCount, cutWardTree, wardTree, WardTree } from './ward';
 
 
@@ -242,9 +242,15 @@ export function methodFromName(name: string, opts: MethodOptions = {}): Method {
   m = /^tokenpool-pf(\d+(?:\.\d+)?)$/.exec(n);
   if (m) return tokenpoolMethod({ poolFactor: Number(m[1]), normalize: opts.tokenpool?.normalize });
   if (n === 'muvera') return muveraMethod(opts.muvera);
+  m = /^muvera-(\d+)$/.exec(n);
+  if (m) {
+    const size = MUVERA_SIZES[Number(m[1])];
+    if (!size) throw new RangeError(`unknown method '${name}': MUVERA sizes are muvera (10,240 floats), ${Object.keys(MUVERA_SIZES).map((k) => `muvera-${k}`).join(', ')}`);
+    return muveraMethod({ ...opts.muvera, ...size, name: n });
+  }
   if (n === 'reinpool') {
     if (!opts.reinpool) throw new RangeError("method 'reinpool' needs a compress function (the reinpool option: a trained policy's compress)");
     return reinpoolMethod(opts.reinpool, { queryReduce: opts.queryReduce });
   }
-  throw new RangeError(`unknown method '${name}': expected one of maxsim, mean, max, tokenpool, tokenpool-N, tokenpool-pfF, muvera, reinpool`);
+  throw new RangeError(`unknown method '${name}': expected one of maxsim, mean, max, tokenpool, tokenpool-N, tokenpool-pfF, muvera, muvera-100, muvera-1024, reinpool`);
 }

@@ -33,6 +33,16 @@ export interface MuveraOptions {
   seed?: number;
 }
 
+/**
+ * MUVERA at smaller sizes for equal-bytes comparisons: floats per document -> settings, each the best
+ * of a small grid on SciFact's development queries (qrels/train.tsv; docs/eval.md has the grid). The
+ * default (kSim 5, dProj 16, 20 repetitions) is 10,240 floats.
+ */
+export const MUVERA_SIZES: Record<number, MuveraOptions> = {
+  100: { kSim: 2, dProj: 5, reps: 5 },
+  1024: { kSim: 4, dProj: 16, reps: 4 },
+};
+
 export interface MuveraConfig {
   kSim: number;
   dProj: number;

@@ -7,10 +7,16 @@ import * as path from 'path';
 import type { EvaluationResult } from './evaluate';
 import { barChartSvg, CurvePoint, lineChartSvg } from './svg';
 
-/** A ReinPool keep budget: top-k vectors kept before pooling into one vector, and the NDCG@3 it reached. */
+/**
+ * A ReinPool keep budget: the top-k vectors kept (on average per document; fewer where a document is
+ * shorter), the NDCG@3 of pooling them into one vector, and of keeping them as vectors (MaxSim).
+ */
 export interface BudgetPoint {
   vectorsKept: number;
   ndcg3: number;
+  /** floats per document stored when the kept vectors are kept as vectors */
+  keptFloatsPerDoc?: number;
+  keptNdcg3?: number;
 }
 
 export interface ReportOptions {
@@ -22,7 +28,7 @@ export interface ReportOptions {
   /** commands that reproduce the report */
   commands?: string[];
   /** chart file names relative to the report (default methods.svg, budgets.svg) */
-  charts?: { methods?: string; budgets?: string };
+  charts?: { methods?: string; budgets?: string; bytes?: string };
 }
 
 const f4 = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(4));
@@ -72,6 +78,47 @@ export function budgetChart(result: EvaluationResult, reinpoolBudgets: BudgetPoi
   return lineChartSvg(series, refs, { title, yLabel: 'NDCG@3', xLabel: 'vectors per document (log2 scale)' });
 }
 
+/**
+ * Chart 3, quality against storage: NDCG@3 against floats stored per document (log scale) for every
+ * method, so each method is compared with those of its size: tokenpool-N and ReinPool's kept top-k
+ * (k x dim floats), MUVERA at each size evaluated, the one-vector methods at dim floats, MaxSim at all.
+ */
+export function equalBytesChart(result: EvaluationResult, reinpoolBudgets: BudgetPoint[] = [], title = 'NDCG@3 against floats stored per document'): string {
+  const series: Array<{ name: string; points: CurvePoint[] }> = [];
+  const byName = (re: RegExp) => Object.entries(result.methods).filter(([n]) => re.test(n))
+    .map(([, m]) => ({ vectors: m.floatsPerDoc, value: m['ndcg@3'] })).sort((a, b) => a.vectors - b.vectors);
+  const tp = byName(/^tokenpool-\d+$/);
+  if (tp.length) series.push({ name: 'tokenpool-N', points: tp });
+  const mv = byName(/^muvera(-\d+)?$/);
+  if (mv.length) series.push({ name: 'MUVERA', points: mv });
+  const kept = reinpoolBudgets.filter((b) => b.keptFloatsPerDoc !== undefined && b.keptNdcg3 !== undefined)
+    .map((b) => ({ vectors: b.keptFloatsPerDoc!, value: b.keptNdcg3! })).sort((a, b) => a.vectors - b.vectors);
+  if (kept.length) series.push({ name: 'reinpool top-k, kept as k vectors', points: kept });
+  for (const [name, m] of Object.entries(result.methods)) {
+    if (m.vectorsPerDoc === 1 && m.floatsPerDoc === result.dim && !/^muvera/.test(name)) series.push({ name: `${name} (1 vector)`, points: [{ vectors: m.floatsPerDoc, value: m['ndcg@3'] }] });
+  }
+  const refs: Array<{ name: string; value: number }> = [];
+  if (result.methods.maxsim) refs.push({ name: `maxsim, ${fmtCount(result.methods.maxsim.floatsPerDoc)} floats`, value: result.methods.maxsim['ndcg@3'] });
+  return lineChartSvg(series, refs, { title, yLabel: 'NDCG@3', xLabel: 'floats stored per document (log2 scale)' });
+}
+
+/**
+ * The best method of each storage size that more than one method has (floats per document), so that
+ * "best" never compares a 10,240-float MUVERA encoding with 100-float vectors.
+ */
+export function bestBySize(result: EvaluationResult): Array<{ floats: number; best: string; ndcg3: number; others: string[] }> {
+  const groups = new Map<number, Array<[string, number]>>();
+  for (const [name, m] of Object.entries(result.methods)) {
+    const f = Math.round(m.floatsPerDoc);
+    if (!groups.has(f)) groups.set(f, []);
+    groups.get(f)!.push([name, m['ndcg@3']]);
+  }
+  return [...groups.entries()].filter(([, g]) => g.length > 1).sort((a, b) => a[0] - b[0]).map(([floats, g]) => {
+    g.sort((a, b) => b[1] - a[1]);
+    return { floats, best: g[0][0], ndcg3: g[0][1], others: g.slice(1).map(([n, v]) => `${n} ${f4(v)}`) };
+  });
+}
+
 /** The comparison table (Markdown). */
 export function resultsTable(result: EvaluationResult): string {
   const rows = [
@@ -88,7 +135,7 @@ export function resultsTable(result: EvaluationResult): string {
 
 /** The whole Markdown report. */
 export function markdownReport(result: EvaluationResult, opts: ReportOptions = {}): string {
-  const charts = { methods: opts.charts?.methods ?? 'methods.svg', budgets: opts.charts?.budgets ?? 'budgets.svg' };
+  const charts = { methods: opts.charts?.methods ?? 'methods.svg', budgets: opts.charts?.budgets ?? 'budgets.svg', bytes: opts.charts?.bytes ?? 'bytes.svg' };
   const out: string[] = [`# ${opts.title ?? 'reinpool evaluation'}`, ''];
   if (opts.subtitle) out.push(opts.subtitle, '');
   out.push(`${result.docs} documents (${fmtCount(result.vectorsPerDoc)} vectors of dimension ${result.dim} per document on average), `
@@ -101,15 +148,17 @@ export function markdownReport(result: EvaluationResult, opts: ReportOptions = {
   out.push('## Results', '', resultsTable(result), '');
   out.push('NDCG as trec_eval\'s ndcg_cut, recall as recall_k, averaged over the evaluated queries. Compression: floats stored per document by '
     + 'maxsim (every token vector) over floats stored by the method. NDCG@3 recovered: the method\'s NDCG@3 over maxsim\'s.', '');
-  const single = Object.entries(result.methods).filter(([, m]) => m.vectorsPerDoc === 1).sort((a, b) => b[1]['ndcg@3'] - a[1]['ndcg@3']);
-  if (single.length) {
-    out.push(`Best one-vector method by NDCG@3: **${single[0][0]}** (${f4(single[0][1]['ndcg@3'])}`
-      + `${result.recoveryNdcg3[single[0][0]] !== undefined ? `, ${fmtShare(result.recoveryNdcg3[single[0][0]])} of maxsim` : ''}).`, '');
+  for (const g of bestBySize(result)) {
+    out.push(`Best at ${fmtCount(g.floats)} floats per document by NDCG@3: **${g.best}** (${f4(g.ndcg3)}`
+      + `${result.recoveryNdcg3[g.best] !== undefined ? `, ${fmtShare(result.recoveryNdcg3[g.best])} of maxsim` : ''}); then ${g.others.join(', ')}.`, '');
   }
-  out.push('## Charts', '', `![NDCG@3 and NDCG@10 by method](${charts.methods})`, '', `![NDCG@3 against vectors kept per document](${charts.budgets})`, '');
+  out.push('## Charts', '', `![NDCG@3 and NDCG@10 by method](${charts.methods})`, '', `![NDCG@3 against vectors kept per document](${charts.budgets})`, '',
+    `![NDCG@3 against floats stored per document](${charts.bytes})`, '');
   if (opts.reinpoolBudgets?.length) {
-    out.push('### ReinPool keep budgets', '', '| vectors kept | NDCG@3 |', '| ---: | ---: |');
-    for (const b of [...opts.reinpoolBudgets].sort((a, c) => a.vectorsKept - c.vectorsKept)) out.push(`| ${fmtCount(b.vectorsKept)} | ${f4(b.ndcg3)} |`);
+    out.push('### ReinPool keep budgets', '', '| vectors kept | NDCG@3 pooled into 1 vector | NDCG@3 kept as vectors (MaxSim) | floats stored kept |', '| ---: | ---: | ---: | ---: |');
+    for (const b of [...opts.reinpoolBudgets].sort((a, c) => a.vectorsKept - c.vectorsKept)) {
+      out.push(`| ${fmtCount(b.vectorsKept)} | ${f4(b.ndcg3)} | ${f4(b.keptNdcg3)} | ${b.keptFloatsPerDoc === undefined ? '-' : fmtCount(b.keptFloatsPerDoc)} |`);
+    }
     out.push('');
   }
   const info = Object.entries(result.methodInfo).filter(([, i]) => Object.keys(i).length > 2);
@@ -129,13 +178,14 @@ export function markdownReport(result: EvaluationResult, opts: ReportOptions = {
   return out.join('\n');
 }
 
-/** Writes report.md, methods.svg and budgets.svg into `dir`; returns their paths. */
+/** Writes report.md, methods.svg, budgets.svg and bytes.svg into `dir`; returns their paths. */
 export function writeReport(dir: string, result: EvaluationResult, opts: ReportOptions = {}): { report: string; charts: string[] } {
   fs.mkdirSync(dir, { recursive: true });
-  const names = { methods: opts.charts?.methods ?? 'methods.svg', budgets: opts.charts?.budgets ?? 'budgets.svg' };
-  const files = { report: path.join(dir, 'report.md'), methods: path.join(dir, names.methods), budgets: path.join(dir, names.budgets) };
+  const names = { methods: opts.charts?.methods ?? 'methods.svg', budgets: opts.charts?.budgets ?? 'budgets.svg', bytes: opts.charts?.bytes ?? 'bytes.svg' };
+  const files = { report: path.join(dir, 'report.md'), methods: path.join(dir, names.methods), budgets: path.join(dir, names.budgets), bytes: path.join(dir, names.bytes) };
   fs.writeFileSync(files.methods, methodsChart(result));
   fs.writeFileSync(files.budgets, budgetChart(result, opts.reinpoolBudgets));
+  fs.writeFileSync(files.bytes, equalBytesChart(result, opts.reinpoolBudgets));
   fs.writeFileSync(files.report, markdownReport(result, { ...opts, charts: names }));
-  return { report: files.report, charts: [files.methods, files.budgets] };
+  return { report: files.report, charts: [files.methods, files.budgets, files.bytes] };
 }

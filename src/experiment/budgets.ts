@@ -1,10 +1,13 @@
 /**
- * The keep-budget sweep: ReinPool keeping its k most probable vectors per document (pooled into one)
- * for each k, evaluated like every other method; the points of the report's budget chart.
+ * The keep-budget sweep: ReinPool keeping its k most probable vectors per document, for each k
+ * evaluated two ways like every other method: pooled into ONE vector (dim floats stored), and kept as
+ * the k vectors themselves searched by MaxSim (k x dim floats: the point on the equal-bytes chart
+ * beside tokenpool-k and MUVERA).
  */
-import { evaluate, reinpoolMethod } from '../eval';
-import type { BudgetPoint, QrelEntry } from '../eval';
+import { evaluate, maxsimMethod, reinpoolMethod } from '../eval';
+import type { BudgetPoint, Method, QrelEntry } from '../eval';
 import type { QueryReduce } from '../encode';
+import { keepRows } from '../io/ragged';
 import type { Kernels, MultiVectorSet } from '../kernels/types';
 import type { PolicyCompressor } from './compressor';
 
@@ -24,12 +27,21 @@ export interface BudgetSweep {
 export async function budgetSweep(s: BudgetSweep): Promise<BudgetPoint[]> {
   const points: BudgetPoint[] = [];
   for (const k of s.budgets) {
-    const name = `reinpool-top${k}`;
+    const select = { select: 'topk' as const, topK: k };
+    const pooled = `reinpool-top${k}`;
+    const kept = `reinpool-top${k}-kept`;
+    const keptMethod: Method = {
+      name: kept,
+      index: async (docs, kernels) => maxsimMethod().index(keepRows(docs, await s.compressor.masks(docs, select)), kernels),
+    };
     const r = await evaluate({
       docs: s.docs, queries: s.queries, qrels: s.qrels, kernels: s.kernels, queryReduce: s.queryReduce,
-      methods: [reinpoolMethod(s.compressor.with({ select: 'topk', topK: k }), { name, queryReduce: s.queryReduce })],
+      methods: [reinpoolMethod(s.compressor.with(select), { name: pooled, queryReduce: s.queryReduce }), keptMethod],
     });
-    points.push({ vectorsKept: k, ndcg3: r.methods[name]['ndcg@3'] });
+    points.push({
+      vectorsKept: r.methods[kept].vectorsPerDoc, ndcg3: r.methods[pooled]['ndcg@3'],
+      keptFloatsPerDoc: r.methods[kept].floatsPerDoc, keptNdcg3: r.methods[kept]['ndcg@3'],
+    });
   }
   return points;
 }

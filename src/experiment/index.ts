@@ -8,3 +8,7 @@ export { budgetSweep, DEFAULT_BUDGETS } from './budgets';
 export type { BudgetSweep } from './budgets';
 export { policyCompressor } from './compressor';
 export type { PolicyCompressor } from './compressor';
+export { runSeeds, summarizeSeeds } from './seeds';
+export type { SeedsResult, SeedsSummary, MethodSummary } from './seeds';
+export { EXPERIMENT_DEFAULTS, PRESETS, withPreset } from './presets';
+export type { PresetName } from './presets';

@@ -9,13 +9,19 @@
  *   write      the experiment JSON, TREC runs and the Markdown/SVG report
  */
 import * as path from 'path';
-import { DEFAULT_EVAL_METHODS, evaluate, writeReport } from '../eval';
-import type { BudgetPoint, EvaluationResult } from '../eval';
+import { dropStopVectors, findStopVectors } from '../encode/stopvectors';
+import type { SelectOptions } from '../policy';
+import { writePreprocess } from '../policy/preprocess';
+import { Rng } from '../random';
+import { DEFAULT_EVAL_METHODS, evaluate, poolMethod, reinpoolMethod, writeReport } from '../eval';
+import type { BudgetPoint, EvaluationResult, Method, MethodMetrics } from '../eval';
 import { writeJsonAtomic } from '../io/json';
 import { getKernels } from '../kernels';
 import { resolveTrainConfig, stepLogger, train } from '../train';
 import type { TrainConfig } from '../train';
 import { budgetSweep, DEFAULT_BUDGETS } from './budgets';
+import { EXPERIMENT_DEFAULTS } from './presets';
+import { gapClosed, greedySelectionVectors } from './ceilings';
 import { policyCompressor } from './compressor';
 import { loadExperimentData } from './data';
 import { buildTrainingSet, centerExperiment } from './training-set';
@@ -34,7 +40,7 @@ export interface ExperimentOptions extends Omit<TrainingSetOptions, 'seed' | 'so
   trainQueries?: TrainingSetOptions['source'];
   /**
    * subtract the corpus mean token vector from every token vector before training and evaluation;
-   * every method sees the centred vectors (default false)
+   * every method sees the centred vectors (default true: EXPERIMENT_DEFAULTS)
    */
   center?: boolean;
   /** training hyper-parameters (seed defaults to `seed`) */
@@ -58,6 +64,28 @@ export interface ExperimentOptions extends Omit<TrainingSetOptions, 'seed' | 'so
   log?: (msg: string) => void;
   /** training progress bar on stderr (default: when it is a TTY) */
   progress?: boolean;
+  /** keep every method's per-query metrics in the evaluation (what the seed summary's paired test needs) */
+  perQuery?: boolean;
+  /**
+   * hold out a share of the training documents (holdOut) and keep the policy's selection only where
+   * it beats keeping every vector on them (default true: EXPERIMENT_DEFAULTS)
+   */
+  validate?: boolean;
+  /** also measure the two ceilings (ceilings.ts; diagnostics that read the test queries) */
+  ceilings?: boolean;
+  /**
+   * remove stop vectors (encode/stopvectors.ts: vectors held by more than this share of the corpus's
+   * documents) before ReinPool's policy sees a document, in training and in compression; 1 = off
+   * (default EXPERIMENT_DEFAULTS.stopDf).
+   * The baseline 'mean-stopfree' (mean pooling of what is left) is evaluated beside it.
+   */
+  stopDf?: number;
+}
+
+/** A ceiling's metrics and the share of the mean-pooling-to-ceiling gap (NDCG@3) that ReinPool closes. */
+export interface CeilingResult {
+  metrics: MethodMetrics;
+  gapClosed?: number;
 }
 
 export interface ExperimentJson {
@@ -68,6 +96,10 @@ export interface ExperimentJson {
   dim: number;
   vectorsPerDoc: number;
   methods: EvaluationResult['methods'];
+  /** diagnostics, not methods: see ceilings.ts */
+  ceilings?: Record<string, CeilingResult>;
+  /** with perQuery: each query's NDCG@3 per method (what the seed summary's paired test reads) */
+  perQueryNdcg3?: { queryIds: string[]; methods: Record<string, number[]> };
   recoveryNdcg3: Record<string, number>;
   compression: Record<string, number>;
   seconds: { encode: number; train: number; eval: number };
@@ -84,6 +116,19 @@ export interface ExperimentResult {
 
 const now = () => Number(process.hrtime.bigint()) / 1e9;
 
+/**
+ * A seeded tenth of the prompt documents (at most 500) held out from training as validation
+ * documents; none when fewer than 50 prompts.
+ */
+export function holdOut(prompts: Int32Array, seed: number): { train: Int32Array; validation?: Int32Array } {
+  if (prompts.length < 50) return { train: prompts };
+  const n = Math.min(500, Math.floor(prompts.length / 10));
+  const perm = new Rng(seed, 0x7a11d).permutation(prompts.length);
+  const pick = new Uint8Array(prompts.length);
+  for (let i = 0; i < n; i++) pick[perm[i]] = 1;
+  return { train: prompts.filter((_, i) => !pick[i]), validation: prompts.filter((_, i) => pick[i] === 1) };
+}
+
 export async function runExperiment(o: ExperimentOptions): Promise<ExperimentResult> {
   const log = o.log ?? (() => undefined);
   const split = o.split ?? 'test';
@@ -94,13 +139,21 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
 
   // ---------------------------------------------------------------- data, training set
   let t = now();
-  let data = loadExperimentData(o.beir, split, log);
+  const raw = loadExperimentData(o.beir, split, log);
+  let data = raw;
   let training = buildTrainingSet(data, { ...o, source: o.trainQueries, seed });
-  if (o.center) {
-    ({ data, training } = centerExperiment(data, training));
+  let center: Float32Array | undefined;
+  if (o.center ?? EXPERIMENT_DEFAULTS.center) {
+    ({ data, training, mean: center } = centerExperiment(data, training));
     log('centred every token vector on the corpus mean');
   }
   const { docs, queries, qrels } = data;
+  const stopDf = o.stopDf ?? EXPERIMENT_DEFAULTS.stopDf;
+  const stop = stopDf < 1 ? findStopVectors(docs, stopDf) : undefined;
+  if (stop) {
+    training = { ...training, docs: dropStopVectors(training.docs, stop) };
+    log(`stop vectors: ${stop.df.length} vectors held by more than ${stopDf} of the documents, removed before the policy`);
+  }
   const promptDocs = training.prompts.length;
   log(`${training.kind}: ${training.owner.length} training queries for ${promptDocs} training documents`);
   const secEncode = now() - t;
@@ -108,26 +161,61 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   // ---------------------------------------------------------------- train
   t = now();
   log(`training: ${config.steps} GRPO steps on ${promptDocs} documents`);
+  const held = (o.validate ?? EXPERIMENT_DEFAULTS.validate) ? holdOut(training.prompts, seed) : { train: training.prompts, validation: undefined };
   const run = await train({
-    docs: training.docs, queries: training.queries, queryOwner: training.owner, trainDocs: training.prompts,
+    docs: training.docs, queries: training.queries, queryOwner: training.owner, trainDocs: held.train, validationDocs: held.validation,
     config, outDir: o.policyOut, resume: o.resume, progress: o.progress, log: stepLogger(log, config.steps),
   });
   const secTrain = now() - t;
+  // the policy's selection is kept only if it beats keeping every vector on held-out training documents
+  const keepAll = run.validation !== undefined && !(run.validation.policyReward > run.validation.keepAllReward);
+  if (run.validation) {
+    const v = run.validation;
+    log(`validation on ${v.docs} held-out training documents: reward ${v.policyReward.toFixed(4)} (policy, keeps ${(100 * v.keepRatio).toFixed(0)}%) vs ${v.keepAllReward.toFixed(4)} (every vector)`
+      + (keepAll ? ': the policy does not help here, ReinPool keeps every vector (after stop vectors)' : ''));
+  }
+  const select: SelectOptions = keepAll ? { select: 'ratio', ratio: 1 } : {};
+  // what `reinpool compress --policy` must do to a corpus before this policy sees it
+  if (o.policyOut) writePreprocess(path.join(o.policyOut, 'policy'), { center, stop, keepAll });
 
   // ---------------------------------------------------------------- evaluate
   t = now();
   const kernels = getKernels();
   const { queryReduce, pool } = run.config;
-  const compressor = policyCompressor(run.policy, pool, kernels);
+  const compressor = policyCompressor(run.policy, pool, kernels, stop);
+  const stopFree: Method[] = stop ? [{ name: 'mean-stopfree', index: (set, k) => poolMethod('mean', { queryReduce }).index(dropStopVectors(set, stop), k) }] : [];
   const evaluation = await evaluate({
     docs, queries, qrels, queryReduce, kernels, runsDir: o.runs, onProgress: log,
-    methods: [...(o.methods ?? DEFAULT_EVAL_METHODS), 'reinpool'], reinpool: compressor.with({}),
+    methods: [...(o.methods ?? DEFAULT_EVAL_METHODS), ...stopFree, 'reinpool'], reinpool: compressor.with(select), perQuery: o.perQuery,
   });
-  const masks = await compressor.masks(docs);
+  const masks = await compressor.masks(docs, select);
   let kept = 0;
   for (let i = 0; i < masks.length; i++) kept += masks[i];
   const nDocs = docs.offsets.length - 1;
   const budgets = await budgetSweep({ docs, queries, qrels, compressor, budgets: o.budgets ?? DEFAULT_BUDGETS, queryReduce, kernels });
+  let ceilings: Record<string, CeilingResult> | undefined;
+  if (o.ceilings) {
+    // the test-query policy: the same training with the split's own queries as the synthetic queries
+    let oracle = buildTrainingSet(raw, { ...o, source: 'train', querySplit: split, seed, trainDocs: undefined });
+    if (center) oracle = centerExperiment(raw, oracle).training;
+    if (stop) oracle = { ...oracle, docs: dropStopVectors(oracle.docs, stop) };
+    log(`ceiling: training on the ${oracle.owner.length} test queries themselves`);
+    const oracleRun = await train({ docs: oracle.docs, queries: oracle.queries, queryOwner: oracle.owner, trainDocs: oracle.prompts, config, log: false, progress: false });
+    const greedy = greedySelectionVectors(docs, queries, qrels, queryReduce);
+    const c = await evaluate({
+      docs, queries, qrels, queryReduce, kernels,
+      methods: [
+        reinpoolMethod(policyCompressor(oracleRun.policy, pool, kernels, stop).with({}), { name: 'testQueryPolicy', queryReduce }),
+        reinpoolMethod(() => greedy, { name: 'greedySelection', queryReduce }),
+      ],
+    });
+    oracleRun.policy.dispose();
+    const m = evaluation.methods;
+    ceilings = {};
+    for (const [name, metrics] of Object.entries(c.methods)) {
+      ceilings[name] = { metrics, gapClosed: gapClosed(m.reinpool['ndcg@3'], m.mean?.['ndcg@3'] ?? NaN, metrics['ndcg@3']) };
+    }
+  }
   const secEval = now() - t;
 
   // ---------------------------------------------------------------- write
@@ -139,6 +227,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     dim: evaluation.dim,
     vectorsPerDoc: evaluation.vectorsPerDoc,
     methods: evaluation.methods,
+    ceilings,
     recoveryNdcg3: evaluation.recoveryNdcg3,
     compression: evaluation.compression,
     seconds: { encode: secEncode, train: secTrain, eval: secEval },
@@ -147,10 +236,13 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     promptDocs,
     syntheticQueries: training.owner.length,
     trainQueries: training.kind,
-    centered: Boolean(o.center),
+    centered: center !== undefined,
+    stopVectors: stop ? { maxDf: stopDf, count: stop.df.length } : undefined,
     queryNormalize: run.config.queryNormalize,
     queryReduce,
     reinpoolKeptPerDoc: kept / nDocs,
+    validation: run.validation,
+    selection: keepAll ? 'keep-all (the policy did not beat it on held-out training documents)' : 'policy',
     reinpoolBudgets: budgets,
     train: {
       steps: run.step,
@@ -162,6 +254,10 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     },
     methodInfo: evaluation.methodInfo,
     backend: evaluation.backend,
+    perQueryNdcg3: evaluation.perQuery && {
+      queryIds: evaluation.perQuery.queryIds,
+      methods: Object.fromEntries(Object.entries(evaluation.perQuery.methods).map(([n, m]) => [n, m['ndcg@3']])),
+    },
     ...o.extra,
   };
   if (o.json) writeJsonAtomic(o.json, json);

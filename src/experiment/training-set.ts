@@ -9,7 +9,8 @@
  *   train   the dataset's own qrels/train.tsv queries, each owned by its relevant corpus document; the
  *           prompts are those owners (sampled down to trainDocs).
  *
- * Test queries and their judgements are never read here.
+ * Test queries and their judgements are never read here, except by the test-query ceiling (a
+ * diagnostic, ceilings.ts), which passes the test split as querySplit.
  */
 import { beirTrainingQueries, centerSet, encodeTexts, inverseCloze, meanVector } from '../encode';
 import { subset } from '../io';
@@ -20,9 +21,9 @@ import type { ExperimentData } from './data';
 /** What the training set is made of unless an option says otherwise (the CLI shows these). */
 export const TRAINING_SET_DEFAULTS = {
   source: 'ict' as const,
-  trainDocs: 2000,
+  trainDocs: 5000,
   queriesPerDoc: 3,
-  removeProb: 0,
+  removeProb: 1,
   queryTokens: 0,
 };
 
@@ -40,6 +41,8 @@ export interface TrainingSetOptions {
   removeProb?: number;
   /** inverse cloze: longest query in tokens (0: whole sentences) */
   queryTokens?: number;
+  /** source 'train': the qrels split whose queries train (default 'train'; the test-query ceiling passes the test split) */
+  querySplit?: string;
 }
 
 export interface TrainingSet {
@@ -60,15 +63,16 @@ export interface TrainingSet {
 export function buildTrainingSet(data: ExperimentData, o: TrainingSetOptions): TrainingSet {
   const { corpus, docs, docTexts, wordVectors: wv } = data;
   if ((o.source ?? TRAINING_SET_DEFAULTS.source) === 'train') {
-    const bt = beirTrainingQueries(wv, data.beir, corpus.map((d) => d.id), 'train');
-    if (bt.owner.length === 0) throw new Error(`train-queries: ${data.beir}/qrels/train.tsv gives no usable training query`);
+    const split = o.querySplit ?? 'train';
+    const bt = beirTrainingQueries(wv, data.beir, corpus.map((d) => d.id), split);
+    if (bt.owner.length === 0) throw new Error(`train-queries: ${data.beir}/qrels/${split}.tsv gives no usable training query`);
     const owners = Int32Array.from(new Set(bt.owner)).sort();
     const prompts = sampleSorted(owners, o.trainDocs ?? owners.length, o.seed, 556);
     const inTrain = new Set(prompts);
     const keep = Array.from(bt.owner.keys()).filter((q) => inTrain.has(bt.owner[q]));
     return {
       docs, queries: subset(bt.vectors, keep), owner: Int32Array.from(keep, (q) => bt.owner[q]), prompts,
-      sampled: prompts.length, kind: 'qrels/train.tsv',
+      sampled: prompts.length, kind: `qrels/${split}.tsv`,
     };
   }
   const sample = o.trainDocIds ? sampleListed(data, o.trainDocIds, o.trainDocs, o.seed) : sampleTrainDocs(docs, o.trainDocs ?? TRAINING_SET_DEFAULTS.trainDocs, o.seed);
@@ -110,10 +114,11 @@ function sampleListed(data: ExperimentData, ids: string[], k: number | undefined
  * and evaluation see (corpus, test queries, training documents and queries). Computed once; a training
  * set on the corpus itself shares the centred corpus.
  */
-export function centerExperiment(data: ExperimentData, training: TrainingSet): { data: ExperimentData; training: TrainingSet } {
+export function centerExperiment(data: ExperimentData, training: TrainingSet): { data: ExperimentData; training: TrainingSet; mean: Float32Array } {
   const mu = meanVector(data.docs);
   const docs = centerSet(data.docs, mu);
   return {
+    mean: mu,
     data: { ...data, docs, queries: centerSet(data.queries, mu) },
     training: {
       ...training,

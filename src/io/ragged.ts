@@ -19,6 +19,24 @@ export function subset(set: MultiVectorSet, items: ArrayLike<number>): MultiVect
   return ids ? { dim, vectors, offsets, ids } : { dim, vectors, offsets };
 }
 
+/** The vectors of `set` whose mask byte is non-zero, each document keeping its kept rows in order (ids kept). */
+export function keepRows(set: MultiVectorSet, mask: Uint8Array): MultiVectorSet {
+  const { dim } = set;
+  const n = set.offsets.length - 1;
+  const total = set.offsets[n];
+  if (mask.length !== total) throw new RangeError(`keepRows: mask has ${mask.length} entries for ${total} vectors`);
+  const offsets = new Int32Array(n + 1);
+  for (let d = 0; d < n; d++) {
+    let c = 0;
+    for (let t = set.offsets[d]; t < set.offsets[d + 1]; t++) if (mask[t]) c++;
+    offsets[d + 1] = offsets[d] + c;
+  }
+  const vectors = new Float32Array(offsets[n] * dim);
+  let o = 0;
+  for (let t = 0; t < total; t++) if (mask[t]) vectors.set(set.vectors.subarray(t * dim, t * dim + dim), (o++) * dim);
+  return set.ids ? { dim, vectors, offsets, ids: set.ids } : { dim, vectors, offsets };
+}
+
 /** Checks an offsets array (count + 1 entries, starts at 0, non-decreasing, ends at `rows`). */
 export function checkOffsets(offsets: Int32Array, rows: number, file: string, what = 'offsets'): void {
   if (offsets.length < 1) fileError(file, `${what} is empty; it needs count + 1 entries starting at 0`);

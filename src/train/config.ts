@@ -15,7 +15,7 @@ export interface TrainConfig {
   seed: number;
   /** policy network options (dim comes from the data). Default: the MLP, see DEFAULT_POLICY_CONFIG. */
   policy: Partial<PolicyConfig>;
-  /** rollout steps (one batch of documents each). Default 300. */
+  /** rollout steps (one batch of documents each). Default 600. */
   steps: number;
   /** documents per rollout step. Default 16. */
   batchDocs: number;
@@ -46,9 +46,9 @@ export interface TrainConfig {
   /** global gradient-norm clip; 0 disables. Default 1.0. */
   maxGradNorm: number;
   /**
-   * which retrieval direction rewards a mask (src/train/reward.ts). 'inverse' (default, the paper's):
-   * the pooled vector ranks all synthetic queries. 'forward': each of the document's own queries ranks
-   * the corpus, the other documents mean-pooled; the direction of the test.
+   * which retrieval direction rewards a mask (src/train/reward.ts). 'forward' (default, ours): each of
+   * the document's own queries ranks the corpus, the other documents mean-pooled; the direction of the
+   * test. 'inverse' (the paper's, `--preset paper`): the pooled vector ranks all synthetic queries.
    */
   reward: RewardKind;
   /** NDCG cut-off of the reward. Default 3. */
@@ -77,7 +77,7 @@ export interface TrainConfig {
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   seed: 0,
   policy: {},
-  steps: 300,
+  steps: 600,
   batchDocs: 16,
   groupSize: 16,
   innerEpochs: 2,
@@ -92,7 +92,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   adamBeta2: 0.999,
   adamEps: 1e-8,
   maxGradNorm: 1.0,
-  reward: 'inverse',
+  reward: 'forward',
   rewardK: 3,
   pool: 'mean',
   queryReduce: 'sum',

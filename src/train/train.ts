@@ -55,6 +55,19 @@ export interface TrainInput {
   stopAfter?: number;
   /** kernels for the reward (default getKernels()) */
   kernels?: Kernels;
+  /**
+   * documents never used as prompts on which, after training, the reward of the policy's default
+   * selection is compared with keeping every vector (TrainResult.validation)
+   */
+  validationDocs?: Int32Array;
+}
+
+/** The trained policy's default selection against keeping every vector, on the validation documents. */
+export interface Validation {
+  docs: number;
+  policyReward: number;
+  keepAllReward: number;
+  keepRatio: number;
 }
 
 export interface TrainResult {
@@ -64,6 +77,7 @@ export interface TrainResult {
   step: number;
   config: TrainConfig & { policy: PolicyConfig };
   seconds: number;
+  validation?: Validation;
 }
 
 export async function train(input: TrainInput): Promise<TrainResult> {
@@ -82,7 +96,15 @@ export async function train(input: TrainInput): Promise<TrainResult> {
   if (trainDocs.length === 0) throw new RangeError('no training documents');
   const run = createReward(docs, queries, queryOwner, { kind: wanted.reward, k: wanted.rewardK, pool: wanted.pool }, kernels);
   try {
-    return await trainLoop(input, wanted, queries, trainDocs, run.reward, t0);
+    const result = await trainLoop(input, wanted, queries, trainDocs, run.reward, t0);
+    const vd = input.validationDocs;
+    if (vd && vd.length) {
+      const set = subset(docs, vd);
+      const own = greedyReward(result.policy, set, vd, run.reward);
+      const all = mean(run.reward(vd, new Uint8Array(set.offsets[vd.length]).fill(1), 1));
+      result.validation = { docs: vd.length, policyReward: own.reward, keepAllReward: all, keepRatio: own.keepRatio };
+    }
+    return result;
   } finally {
     run.dispose();
   }

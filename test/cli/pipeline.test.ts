@@ -34,13 +34,20 @@ if (!glove) {
     expect(j.docs).toBe(24);
     expect(j.queries).toBe(24);
     expect(j.dim).toBe(100);
-    expect(Object.keys(j.methods)).toEqual(['maxsim', 'mean', 'max', 'tokenpool-2', 'muvera', 'reinpool']);
+    // the defaults remove stop vectors before the policy, and evaluate mean pooling without them beside
+    expect(j.stopVectors.count).toBeGreaterThan(0);
+    expect(Object.keys(j.methods)).toEqual(['maxsim', 'mean', 'max', 'tokenpool-2', 'muvera', 'mean-stopfree', 'reinpool']);
     for (const s of ['encode', 'train', 'eval']) expect(j.seconds[s]).toBeGreaterThan(0);
     // labelled data: each query's words are its document's own vocabulary
     expect(j.methods.maxsim['ndcg@10']).toBeGreaterThan(0.9);
     expect(j.methods.reinpool.vectorsPerDoc).toBe(1);
     expect(j.compression.reinpool).toBeCloseTo(j.vectorsPerDoc, 6);
     expect(j.reinpoolBudgets.map((b: { vectorsKept: number }) => b.vectorsKept)).toEqual([1, 4]);
+    // each budget is also kept as its k vectors (MaxSim), the equal-bytes chart's points
+    expect(j.reinpoolBudgets[0].keptFloatsPerDoc).toBeCloseTo(100, 6);
+    expect(j.reinpoolBudgets[1].keptNdcg3).toBeGreaterThanOrEqual(0);
+    expect(fs.readFileSync(path.join(report, 'bytes.svg'), 'utf8')).toContain('floats stored per document');
+    expect(fs.readFileSync(path.join(report, 'report.md'), 'utf8')).toMatch(/Best at 100 floats per document by NDCG@3/);
     expect(fs.existsSync(path.join(runs, 'reinpool.run'))).toBe(true);
     expect(fs.readFileSync(path.join(report, 'report.md'), 'utf8')).toContain('| reinpool |');
     expect(fs.readFileSync(path.join(report, 'budgets.svg'), 'utf8')).toContain('<svg');
@@ -51,7 +58,7 @@ if (!glove) {
     const a = path.join(dir, 'a.json');
     const b = path.join(dir, 'b.json');
     const args = ['--beir', beir, '--seed', '5', '--steps', '3', '--batch-docs', '8', '--group-size', '4', '--eval-every', '0',
-      '--checkpoint-every', '0', '--methods', 'mean', '--budgets', '2', '--query-norm', 'on', '--center', '-q'];
+      '--checkpoint-every', '0', '--methods', 'mean', '--budgets', '2', '--query-norm', 'on', '--center', 'on', '-q'];
     expect((await cli('experiment', ...args, '--json', a)).code).toBe(0);
     expect((await cli('experiment', ...args, '--json', b)).code).toBe(0);
     const ja = JSON.parse(fs.readFileSync(a, 'utf8'));
@@ -83,6 +90,42 @@ if (!glove) {
     const bad = await cli('experiment', ...common, '--ict-remove', '2');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--ict-remove');
+  });
+
+  test('--seeds: every metric as a mean with its interval, a paired test and the verdict line; --ceilings; --preset paper', async () => {
+    const json = path.join(dir, 'seeds.json');
+    const r = await cli('experiment', '--beir', beir, '--seeds', '0,1,2', '--steps', '2', '--batch-docs', '4', '--group-size', '2', '--eval-every', '0',
+      '--checkpoint-every', '0', '--methods', 'maxsim,mean', '--budgets', '1', '--ceilings', '--json', json, '-q');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(fs.readFileSync(json, 'utf8'));
+    expect(j.summary.seeds).toEqual([0, 1, 2]);
+    expect(j.perSeed.map((s: { seed: number }) => s.seed)).toEqual([0, 1, 2]);
+    const n3 = j.summary.methods.reinpool.metrics['ndcg@3'];
+    expect(n3.values).toHaveLength(3);
+    expect(n3.mean).toBeCloseTo((n3.values[0] + n3.values[1] + n3.values[2]) / 3, 12);
+    // maxsim is not seeded: no spread, no interval
+    expect(j.summary.methods.maxsim.metrics['ndcg@3'].ci95).toBe(0);
+    expect(j.summary.reinpoolVsMean.test.queries).toBe(24);
+    expect(j.summary.reinpoolVsMean.test.p).toBeGreaterThan(0);
+    expect(Object.keys(j.summary.ceilings)).toEqual(['testQueryPolicy', 'greedySelection']);
+    expect(r.stdout).toContain('mean ± 95% confidence half-width over seeds 0, 1, 2');
+    expect(r.stdout).toContain('ceilings (diagnostics that read the test queries; not methods)');
+    expect(r.stdout.trim().split('\n').pop()).toMatch(/^ReinPool (beat|did not beat|scored above) mean pooling.*NDCG@3 [+-]0\.\d{4} .*95% CI over 3 seeds .*paired randomization test over 24 queries p [=<] /);
+    // the published method, one flag away
+    const pj = path.join(dir, 'paper.json');
+    expect((await cli('experiment', '--beir', beir, '--preset', 'paper', '--steps', '2', '--batch-docs', '4', '--group-size', '2', '--eval-every', '0',
+      '--checkpoint-every', '0', '--methods', 'mean', '--budgets', '1', '--json', pj, '-q')).code).toBe(0);
+    const p = JSON.parse(fs.readFileSync(pj, 'utf8'));
+    expect(p.train.config.reward).toBe('inverse');
+    expect(p.centered).toBe(false);
+    expect(p.stopVectors).toBeUndefined();
+    expect(p.trainQueries).toBe('inverse-cloze');
+    const bad = await cli('experiment', '--beir', beir, '--seeds', '1,1');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--seeds: 1,1 lists a seed twice');
+    expect((await cli('experiment', '--beir', beir, '--seeds', '2', '--seed', '1')).stderr).toContain('--seed and --seeds');
+    expect((await cli('experiment', '--beir', beir, '--preset', 'fast')).stderr).toContain('--preset: expected one of default, paper');
   });
 
   test('experiment evaluates with the query reduction it trains with (--query-reduce)', async () => {

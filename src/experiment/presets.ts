@@ -1,0 +1,35 @@
+/**
+ * The settings an experiment starts from. The defaults (train/config.ts DEFAULT_TRAIN_CONFIG,
+ * training-set.ts TRAINING_SET_DEFAULTS, EXPERIMENT_DEFAULTS below) are the best label-free
+ * configuration found on development queries (docs/training.md says which and how); `--preset paper`
+ * is the published method, one flag away: the paper's inverse reward on inverse-cloze queries left
+ * in their documents, no centring, no stop vectors, 300 steps.
+ */
+import type { ExperimentOptions } from './run';
+
+export const EXPERIMENT_DEFAULTS = {
+  /** centre every token vector on the corpus mean (all methods alike) */
+  center: true,
+  /** remove vectors held by more than this share of the documents before the policy (1 = off) */
+  stopDf: 0.3,
+  /** keep the policy's selection only where it beats keeping every vector on held-out training documents */
+  validate: true,
+};
+
+export const PRESETS = {
+  default: {} as Partial<ExperimentOptions>,
+  paper: {
+    center: false, stopDf: 1, removeProb: 0, trainDocs: 2000, validate: false,
+    config: { reward: 'inverse', steps: 300 },
+  } as Partial<ExperimentOptions>,
+};
+
+export type PresetName = keyof typeof PRESETS;
+
+/** The options of a preset under the caller's own (theirs win; the training config is merged field by field). */
+export function withPreset(name: PresetName, o: ExperimentOptions): ExperimentOptions {
+  const p = PRESETS[name];
+  if (!p) throw new RangeError(`preset must be one of ${Object.keys(PRESETS).join(', ')}, got '${String(name)}'`);
+  const defined = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as ExperimentOptions;
+  return { ...p, ...defined, config: { ...p.config, ...o.config } };
+}
