@@ -8,6 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
+import { packageRoot } from '../io/fsutil';
 
 /** Exit codes of the CLI. */
 export const EXIT_OK = 0;
@@ -238,17 +239,8 @@ export function progress(io: CliIO, cmd: string): (msg: string) => void {
 
 /** The installed package.json of reinpool (found by walking up from this file). */
 export function packageInfo(): { name: string; version: string; [k: string]: unknown } {
-  let dir = __dirname;
-  for (let i = 0; i < 6; i++) {
-    const p = path.join(dir, 'package.json');
-    if (fs.existsSync(p)) {
-      try {
-        const pkg = JSON.parse(fs.readFileSync(p, 'utf8')) as { name?: unknown; version?: unknown };
-        if (pkg.name === 'reinpool') return pkg as { name: string; version: string };
-      } catch { /* keep walking */ }
-    }
-    dir = path.dirname(dir);
-  }
+  const root = packageRoot();
+  if (root) return JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { name: string; version: string };
   return { name: 'reinpool', version: '0.0.0' };
 }
 

@@ -23,7 +23,11 @@ export interface InfoReport {
   backend: string;
   requested: string;
   backends: Record<string, { available: boolean; reason: string }>;
-  tfjs?: { backend: string | null; version?: string; provider?: string; skipped?: Record<string, string>; simd?: boolean; threads?: boolean | number; reason?: string };
+  tfjs?: {
+    backend: string | null; version?: string; provider?: string; skipped?: Record<string, string>; simd?: boolean; threads?: boolean | number; reason?: string;
+    /** an installed tfjs-node(-gpu) that does not load: why, and the command that fixes it */
+    unusable?: { package: string; reason: string; fix: string };
+  };
   native?: Record<string, unknown>;
   simd?: Record<string, unknown> | string | boolean;
   threads?: number;
@@ -56,6 +60,7 @@ async function tfjsDetails(): Promise<InfoReport['tfjs']> {
     const r = await backend.initTf();
     const tf = backend.tf;
     const out: NonNullable<InfoReport['tfjs']> = { backend: r.backend, version: tf.version.tfjs, provider: r.provider, skipped: r.skipped };
+    if (r.unusable) out.unusable = r.unusable;
     if (r.backend === 'wasm') {
       try { out.simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')); } catch { /* unknown */ }
       try { out.threads = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')); } catch { /* unknown */ }
@@ -111,7 +116,8 @@ export function formatInfo(info: InfoReport): string {
   if (info.tfjs) {
     const t = info.tfjs;
     const extra = [t.version ? `tfjs ${t.version}` : '', t.simd !== undefined ? `simd=${t.simd}` : '', t.threads !== undefined ? `threads=${t.threads}` : ''].filter(Boolean).join(', ');
-    lines.push(`tfjs backend: ${t.backend ?? `unavailable (${t.reason})`}${extra ? ` (${extra})` : ''}`);
+    lines.push(`tfjs backend: ${t.backend ?? `unavailable (${t.reason})`}${t.provider ? ` from ${t.provider}` : ''}${extra ? ` (${extra})` : ''}`);
+    if (t.unusable) lines.push(`  unusable: ${t.unusable.reason}`, `  fix: ${t.unusable.fix}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -18,6 +18,7 @@ import type { BudgetPoint, EvaluationResult, Method, MethodMetrics } from '../ev
 import { writeJsonAtomic } from '../io/json';
 import { getKernels } from '../kernels';
 import { resolveTrainConfig, stepLogger, train } from '../train';
+import { trainContrastive } from '../train/contrastive';
 import type { TrainConfig } from '../train';
 import { budgetSweep, DEFAULT_BUDGETS } from './budgets';
 import { EXPERIMENT_DEFAULTS } from './presets';
@@ -71,6 +72,11 @@ export interface ExperimentOptions extends Omit<TrainingSetOptions, 'seed' | 'so
    * it beats keeping every vector on them (default true: EXPERIMENT_DEFAULTS)
    */
   validate?: boolean;
+  /**
+   * 'grpo' (default: ReinPool) or 'contrastive': the ablation without reinforcement learning
+   * (train/contrastive.ts: soft keep-weights trained by gradient descent on the same queries)
+   */
+  trainer?: 'grpo' | 'contrastive';
   /** also measure the two ceilings (ceilings.ts; diagnostics that read the test queries) */
   ceilings?: boolean;
   /**
@@ -162,7 +168,8 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   t = now();
   log(`training: ${config.steps} GRPO steps on ${promptDocs} documents`);
   const held = (o.validate ?? EXPERIMENT_DEFAULTS.validate) ? holdOut(training.prompts, seed) : { train: training.prompts, validation: undefined };
-  const run = await train({
+  const trainer = o.trainer === 'contrastive' ? trainContrastive : train;
+  const run = await trainer({
     docs: training.docs, queries: training.queries, queryOwner: training.owner, trainDocs: held.train, validationDocs: held.validation,
     config, outDir: o.policyOut, resume: o.resume, progress: o.progress, log: stepLogger(log, config.steps),
   });
@@ -200,7 +207,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     if (center) oracle = centerExperiment(raw, oracle).training;
     if (stop) oracle = { ...oracle, docs: dropStopVectors(oracle.docs, stop) };
     log(`ceiling: training on the ${oracle.owner.length} test queries themselves`);
-    const oracleRun = await train({ docs: oracle.docs, queries: oracle.queries, queryOwner: oracle.owner, trainDocs: oracle.prompts, config, log: false, progress: false });
+    const oracleRun = await trainer({ docs: oracle.docs, queries: oracle.queries, queryOwner: oracle.owner, trainDocs: oracle.prompts, config, log: false, progress: false });
     const greedy = greedySelectionVectors(docs, queries, qrels, queryReduce);
     const c = await evaluate({
       docs, queries, qrels, queryReduce, kernels,
@@ -236,6 +243,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     promptDocs,
     syntheticQueries: training.owner.length,
     trainQueries: training.kind,
+    trainer: o.trainer ?? 'grpo',
     centered: center !== undefined,
     stopVectors: stop ? { maxDf: stopDf, count: stop.df.length } : undefined,
     queryNormalize: run.config.queryNormalize,

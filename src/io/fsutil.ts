@@ -82,3 +82,18 @@ export function writeFileAtomic(file: string, write: (append: (bytes: Uint8Array
 
 /** The bytes of a typed array, as a Uint8Array view (no copy). */
 export const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+/** reinpool's own root directory (its package.json, found by walking up from this file), or null. */
+export function packageRoot(): string | null {
+  let dir = __dirname;
+  for (let i = 0; i < 6; i++) {
+    const p = path.join(dir, 'package.json');
+    if (fs.existsSync(p)) {
+      try {
+        if ((JSON.parse(fs.readFileSync(p, 'utf8')) as { name?: unknown }).name === 'reinpool') return dir;
+      } catch { /* keep walking */ }
+    }
+    dir = path.dirname(dir);
+  }
+  return null;
+}

@@ -6,6 +6,7 @@
  * unpickling, which runs code from the file, and reinpool never does that. Every size is checked
  * against the file size before anything is allocated.
  */
+import { isTypedArray } from '../kernels/validate';
 import { checkedByteSize, decodeTensor, ELEM_SIZE, ElemType, Tensor } from './dtype';
 import { fileError, withFile } from './errors';
 import { bytesOf, openRead, readExact, writeFileAtomic } from './fsutil';
@@ -165,10 +166,12 @@ export function readNpy(file: string): Tensor {
 /** Arrays the writers accept: float32, int32, uint8, or strings (stored as <U n). */
 export type WritableData = Float32Array | Int32Array | Uint8Array | string[];
 
+/** By the array's tag, not instanceof: tfjs-node's dataSync() arrays come from another realm inside jest. */
 function descrOf(data: WritableData): { descr: string; itemSize: number } {
-  if (data instanceof Float32Array) return { descr: '<f4', itemSize: 4 };
-  if (data instanceof Int32Array) return { descr: '<i4', itemSize: 4 };
-  if (data instanceof Uint8Array) return { descr: '|u1', itemSize: 1 };
+  if (isTypedArray(data, 'Float32Array')) return { descr: '<f4', itemSize: 4 };
+  if (isTypedArray(data, 'Int32Array')) return { descr: '<i4', itemSize: 4 };
+  if (isTypedArray(data, 'Uint8Array')) return { descr: '|u1', itemSize: 1 };
+  if (!Array.isArray(data)) throw new TypeError(`npy: data must be a Float32Array, Int32Array, Uint8Array or string[], got ${Object.prototype.toString.call(data)}`);
   let w = 1;
   for (const s of data) w = Math.max(w, [...s].length);
   return { descr: `<U${w}`, itemSize: 4 * w };

@@ -6,6 +6,7 @@
  * Floats (F64/F32/F16/BF16) are returned as float32; the writer writes F32 (and I32/U8 for integer
  * arrays such as offsets).
  */
+import { isTypedArray } from '../kernels/validate';
 import { checkedByteSize, decodeTensor, ElemType, ELEM_SIZE, Tensor } from './dtype';
 import { fileError } from './errors';
 import { bytesOf, openRead, readExact, writeFileAtomic } from './fsutil';
@@ -115,8 +116,12 @@ export function readSafetensors(file: string, names?: string[]): { tensors: Map<
 
 export interface WritableTensor { data: Float32Array | Int32Array | Uint8Array; shape: number[] }
 
-function stDtypeOf(a: WritableTensor['data']): string {
-  return a instanceof Float32Array ? 'F32' : a instanceof Int32Array ? 'I32' : 'U8';
+/** By the array's tag, not instanceof: tfjs-node's dataSync() arrays come from another realm inside jest. */
+function stDtypeOf(a: WritableTensor['data'], file: string, name: string): string {
+  if (isTypedArray(a, 'Float32Array')) return 'F32';
+  if (isTypedArray(a, 'Int32Array')) return 'I32';
+  if (isTypedArray(a, 'Uint8Array')) return 'U8';
+  throw new TypeError(`${file}: tensor '${name}' must be a Float32Array, Int32Array or Uint8Array, got ${Object.prototype.toString.call(a)}`);
 }
 
 /**
@@ -133,8 +138,9 @@ export function writeSafetensors(file: string, tensors: Record<string, WritableT
     if (name === '__metadata__') throw new RangeError(`${file}: '__metadata__' is not a valid tensor name`);
     const n = t.shape.reduce((a, b) => a * b, 1);
     if (n !== t.data.length) throw new RangeError(`${file}: tensor '${name}' shape ${JSON.stringify(t.shape)} has ${n} elements but data has ${t.data.length}`);
+    const dtype = stDtypeOf(t.data, file, name);
     const bytes = bytesOf(t.data);
-    header[name] = { dtype: stDtypeOf(t.data), shape: t.shape, data_offsets: [off, off + bytes.length] };
+    header[name] = { dtype, shape: t.shape, data_offsets: [off, off + bytes.length] };
     off += bytes.length;
     parts.push(bytes);
   }

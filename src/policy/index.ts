@@ -1,5 +1,5 @@
-export { initTf, tfBackendInfo, wasmDir } from './backend';
-export type { TfBackendInfo } from './backend';
+export { initTf, setupCommand, switchTfBackend, tfBackendInfo, wasmDir } from './backend';
+export type { TfBackendInfo, TfBackendRequest } from './backend';
 export { DEFAULT_POLICY_CONFIG, resolvePolicyConfig, resolvePolicyOptions } from './config';
 export type { PolicyConfig, PolicyType } from './config';
 export { Policy, mlpInputWidth } from './network';

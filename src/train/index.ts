@@ -1,7 +1,8 @@
 export { train, greedyReward } from './train';
+export { trainContrastive, CONTRASTIVE_DEFAULTS } from './contrastive';
 export { createReward, competitorScores } from './reward';
 export type { RewardFn, RewardKind, RewardSpec, RunReward } from './reward';
-export type { TrainInput, TrainResult } from './train';
+export type { TrainInput, TrainResult, Validation } from './train';
 export { DEFAULT_TRAIN_CONFIG, resolveTrainConfig } from './config';
 export type { TrainConfig, QueryReduce } from './config';
 export { AdamW, clipByGlobalNorm } from './adamw';

@@ -115,6 +115,33 @@ describe('reinpool info', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/kernel backend: (ts|cpu|cuda)/);
   });
+
+  const tfjsNodeHere = (() => {
+    try { require.resolve('@tensorflow/tfjs-node/package.json'); return true; } catch { return false; }
+  })();
+  // NODE_PATH is searched after the repository's node_modules: only without a real tfjs-node there
+  (BUILT && !tfjsNodeHere ? test : test.skip)('an installed tfjs-node that does not load: info says why and the command that fixes it', () => {
+    const dir = tmpDir('tfnode');
+    try {
+      const pkg = path.join(dir, '@tensorflow', 'tfjs-node');
+      fs.mkdirSync(pkg, { recursive: true });
+      fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: '@tensorflow/tfjs-node', version: '4.22.0', main: 'index.js' }));
+      // what tfjs-node does when its binding was never built (install script skipped or failed offline)
+      fs.writeFileSync(path.join(pkg, 'index.js'), "module.exports = require('./lib/napi-v8/tfjs_binding.node');\n");
+      const env = { ...process.env, NODE_PATH: dir, REINPOOL_TF_BACKEND: 'node' };
+      const text = spawnSync(process.execPath, [BIN, 'info'], { cwd: ROOT, env, encoding: 'utf8', timeout: 120000 });
+      expect(text.status).toBe(0);
+      expect(text.stdout).toMatch(/tfjs backend: (wasm|cpu)/);
+      expect(text.stdout).toContain("unusable: @tensorflow/tfjs-node is installed but does not load (Cannot find module './lib/napi-v8/tfjs_binding.node'");
+      expect(text.stdout).toContain('fix: npm run setup:tfjs-node');
+      const json = spawnSync(process.execPath, [BIN, 'info', '--json'], { cwd: ROOT, env, encoding: 'utf8', timeout: 120000 });
+      const j = JSON.parse(json.stdout);
+      expect(j.tfjs.unusable).toMatchObject({ package: '@tensorflow/tfjs-node', fix: 'npm run setup:tfjs-node' });
+      expect(j.tfjs.skipped.node).toBe(j.tfjs.unusable.reason);
+    } finally {
+      rmrf(dir);
+    }
+  });
 });
 
 (hasNanofiqa ? describe : describe.skip)('reinpool eval on colbert-nanofiqa (real ColBERTv2 vectors)', () => {

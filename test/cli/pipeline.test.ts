@@ -24,7 +24,7 @@ if (!glove) {
     const report = path.join(dir, 'report');
     const r = await cli('experiment', '--beir', beir, '--seed', '3', '--json', json, '--runs', runs, '--report', report,
       '--steps', '4', '--batch-docs', '8', '--group-size', '4', '--eval-every', '2', '--checkpoint-every', '0',
-      '--methods', 'maxsim,mean,max,tokenpool-2,muvera', '--budgets', '1,4', '-q');
+      '--methods', 'maxsim,mean,max,tokenpool-2,muvera', '--budgets', '1,4', '--stop-df', '0.3', '-q');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const j = JSON.parse(fs.readFileSync(json, 'utf8'));
@@ -34,7 +34,7 @@ if (!glove) {
     expect(j.docs).toBe(24);
     expect(j.queries).toBe(24);
     expect(j.dim).toBe(100);
-    // the defaults remove stop vectors before the policy, and evaluate mean pooling without them beside
+    // --stop-df removes stop vectors before the policy, and evaluates mean pooling without them beside
     expect(j.stopVectors.count).toBeGreaterThan(0);
     expect(Object.keys(j.methods)).toEqual(['maxsim', 'mean', 'max', 'tokenpool-2', 'muvera', 'mean-stopfree', 'reinpool']);
     for (const s of ['encode', 'train', 'eval']) expect(j.seconds[s]).toBeGreaterThan(0);

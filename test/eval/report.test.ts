@@ -64,7 +64,10 @@ describe('report and charts', () => {
     expect(md).toContain('| muvera (10240-d) | 1 | 10240 | 1.25x | 0.3000 |');
     expect(md).toContain('60.0%');
     expect(md).toContain('| 8 | 0.4200 |');
-    expect(md).toContain('Best one-vector method by NDCG@3: **muvera**');
+    // "best" compares methods of one storage size: a 10,240-float MUVERA vector is not in the 128-float group
+    expect(md).toContain('Best at 128 floats per document by NDCG@3: **mean** (0.2500, 50.0% of maxsim); then tokenpool-1 0.2500, a<b&"c" 0.1000.');
+    expect(md).not.toContain('**muvera**');
+    expect(md).toContain('![NDCG@3 against floats stored per document](bytes.svg)');
   });
 
   test('tokenpool curve from the result', () => {

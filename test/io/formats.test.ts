@@ -6,6 +6,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as vm from 'vm';
 import {
   encodeNpy, loadMultiVectors, parseNpy, readNpy, readNpz, readSafetensors, readSafetensorsHeader,
   writeMultiVectors, writeNpy, writeNpz, writeSafetensors,
@@ -101,6 +102,21 @@ describe('safetensors', () => {
     expect(r.tensors.get('a')!.data).toEqual(Float32Array.of(1, 2, 3));
     expect(r.tensors.get('b')).toEqual({ dtype: 'i32', shape: [1, 2], data: Int32Array.of(4, 5) });
     expect(r.tensors.get('c')!.data).toEqual(Uint8Array.of(9));
+  });
+
+  test('writers take typed arrays from another realm (tfjs-node\'s dataSync inside jest) by their type, and refuse others', () => {
+    // a native addon's arrays are the main realm's, jest's tests run in a vm context: instanceof fails there
+    const foreign = vm.runInNewContext('[new Float32Array([1.5, -2]), new Int32Array([7]), new Float64Array([1])]') as [Float32Array, Int32Array, Float32Array];
+    expect(foreign[0] instanceof Float32Array).toBe(false);
+    const f = path.join(tmp, 'realm.safetensors');
+    writeSafetensors(f, { w: { data: foreign[0], shape: [2] }, i: { data: foreign[1], shape: [1] } });
+    expect(readSafetensors(f).tensors.get('w')).toEqual({ dtype: 'f32', shape: [2], data: Float32Array.of(1.5, -2) });
+    expect(readSafetensors(f).tensors.get('i')!.dtype).toBe('i32');
+    expect(() => writeSafetensors(f, { d: { data: foreign[2], shape: [1] } })).toThrow(/tensor 'd' must be a Float32Array, Int32Array or Uint8Array, got \[object Float64Array\]/);
+    const n = path.join(tmp, 'realm.npy');
+    writeNpy(n, foreign[0], [2]);
+    expect(readNpy(n).data).toEqual(Float32Array.of(1.5, -2));
+    expect(() => encodeNpy(foreign[2], [1])).toThrow(/got \[object Float64Array\]/);
   });
 });
 

@@ -35,6 +35,8 @@ describe('tfjs backend', () => {
     expect(info).not.toBeNull();
     expect(['tensorflow', 'wasm', 'cpu']).toContain(info!.backend);
     expect(tf.getBackend()).toBe(info!.backend);
+    // CI's second pass (REINPOOL_TF_BACKEND=node) must really run on tensorflow, not fall back to wasm
+    if (process.env.REINPOOL_TEST_TF_BACKEND) expect(info!.backend).toBe(process.env.REINPOOL_TEST_TF_BACKEND);
   });
 });
 

@@ -19,7 +19,7 @@ const task = syntheticTask({ docs: 48, dim: 16, seed: 11 });
 const small = { batchDocs: 12, groupSize: 6, policy: { hidden: 16 }, evalEvery: 0 };
 
 test('synthetic task: training raises the deterministic policy\'s reward and drops the stopword vectors', async () => {
-  const res = await train({ ...task, kernels: tsKernels, progress: false, config: { ...small, steps: 40, evalEvery: 40, evalDocs: 48, policy: { type: 'transformer', hidden: 16, heads: 2 } } });
+  const res = await train({ ...task, kernels: tsKernels, progress: false, config: { ...small, steps: 40, evalEvery: 40, evalDocs: 48, reward: 'inverse', policy: { type: 'transformer', hidden: 16, heads: 2 } } });
   const first = res.history[0];
   const last = res.history[res.history.length - 1];
   expect(last.evalReward! - first.evalReward!).toBeGreaterThan(0.15);
