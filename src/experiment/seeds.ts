@@ -47,7 +47,7 @@ export function summarizeSeeds(runs: ExperimentJson[]): SeedsSummary {
   const first = runs[0];
   for (const r of runs) {
     if (r.dataset !== first.dataset || r.split !== first.split || r.queries !== first.queries) {
-      throw new RangeError(`summarizeSeeds: seed ${r.seed} evaluated ${r.dataset}/${r.split} (${r.queries} queries), seed ${first.seed} ${first.dataset}/${first.split} (${first.queries})`);
+      throw new RangeError(`summarizeSeeds: seed ${String(r.seed)} evaluated ${r.dataset}/${r.split} (${r.queries} queries), seed ${String(first.seed)} ${first.dataset}/${first.split} (${first.queries})`);
     }
   }
   const names = Object.keys(first.methods).filter((n) => runs.every((r) => r.methods[n]));
@@ -62,10 +62,10 @@ export function summarizeSeeds(runs: ExperimentJson[]): SeedsSummary {
   if (ceilingNames.length && runs.every((r) => r.ceilings)) {
     summary.ceilings = {};
     for (const name of ceilingNames) {
-      const gaps = runs.map((r) => r.ceilings![name].gapClosed);
+      const gaps = runs.map((r) => r.ceilings![name].gapClosed).filter((g): g is number => g !== undefined);
       summary.ceilings[name] = {
         ndcg3: meanInterval(runs.map((r) => r.ceilings![name].metrics['ndcg@3'])),
-        gapClosed: gaps.every((g) => g !== undefined) ? meanInterval(gaps as number[]) : undefined,
+        gapClosed: gaps.length === runs.length ? meanInterval(gaps) : undefined,
       };
     }
   }
@@ -76,7 +76,7 @@ export function summarizeSeeds(runs: ExperimentJson[]): SeedsSummary {
       const out = new Float64Array(ids.length);
       for (const r of runs) {
         const pq = r.perQueryNdcg3;
-        if (!pq || pq.queryIds.length !== ids.length || pq.queryIds.some((q, i) => q !== ids[i])) throw new RangeError(`summarizeSeeds: seed ${r.seed} ranks other queries`);
+        if (!pq || pq.queryIds.length !== ids.length || pq.queryIds.some((q, i) => q !== ids[i])) throw new RangeError(`summarizeSeeds: seed ${String(r.seed)} ranks other queries`);
         const v = pq.methods[name];
         for (let q = 0; q < out.length; q++) out[q] += v[q] / runs.length;
       }
