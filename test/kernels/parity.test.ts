@@ -7,20 +7,32 @@
  * Floats agree within 1e-5 relative with an absolute floor of 1e-5 x the largest magnitude in the
  * row (the reference accumulates in float64, the addon in float32 with FMA). Top-k ids are
  * identical except where two scores are within that tolerance (a tie in float terms). The corpus
- * handle (createCorpus) is checked against the stateless kernels as well.
+ * handle (createCorpus) is checked against the stateless kernels as well. poolMasked on the cpu
+ * backend is held tighter: within one float32 ulp per component of the fp64 reference (max pooling
+ * exactly), on adversarial inputs too.
  *
  * The inputs are synthetic (seeded pseudo-random; set REINPOOL_TEST_SEED to replay a run). When the
  * addon is not built this file FAILS, unless REINPOOL_ALLOW_NO_NATIVE=1 (then it is skipped).
  */
 import { loadNativeAddon, loadNativeBackend } from '../../src/kernels/native';
 import type { Kernels } from '../../src/kernels/types';
-import { docLengths, matrix, ragged, seedRandom } from '../../testing/kernels/helpers';
+import { tsKernels } from '../../src/kernels/ts';
+import { docLengths, masks, matrix, ragged, randInt, seedRandom } from '../../testing/kernels/helpers';
 import { parityCases } from '../../testing/kernels/parity-cases';
 
 const seed = Number(process.env.REINPOOL_TEST_SEED ?? (Date.now() % 0x7fffffff));
 const native = loadNativeBackend('cpu');
 const addon = loadNativeAddon('cpu').addon;
 const allowSkip = process.env.REINPOOL_ALLOW_NO_NATIVE === '1';
+
+/** The spacing of float32 values at |x| (one ulp). */
+function ulp32(x: number): number {
+  const f = new Float32Array([Math.abs(x)]);
+  const bits = new Int32Array(f.buffer);
+  const lo = f[0];
+  bits[0] += 1;
+  return f[0] - lo;
+}
 
 // The cases themselves (inputs, tolerances, comparisons) live in testing/kernels/{parity-cases,helpers}.ts,
 // shared with the CUDA suite (test/gpu/cuda-parity.test.ts) and bench/gpu/node-parity.ts.
@@ -36,6 +48,38 @@ function runParity(K: Kernels, level: string, index: number): void {
         expect(await c.run(K)).toEqual([]);
       });
     }
+
+    // The cpu backend sums in fp32 with TwoSum compensation and finishes in fp64: its pooled
+    // vectors hold within one float32 ulp of the fp64 reference per component (max pooling:
+    // exactly), also where plain fp32 sums lose digits: a large common offset, magnitudes spread
+    // over 8 decades, alternating signs that cancel, 3000-row documents.
+    test('poolMasked: fp32 compensated sums within 1 float32 ulp of the fp64 reference', () => {
+      const bad: string[] = [];
+      const inputs: Array<[string, (u: number, i: number) => number]> = [
+        ['uniform', (u) => u],
+        ['offset 1000', (u) => 1000 + u],
+        ['8 decades', (u) => u * 10 ** randInt(-4, 4)],
+        ['cancelling', (u, i) => (i % 2 ? 1 : -1) * (1 + 1e-3 * u)],
+      ];
+      for (const [kind, f] of inputs) {
+        for (const dim of [3, 100, 128, 130]) {
+          const docs = ragged(docLengths(6, true), dim);
+          docs.vectors.forEach((u, i) => { docs.vectors[i] = f(u, i); });
+          for (const groups of [1, 3]) {
+            const m = masks(docs, groups, 'random');
+            for (const mode of ['mean', 'max'] as const) {
+              const args = { docs, masks: m, groups, mode, normalize: kind !== 'offset 1000' };
+              const got = K.poolMasked(args), want = tsKernels.poolMasked(args);
+              for (let i = 0; i < want.length && bad.length < 5; i++) {
+                const d = Math.abs(got[i] - want[i]);
+                if (mode === 'max' ? d !== 0 : d > ulp32(want[i])) bad.push(`${kind} dim ${dim} G ${groups} ${mode} [${i}]: ${got[i]} vs ${want[i]}`);
+              }
+            }
+          }
+        }
+      }
+      expect(bad).toEqual([]);
+    });
 
     test('results do not depend on the thread count', () => {
       if (!addon) return;

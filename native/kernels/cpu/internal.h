@@ -130,9 +130,15 @@ struct Buffer {
   T& operator[](size_t i) { return p[i]; }
 };
 
-// Pooling of one document's G masks (shared by poolMasked and inverseRetrievalReward).
+// Pooling of one document's G masks (shared by poolMasked and mlpCompress): fp32 compensated
+// sums (IsaOps::sumMasked), an fp64 epilogue. acc is scratch for 2 x dim floats, idx for the
+// document's length.
 void poolDocument(const RaggedView& docs, int64_t d, const uint8_t* masks, int32_t groups,
-                  PoolMode mode, bool normalize, float* out, double* acc, int32_t* idx);
+                  PoolMode mode, bool normalize, float* out, float* acc, int32_t* idx);
+
+// Splits the documents into runs [runs[i], runs[i+1]) of consecutive documents with about equal
+// vector counts (at least one document each, about 32 runs per thread), for dynamic hand-out.
+std::vector<int64_t> documentRuns(const RaggedView& docs, int threads);
 
 }  // namespace detail
 }  // namespace cpu

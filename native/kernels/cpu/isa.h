@@ -36,13 +36,14 @@ struct IsaOps {
   int64_t (*filterGE)(const float* c, int64_t n, float thr, int32_t* idx);
   // Writes to idx the positions j < n with c[j] >= thr[j] (ordered) and returns how many.
   int64_t (*filterGEVec)(const float* c, const float* thr, int64_t n, int32_t* idx);
-  // acc[t] += rows[i * dim + t] (as double) for every i < n with mask[i] != 0, in increasing i;
-  // returns the count. idx is scratch for n indices.
-  int64_t (*sumMasked)(const float* rows, int64_t n, int dim, const uint8_t* mask, double* acc,
-                       int32_t* idx);
+  // Adds rows[i * dim + t] for every i < n with mask[i] != 0, in increasing i, into the fp32 pair
+  // (sum[t], comp[t]) with compensated (TwoSum) summation: sum + comp is the exact running sum up
+  // to about 2^-46 relative per addition. Returns the count. idx is scratch for n indices.
+  int64_t (*sumMasked)(const float* rows, int64_t n, int dim, const uint8_t* mask, float* sum,
+                       float* comp, int32_t* idx);
   // acc[t] = max(acc[t], rows[i * dim + t]) over every kept row (acc starts at -inf; NaN ignored);
   // returns the number of kept rows. idx is scratch for n indices.
-  int64_t (*maxMasked)(const float* rows, int64_t n, int dim, const uint8_t* mask, double* acc,
+  int64_t (*maxMasked)(const float* rows, int64_t n, int dim, const uint8_t* mask, float* acc,
                        int32_t* idx);
 
   // Machine-limit probes (probe.cpp), at the same vector width and FMA use as the loops above, so

@@ -30,7 +30,7 @@ struct MlpScratch {
   detail::Buffer<float> biasF;   // b0 + m . Wm (summed in fp64), padded to ldc
   detail::Buffer<float> tile;    // MR x ldc
   detail::Buffer<float> h;       // MR x hidden
-  detail::Buffer<double> acc;    // dim (pooling)
+  detail::Buffer<float> acc;     // 2 x dim (pooling)
   detail::Buffer<int32_t> idx;   // maxLen (pooling, top-k order)
 };
 
@@ -133,20 +133,11 @@ Status mlpCompress(const RaggedView& docs, const MlpPolicyView& p, const SelectS
       s.biasF.reset((size_t)ldc);
       s.tile.reset((size_t)(MR * ldc));
       s.h.reset((size_t)MR * H);
-      s.acc.reset((size_t)D);
+      s.acc.reset((size_t)2 * D);
       s.idx.reset((size_t)std::max<int64_t>(1, maxLen));
     }
 
-    // runs of consecutive documents with about `target` vectors each (at least one document)
-    const int64_t target = std::max<int64_t>(64, total / ((int64_t)nt * 32));
-    std::vector<int64_t> runs{0};
-    for (int64_t d = 0, acc = 0; d < B; ++d) {
-      acc += docs.offsets[d + 1] - docs.offsets[d];
-      if (acc >= target || d + 1 == B) {
-        runs.push_back(d + 1);
-        acc = 0;
-      }
-    }
+    const std::vector<int64_t> runs = detail::documentRuns(docs, nt);
 
     detail::parallelFor((int64_t)runs.size() - 1, nt, [&](int64_t task, int w) {
       MlpScratch& s = scratch[(size_t)w];

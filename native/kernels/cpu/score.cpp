@@ -20,6 +20,7 @@ namespace {
 constexpr int64_t kKeyBlockBytes = 192 * 1024;        // one key block stays in L2 across row blocks
 constexpr int64_t kSuperBlockBytes = 32 * 1024 * 1024;  // packed keys held at once
 constexpr int kMaxChunkRowBlocks = 16;                // rows per task = 16 x mr
+constexpr int64_t kTasksPerThread = 8;                // tasks per thread at least, where possible
 
 // Packed-key storage reused across calls by the same calling thread (no page faults per call).
 detail::Buffer<float>& packedScratch() {
@@ -133,8 +134,12 @@ void manyRows(const MatrixView& queries, const MatrixView& keys, int32_t kk, int
   const int64_t npanels = (n + NR - 1) / NR;
   const int64_t panelFloats = (int64_t)dim * NR;
   const int64_t KB = std::max<int64_t>(1, kKeyBlockBytes / (panelFloats * 4));
-  int64_t C = 1;
-  if (R < 2 * nt) C = std::max<int64_t>(1, std::min<int64_t>((2 * nt + R - 1) / R, npanels / 2));
+  // Key ranges per row chunk: enough (row chunk x key range) tasks that dynamic hand-out evens
+  // out the threads (m = 1024 gives 11 row chunks: 6 + 5 on two threads idled one of them for a
+  // whole chunk), at least one key block per range. Splitting the keys adds no reads: each task
+  // streams only its own range.
+  const int64_t C = std::max<int64_t>(
+      1, std::min<int64_t>((kTasksPerThread * nt + R - 1) / R, (npanels + KB - 1) / KB));
   const int64_t SB =
       std::min<int64_t>(npanels, std::max<int64_t>(C, kSuperBlockBytes / (panelFloats * 4)));
 
