@@ -4,9 +4,10 @@
  * top-k budget) is a cheap mask plus a pooling kernel call. The default evaluation and the budget
  * sweep share one forward pass per set.
  */
-import { dropStopVectors, stopVectorMask } from '../encode/stopvectors';
+import { stopVectorMask } from '../encode/stopvectors';
 import type { StopVectors } from '../encode/stopvectors';
 import type { CompressFn } from '../eval';
+import { keepRows } from '../io/ragged';
 import type { Kernels, MultiVectorSet, PoolMode } from '../kernels/types';
 import { keepLogitsAsync, selectMasks } from '../policy';
 import type { Policy, SelectOptions } from '../policy';
@@ -24,7 +25,7 @@ export function policyCompressor(policy: Policy, pool: PoolMode, kernels: Kernel
     let p = prepared.get(set);
     if (!p) {
       const stopMask = stop && stop.vectors.length ? stopVectorMask(set, stop) : undefined;
-      const kept = stop && stopMask ? dropStopVectors(set, stop) : set;
+      const kept = stopMask ? keepRows(set, stopMask) : set;
       p = { kept, stopMask, logits: keepLogitsAsync(policy, kept) };
       prepared.set(set, p);
     }
