@@ -23,7 +23,7 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   eval: { summary: 'evaluate maxsim, mean, max, tokenpool, muvera, reinpool on embedding files', load: async () => (await import('./eval')).command },
   experiment: { summary: 'BEIR dir -> encode -> synthetic queries -> train -> evaluate all methods -> report', load: async () => (await import('./experiment')).command },
   bench: { summary: 'run the kernel benchmarks (same flags as npm run bench)', load: async () => (await import('./bench')).command },
-  demo: { summary: 'the end-to-end demo on State of the Union paragraphs (no downloads)', load: async () => (await import('./demo')).command },
+  demo: { summary: 'the end-to-end demo on SpamAssassin e-mail: subject lines find their messages (no downloads)', load: async () => (await import('./demo')).command },
 };
 
 export const COMMAND_NAMES = Object.keys(COMMANDS);
