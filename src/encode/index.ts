@@ -8,7 +8,7 @@ export { parseWinkEmbeddings } from './winkjson';
 export { WordTable, hashWord } from './wordtable';
 export { encodeText, encodeTexts, createTextEncoder } from './encoder';
 export type { EncodedSet, EncodeOptions, EmptyRule, TextEncoder } from './encoder';
-export { reduceQueries, normalizeRows, meanVector, centerSet } from './vectors';
+export { reduceQueries, queryMatrix, normalizeRows, meanVector, centerSet } from './vectors';
 export type { QueryReduce } from './vectors';
 export { loadQueryEmbeddings, inverseCloze, beirTrainingQueries } from './synthetic';
 export type {

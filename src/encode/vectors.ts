@@ -36,6 +36,15 @@ export function reduceQueries(set: MultiVectorSet, mode: QueryReduce = 'sum', no
 }
 
 /**
+ * The one-vector-per-query matrix training ranks with: multi-vector queries reduced (reduceQueries),
+ * a matrix taken as it is; unit rows with `normalize`.
+ */
+export function queryMatrix(queries: MultiVectorSet | DenseMatrix, mode: QueryReduce, normalize: boolean): DenseMatrix {
+  if ('offsets' in queries) return reduceQueries(queries, mode, normalize);
+  return normalize ? normalizeRows(queries) : queries;
+}
+
+/**
  * Scales every row of m to unit length (zero rows stay zero), writing into `into` (a new array by
  * default, so the caller's matrix is never changed).
  */

@@ -17,7 +17,7 @@ export type { WardTree } from './ward';
 export { prepareQrels, qrelsToMap } from './qrels';
 export type { QrelEntry, QrelsInput, PreparedQrels } from './qrels';
 export { trecOrder, compareCodePoints } from './trec';
-export { markdownReport, resultsTable, methodsChart, budgetChart, tokenpoolCurve, writeReport } from './report';
+export { markdownReport, resultsTable, methodsChart, budgetChart, equalBytesChart, tokenpoolCurve, writeReport } from './report';
 export type { BudgetPoint, ReportOptions } from './report';
 export { barChartSvg, lineChartSvg, escapeXml } from './svg';
 export type { CurvePoint, BarChartOptions, LineChartOptions } from './svg';

@@ -99,7 +99,7 @@ export function equalBytesChart(result: EvaluationResult, reinpoolBudgets: Budge
   }
   const refs: Array<{ name: string; value: number }> = [];
   if (result.methods.maxsim) refs.push({ name: `maxsim, ${fmtCount(result.methods.maxsim.floatsPerDoc)} floats`, value: result.methods.maxsim['ndcg@3'] });
-  return lineChartSvg(series, refs, { title, yLabel: 'NDCG@3', xLabel: 'floats stored per document (log2 scale)' });
+  return lineChartSvg(series, refs, { title, yLabel: 'NDCG@3', xLabel: 'floats stored per document (log2 scale)', xUnit: 'floats' });
 }
 
 /**

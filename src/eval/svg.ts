@@ -98,7 +98,7 @@ export function barChartSvg(categories: string[], series: string[], values: numb
 }
 
 export interface CurvePoint {
-  /** vectors kept (or stored) per document */
+  /** vectors kept (or stored) per document, or floats with LineChartOptions.xUnit 'floats' */
   vectors: number;
   /** quality, e.g. NDCG@3 */
   value: number;
@@ -109,6 +109,8 @@ export interface LineChartOptions {
   xLabel?: string;
   yLabel?: string;
   yMax?: number;
+  /** what a point's x counts, in its tooltip (default 'vectors') */
+  xUnit?: string;
 }
 
 /**
@@ -162,7 +164,7 @@ export function lineChartSvg(series: Array<{ name: string; points: CurvePoint[] 
     out.push(`<g class="series" fill="${color}" stroke="${color}">`);
     if (pts.length > 1) out.push(`<polyline fill="none" stroke-width="2" points="${pts.map((p) => `${num(x(p.vectors))},${num(y(p.value))}`).join(' ')}"/>`);
     for (const p of pts) {
-      out.push(`<circle cx="${num(x(p.vectors))}" cy="${num(y(p.value))}" r="3.5"><title>${escapeXml(`${s.name}: ${p.vectors} vectors, ${p.value.toFixed(4)}`)}</title></circle>`);
+      out.push(`<circle cx="${num(x(p.vectors))}" cy="${num(y(p.value))}" r="3.5"><title>${escapeXml(`${s.name}: ${p.vectors} ${opts.xUnit ?? 'vectors'}, ${p.value.toFixed(4)}`)}</title></circle>`);
     }
     out.push('</g>');
     items.push({ label: s.name, color });

@@ -15,9 +15,8 @@
  * The hyper-parameters the two share come from the same TrainConfig (steps,
  * batch, learning-rate schedule, AdamW, clipping, policy); the contrastive ones are below.
  */
-import { normalizeRows, reduceQueries } from '../encode';
+import { queryMatrix } from '../encode';
 import { getKernels } from '../kernels';
-import type { DenseMatrix } from '../kernels/types';
 import { initTf, tf } from '../policy/backend';
 import { padBatch } from '../policy/batch';
 import { Policy } from '../policy/network';
@@ -43,8 +42,8 @@ export async function trainContrastive(input: TrainInput, opts: Partial<typeof C
   const { docs, queryOwner } = input;
   const nDocs = docs.offsets.length - 1;
   const D = docs.dim;
-  const queries: DenseMatrix = 'offsets' in input.queries
-    ? reduceQueries(input.queries, cfg.queryReduce, true) : normalizeRows(input.queries);
+  // the softmax compares cosines: unit queries whatever queryNormalize says
+  const queries = queryMatrix(input.queries, cfg.queryReduce, true);
   const trainDocs = input.trainDocs ?? Int32Array.from({ length: nDocs }, (_, i) => i);
   if (trainDocs.length === 0) throw new RangeError('no training documents');
 
@@ -120,7 +119,8 @@ export async function trainContrastive(input: TrainInput, opts: Partial<typeof C
     opt.step(clipped.grads, lr);
     const loss = value.dataSync()[0];
     tf.dispose([value, ...Object.values(grads), ...clipped.grads, x, mask, Q, N, own]);
-    const m = { step: step + 1, rewardMean: -loss, rewardStd: 0, keepRatio: keep, kl: 0, clipFrac: 0, loss, lr, gradNorm: clipped.norm, secondsPerStep: (Date.now() - ts) / 1000 };
+    // the log's "reward": exp(-loss), the geometric mean of the probability the softmax gives each query's own document
+    const m = { step: step + 1, rewardMean: Math.exp(-loss), rewardStd: 0, keepRatio: keep, kl: 0, clipFrac: 0, loss, lr, gradNorm: clipped.norm, secondsPerStep: (Date.now() - ts) / 1000 };
     history.push(m);
     if (typeof input.log === 'function') input.log(m);
   }

@@ -14,7 +14,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { normalizeRows, reduceQueries } from '../encode';
+import { queryMatrix } from '../encode';
 import { getKernels } from '../kernels';
 import type { DenseMatrix, Kernels, MultiVectorSet } from '../kernels/types';
 import { initTf, tf } from '../policy/backend';
@@ -86,9 +86,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
   const kernels = input.kernels ?? getKernels();
   const { docs, queryOwner } = input;
   const wanted = resolveTrainConfig(input.config);
-  const queries: DenseMatrix = 'offsets' in input.queries
-    ? reduceQueries(input.queries, wanted.queryReduce, wanted.queryNormalize)
-    : wanted.queryNormalize ? normalizeRows(input.queries) : input.queries;
+  const queries = queryMatrix(input.queries, wanted.queryReduce, wanted.queryNormalize);
   const nDocs = docs.offsets.length - 1;
   if (queries.dim !== docs.dim) throw new RangeError(`queries.dim (${queries.dim}) != docs.dim (${docs.dim})`);
   if (queryOwner.length !== queries.rows) throw new RangeError(`queryOwner has ${queryOwner.length} entries for ${queries.rows} queries`);

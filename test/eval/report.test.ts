@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  barChartSvg, budgetChart, escapeXml, EvaluationResult, lineChartSvg, markdownReport, methodsChart, tokenpoolCurve, writeReport,
+  barChartSvg, budgetChart, equalBytesChart, escapeXml, EvaluationResult, lineChartSvg, markdownReport, methodsChart, tokenpoolCurve, writeReport,
 } from '../../src/eval';
 import { hasPython, rmrf } from './helpers';
 
@@ -68,6 +68,14 @@ describe('report and charts', () => {
     expect(md).toContain('Best at 128 floats per document by NDCG@3: **mean** (0.2500, 50.0% of maxsim); then tokenpool-1 0.2500, a<b&"c" 0.1000.');
     expect(md).not.toContain('**muvera**');
     expect(md).toContain('![NDCG@3 against floats stored per document](bytes.svg)');
+  });
+
+  test('the equal-bytes chart counts floats in its tooltips, the budget chart vectors', () => {
+    const r = fakeResult();
+    const budgets = [{ vectorsKept: 2, ndcg3: 0.3, keptFloatsPerDoc: 256, keptNdcg3: 0.35 }];
+    expect(equalBytesChart(r, budgets)).toMatch(/<title>[^<]*: 128 floats, 0\.2500<\/title>/);
+    expect(equalBytesChart(r, budgets)).not.toMatch(/ vectors, /);
+    expect(budgetChart(r, budgets)).toMatch(/<title>[^<]*: 2 vectors, 0\.3000<\/title>/);
   });
 
   test('tokenpool curve from the result', () => {

@@ -25,4 +25,10 @@ test('contrastive training drops stopword vectors and beats keeping every vector
   }
   expect(res.history).toHaveLength(150);
   expect(res.history[149].loss).toBeLessThan(res.history[0].loss);
+  // the logged reward is a probability (the softmax's, geometric mean over queries), not a negated loss
+  for (const m of res.history) {
+    expect(m.rewardMean).toBeGreaterThan(0);
+    expect(m.rewardMean).toBeLessThanOrEqual(1);
+    expect(m.rewardMean).toBeCloseTo(Math.exp(-m.loss), 12);
+  }
 });
