@@ -21,6 +21,7 @@ export const spec: CommandSpec = {
     'json-limit-mb': { type: 'string', value: 'N', desc: 'largest JSON request body, MiB', default: '16' },
     'max-queue': { type: 'string', value: 'N', desc: 'requests waiting for the engine before 429', default: '64' },
     'batch-vectors': { type: 'string', value: 'N', desc: 'input vectors per engine call when requests are batched together', default: '262144' },
+    'solo-vectors': { type: 'string', value: 'N', desc: 'a request of this many vectors or more runs alone (gathering it would copy it for no gain)', default: '16384' },
     'retry-after': { type: 'string', value: 'S', desc: 'seconds in the Retry-After header of a 429', default: '1' },
     log: { type: 'boolean', desc: 'log every request (JSON lines on stdout)' },
   },
@@ -45,12 +46,13 @@ export const command: Command = {
     const jsonLimit = args.int('json-limit-mb', { min: 1, default: 16 })! * mb;
     const maxQueue = args.int('max-queue', { min: 1, default: 64 })!;
     const maxBatchVectors = args.int('batch-vectors', { min: 1, default: 262_144 })!;
+    const soloVectors = args.int('solo-vectors', { min: 1, default: 16_384 })!;
     const retryAfter = args.int('retry-after', { min: 0, default: 1 })!;
 
     const { createService } = await import('../serve/server');
     let service: import('../serve/server').Service;
     try {
-      service = await createService({ policyDir, engine, bodyLimit, jsonLimit, maxQueue, maxBatchVectors, retryAfter, logger: args.flag('log') });
+      service = await createService({ policyDir, engine, bodyLimit, jsonLimit, maxQueue, maxBatchVectors, soloVectors, retryAfter, logger: args.flag('log') });
     } catch (e) {
       throw new CliError(`--policy: ${(e as Error).message}`);
     }

@@ -106,9 +106,20 @@ export function readSafetensorsEntry(fd: number, file: string, e: SafetensorsEnt
   return { dtype: e.dtype, shape: e.shape, data: decodeTensor(e.dtype, raw, e.elements, file, `tensor '${e.name}'`) };
 }
 
-/** One tensor of safetensors bytes held in memory (the data is copied out of `bytes`). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * One tensor of safetensors bytes held in memory. F32 data at a 4-byte-aligned address (every
+ * tensor of a file whose header is padded to 8 bytes, as the reference writer and ours pad it) is a
+ * view of `bytes`, not a copy: the caller must not reuse `bytes` while the tensor is in use. Other
+ * dtypes are decoded (copied) as from a file.
+ */
 export function decodeSafetensorsEntry(bytes: Uint8Array, file: string, e: SafetensorsEntry): Tensor {
-  return { dtype: e.dtype, shape: e.shape, data: decodeTensor(e.dtype, bytes.subarray(e.begin, e.end), e.elements, file, `tensor '${e.name}'`) };
+  const raw = bytes.subarray(e.begin, e.end);
+  if (e.dtype === 'f32' && LITTLE_ENDIAN && raw.byteOffset % 4 === 0) {
+    return { dtype: e.dtype, shape: e.shape, data: new Float32Array(raw.buffer, raw.byteOffset, e.elements) };
+  }
+  return { dtype: e.dtype, shape: e.shape, data: decodeTensor(e.dtype, raw, e.elements, file, `tensor '${e.name}'`) };
 }
 
 /** Reads every tensor (or only `names`), keyed by name in header order, with the metadata. */

@@ -138,7 +138,9 @@ export async function runShards(o: ShardRunOptions): Promise<ShardRunResult> {
     const job = await queue.getJob(id);
     if (job) {
       if (await job.isFailed()) throw new Error(`shard ${index} (documents ${s.first}..${s.last}) failed on a worker: ${job.failedReason}`);
-      return;
+      // a job kept as completed while its file is missing (removed since) would hold the job id for ever
+      if (!(await job.isCompleted()) || fs.existsSync(outOf(s))) return;
+      await job.remove();
     }
     await queue.add(m.shards[index].file, o.job(index, s.first, s.last, outOf(s), journalFile), { jobId: id, removeOnComplete: true, removeOnFail: false });
   };

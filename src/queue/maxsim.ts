@@ -7,6 +7,7 @@
  * of every shard's top k.
  */
 import { createHash } from 'crypto';
+import * as fs from 'fs';
 import * as path from 'path';
 import { openMultiVectorStream, readSafetensors, writeMultiVectors } from '../io';
 import type { MultiVectorSet, TopK } from '../kernels/types';
@@ -53,6 +54,7 @@ export function queueMaxSim(o: QueueMaxSimOptions) {
     const qhash = createHash('sha256').update(Buffer.from(queries.vectors.buffer, queries.vectors.byteOffset, queries.vectors.byteLength))
       .update(Buffer.from(queries.offsets.buffer, queries.offsets.byteOffset, queries.offsets.byteLength)).digest('hex').slice(0, 16);
     const queriesFile = path.join(o.dir, `queries-${qhash}.safetensors`);
+    fs.mkdirSync(o.dir, { recursive: true });
     writeMultiVectors(queriesFile, { dim: queries.dim, vectors: queries.vectors, offsets: queries.offsets });
     const kk = Math.min(k, count);
     const nq = queries.offsets.length - 1;

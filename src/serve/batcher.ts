@@ -3,7 +3,10 @@
  * the oldest request and the queued requests with the same options after it (up to maxBatchVectors
  * vectors in all) go to the engine as ONE set, and each gets its own rows back. Batches form while the
  * engine is busy, so an idle server answers at once (no timer) and a loaded one makes fewer, larger
- * kernel calls. Past maxQueue waiting requests, submit() refuses with QueueFull (the server's 429).
+ * kernel calls. A request of soloVectors vectors or more already fills the kernels' threads by itself:
+ * it runs alone, straight from its own arrays, since gathering it would cost a copy of every vector
+ * (about as long as the kernel call for large requests) for no gain. Past maxQueue waiting requests,
+ * submit() refuses with QueueFull (the server's 429).
  */
 import type { MultiVectorSet } from '../kernels/types';
 import type { CallOptions } from '../policy/open';
@@ -23,6 +26,8 @@ export interface BatcherOptions {
   maxQueue: number;
   /** at most this many input vectors in one engine call; a larger request runs alone */
   maxBatchVectors: number;
+  /** a request of at least this many vectors runs alone, never gathered with others (default 16,384) */
+  soloVectors?: number;
   /** called with the documents and vectors of every batch the engine runs */
   onBatch?: (docs: number, vectors: number) => void;
 }
@@ -73,11 +78,13 @@ export class MicroBatcher {
   private take(): Pending[] {
     const first = this.waiting.shift()!;
     const batch = [first];
+    const solo = this.o.soloVectors ?? 16_384;
     let vectors = vectorsOf(first.set);
+    if (vectors >= solo) return batch;
     for (let i = 0; i < this.waiting.length;) {
       const p = this.waiting[i];
       const v = vectorsOf(p.set);
-      if (p.key === first.key && p.set.dim === first.set.dim && vectors + v <= this.o.maxBatchVectors) {
+      if (v < solo && p.key === first.key && p.set.dim === first.set.dim && vectors + v <= this.o.maxBatchVectors) {
         batch.push(p);
         vectors += v;
         this.waiting.splice(i, 1);

@@ -27,7 +27,8 @@ export function decodeBody(format: WireFormat, body: unknown): MultiVectorSet {
   if (!(body instanceof Uint8Array)) throw new BadRequest('body: expected binary data');
   const name = `body.${format}`;
   try {
-    return loadMultiVectors({ file: name, bytes: body });
+    // finite: a NaN or infinity in a request is malformed input (400 naming the row), not a NaN answer
+    return loadMultiVectors({ file: name, bytes: body, finite: true });
   } catch (e) {
     throw new BadRequest((e as Error).message);
   }

@@ -3,7 +3,8 @@
  * the native kernels (batcher.ts), GET /healthz, GET /metrics (Prometheus text through prom-client).
  * Every refusal is an answer with its status code and a message (fastify's error shape,
  * {statusCode, error, message}): 400 malformed input (the reader's message), 413 body over the limit,
- * 415 a content type other than the three formats, 429 queue full (with Retry-After), 503 while
+ * 415 a content type other than the three formats, 429 with Retry-After past maxQueue requests
+ * admitted (counted from their first byte, refused before their body is read), 503 while
  * shutting down; close() lets in-flight requests finish.
  */
 import * as http from 'http';
@@ -26,10 +27,16 @@ export interface ServiceOptions {
   bodyLimit?: number;
   /** largest JSON body in bytes (default 16 MiB: JSON is for small batches) */
   jsonLimit?: number;
-  /** requests allowed to wait for the engine before 429 (default 64) */
+  /**
+   * requests of POST /v1/compress admitted at once: being received, waiting for the engine or in it
+   * (default 64). The next one is answered 429 before its body is read, so the memory held by requests
+   * is bounded by about maxQueue x bodyLimit.
+   */
   maxQueue?: number;
   /** input vectors per engine call when batching requests (default 262,144) */
   maxBatchVectors?: number;
+  /** a request of this many vectors or more is not batched with others (default 16,384) */
+  soloVectors?: number;
   /** seconds in the Retry-After of a 429 (default 1) */
   retryAfter?: number;
   /** log each request (pino through fastify; default off) */
@@ -50,7 +57,7 @@ function formatOf(req: FastifyRequest): WireFormat | undefined {
   return FORMAT_OF[type];
 }
 
-function metrics(prom: typeof Prom, depth: () => number) {
+function metrics(prom: typeof Prom, depth: () => number, admittedNow: () => number) {
   const register = new prom.Registry();
   prom.collectDefaultMetrics({ register, prefix: 'reinpool_' });
   const registers = [register];
@@ -65,6 +72,7 @@ function metrics(prom: typeof Prom, depth: () => number) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     }),
     queue: new prom.Gauge({ name: 'reinpool_queue_depth', help: 'requests waiting for the engine', registers, collect() { this.set(depth()); } }),
+    admitted: new prom.Gauge({ name: 'reinpool_requests_admitted', help: 'compress requests admitted (being received, waiting or in the engine)', registers, collect() { this.set(admittedNow()); } }),
   };
 }
 
@@ -74,12 +82,16 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   const policy = await openPolicy(o.policyDir, o.engine);
   const metadata = outputMetadata(o.policyDir);
   const retryAfter = String(o.retryAfter ?? 1);
+  const maxQueue = o.maxQueue ?? 64;
+  /** compress requests admitted now (the onRequest hook below) */
+  let inflight = 0;
   const batcher = new MicroBatcher((set, opts) => policy.compress(set, opts), {
-    maxQueue: o.maxQueue ?? 64,
+    maxQueue,
     maxBatchVectors: o.maxBatchVectors ?? 262_144,
+    soloVectors: o.soloVectors ?? 16_384,
     onBatch: () => m.batches.inc(),
   });
-  const m = metrics(prom, () => batcher.depth);
+  const m = metrics(prom, () => batcher.depth, () => inflight);
   const bodyLimit = o.bodyLimit ?? 256 * 1024 * 1024;
   const app = fastify({ logger: o.logger ?? false, bodyLimit: o.jsonLimit ?? 16 * 1024 * 1024, return503OnClosing: true });
   app.addContentTypeParser([CONTENT_TYPES.safetensors, CONTENT_TYPES.npz], { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
@@ -90,7 +102,18 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     if (code >= 500) req.log.error(err);
     void reply.code(code).send({ statusCode: code, error: http.STATUS_CODES[code], message: err.message });
   });
+  // admission: a compress request counts from its first byte to its answer (or the client's abort)
+  const admitted = new WeakSet<FastifyRequest>();
+  const release = (req: FastifyRequest) => { if (admitted.delete(req)) inflight--; };
+  app.addHook('onRequest', async (req) => {
+    if (req.routeOptions.url !== '/v1/compress') return;
+    if (inflight >= maxQueue) throw new QueueFull(`the queue is full (${maxQueue} requests admitted)`);
+    inflight++;
+    admitted.add(req);
+  });
+  app.addHook('onRequestAbort', async (req) => release(req));
   app.addHook('onResponse', async (req, reply) => {
+    release(req);
     const route = req.routeOptions.url ?? 'unknown';
     m.requests.inc({ route, code: String(reply.statusCode) });
     m.latency.observe({ route }, reply.elapsedTime / 1000);
@@ -113,7 +136,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     const out: MultiVectorSet = { dim: set.dim, vectors, offsets, ...(set.ids ? { ids: set.ids } : {}) };
     return reply.type(CONTENT_TYPES[format]).send(encodeAnswer(format, out, metadata));
   });
-  app.get('/healthz', async () => ({ status: 'ok', policy: policy.describe, queue: batcher.depth }));
+  app.get('/healthz', async () => ({ status: 'ok', policy: policy.describe, queue: batcher.depth, admitted: inflight }));
   app.get('/metrics', async (_req, reply) => reply.type(m.register.contentType).send(await m.register.metrics()));
 
   await app.ready();

@@ -108,10 +108,16 @@ describe('POST /v1/compress answers what reinpool compress writes', () => {
 describe('bad requests get their status code and a message; the server keeps serving', () => {
   test('400 malformed bodies and options, 413, 415', async () => {
     const st = fs.readFileSync(docsFile);
+    const withNaN = { ...docs, vectors: docs.vectors.slice() };
+    withNaN.vectors[5 * DIM + 2] = NaN;
+    const nanFile = path.join(dir, 'nan.safetensors');
+    writeMultiVectors(nanFile, withNaN);
+    const nanBody = fs.readFileSync(nanFile);
     const cases: Array<[string, string, Uint8Array | string, number, RegExp]> = [
       ['', 'application/x-safetensors', Buffer.from('definitely not a tensor file'), 400, /body\.safetensors: not a \.npy, \.npz or \.safetensors file/],
       ['', 'application/x-safetensors', st.subarray(0, st.length - 100), 400, /body\.safetensors: .*run past the data region/],
       ['', 'application/x-npz', Buffer.from('PK\x03\x04 broken zip'), 400, /body\.npz: corrupt \.npz archive/],
+      ['', 'application/x-safetensors', nanBody, 400, /body\.safetensors: non-finite value NaN at row 5, column 2 \(document \d+ 'doc\d+'\)/],
       ['', 'application/json', '{"documents": [[[1, 2]], [[1, 2, 3]]]}', 400, /body\.documents\[1\]\[0\]: has 3 numbers, expected 2/],
       ['', 'application/json', '{"documents": [[[1, "x"]]]}', 400, /body\.documents\[0\]\[0\]\[1\]: "x" is not a finite number/],
       ['', 'application/json', '{"documents": [[[1, 2]]]}', 400, /the policy takes 16-d vectors but the documents are 2-d/],
@@ -133,7 +139,7 @@ describe('bad requests get their status code and a message; the server keeps ser
     expect(Buffer.from(await bytes(ok)).equals(fs.readFileSync(cliOut['default.safetensors']))).toBe(true);
   });
 
-  test('429 with Retry-After when more requests wait than --max-queue allows; the rest are answered correctly', async () => {
+  test('429 with Retry-After when more requests come at once than --max-queue admits; the rest are answered correctly', async () => {
     // a wide policy (512 hidden units) so that the engine, not parsing, is what requests wait for
     const wide = path.join(dir, 'policy-wide');
     savePolicyDir(wide, DIM, 512);
@@ -152,7 +158,7 @@ describe('bad requests get their status code and a message; the server keeps ser
       for (const r of rs) {
         if (r.status === 429) {
           expect(r.headers.get('retry-after')).toBe('3');
-          expect(((await r.json()) as { message: string }).message).toMatch(/queue is full \(1 requests waiting\)/);
+          expect(((await r.json()) as { message: string }).message).toMatch(/queue is full \(1 requests admitted\)/);
         } else await r.arrayBuffer();
       }
     } finally {
@@ -179,15 +185,49 @@ describe('bad requests get their status code and a message; the server keeps ser
     expect(calls).toEqual([1, 5]); // the two waiting requests went to the engine as one batch of 5 documents
     expect([Array.from(r1), Array.from(r2), Array.from(r3)]).toEqual([[1], [2, 2], [2, 2, 2]]);
   });
+
+  test('the micro-batcher runs a request of soloVectors or more alone, gathering only the small ones', async () => {
+    const calls: number[] = [];
+    let release!: () => void;
+    const engine = async (set: MultiVectorSet) => {
+      calls.push(set.offsets.length - 1);
+      if (calls.length === 1) await new Promise<void>((r) => { release = r; });
+      return new Float32Array((set.offsets.length - 1) * set.dim);
+    };
+    const b = new MicroBatcher(engine, { maxQueue: 8, maxBatchVectors: 1000, soloVectors: 4 });
+    const one = (n: number) => ({ dim: 1, vectors: new Float32Array(n), offsets: Int32Array.from({ length: n + 1 }, (_, i) => i) });
+    const all = [b.submit(one(1), {}), b.submit(one(2), {}), b.submit(one(5), {}), b.submit(one(3), {}), b.submit(one(4), {})];
+    release();
+    await Promise.all(all);
+    expect(calls).toEqual([1, 5, 5, 4]); // 2 + 3 gathered; the 5 and the 4 alone
+  });
+});
+
+test('a client that drops its request half-sent gives its admission back (no 429 for ever after)', async () => {
+  const url = new URL(base);
+  await new Promise<void>((resolve) => {
+    const req = http.request({ host: url.hostname, port: url.port, path: '/v1/compress', method: 'POST', agent: false,
+      headers: { 'content-type': 'application/x-safetensors', 'content-length': 100_000 } });
+    req.on('error', () => resolve());
+    req.write(Buffer.alloc(1000));
+    setTimeout(() => { req.destroy(); resolve(); }, 200);
+  });
+  const end = Date.now() + 5000;
+  let admitted = -1;
+  while (Date.now() < end && admitted !== 0) {
+    admitted = ((await (await fetch(`${base}/healthz`)).json()) as { admitted: number }).admitted;
+    if (admitted !== 0) await new Promise((r) => setTimeout(r, 50));
+  }
+  expect(admitted).toBe(0);
 });
 
 test('/healthz and /metrics (Prometheus text: requests, documents, vectors, latency, queue depth)', async () => {
   const h = await fetch(`${base}/healthz`);
   expect(h.status).toBe(200);
-  expect(await h.json()).toMatchObject({ status: 'ok', queue: 0 });
+  expect(await h.json()).toMatchObject({ status: 'ok', queue: 0, admitted: 0 });
   const m = await (await fetch(`${base}/metrics`)).text();
   for (const name of ['reinpool_http_requests_total{route="/v1/compress",code="200"}', 'reinpool_http_requests_total{route="/v1/compress",code="400"}',
-    'reinpool_documents_total', 'reinpool_vectors_total', 'reinpool_http_request_duration_seconds_bucket', 'reinpool_queue_depth 0',
+    'reinpool_documents_total', 'reinpool_vectors_total', 'reinpool_http_request_duration_seconds_bucket', 'reinpool_queue_depth 0', 'reinpool_requests_admitted 0',
     'reinpool_process_resident_memory_bytes']) {
     expect(m).toContain(name);
   }
