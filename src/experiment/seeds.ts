@@ -1,6 +1,6 @@
 /**
  * An experiment over several seeds: the whole experiment once per seed (document sample, synthetic
- * queries, training and every seeded baseline), then every metric as the mean over seeds with a 95%
+ * queries, training; the baselines, which no training seed changes, are evaluated once), then every metric as the mean over seeds with a 95%
  * confidence interval, and a paired randomization test over the queries of ReinPool against mean
  * pooling (each query's NDCG@3 averaged over the seeds first, so the test pairs queries, not runs).
  */
@@ -128,7 +128,7 @@ export async function runSeeds(o: ExperimentOptions, seeds: number[]): Promise<S
   for (const seed of seeds) {
     if (seeds.length > 1) log(`seed ${seed} (${runs.length + 1} of ${seeds.length})`);
     runs.push(await runExperiment({
-      ...o, seed, json: undefined, perQuery: true,
+      ...o, seed, json: undefined, perQuery: true, baselines: runs[0]?.evaluation,
       runs: sub(o.runs, seed), report: sub(o.report, seed), policyOut: sub(o.policyOut, seed),
     }));
   }

@@ -52,7 +52,7 @@ describe('reinpool: help and usage', () => {
       [['experiment', '--beir', '/nonexistent/beir'], 'reinpool experiment: --beir: directory not found: /nonexistent/beir'],
       [['experiment', '--beir', __dirname, '--steps', 'ten'], 'reinpool experiment: --beir:'],
       [['demo', '--docs', 'many'], "reinpool demo: --docs: expected an integer, got 'many'"],
-      [['demo', '--query-norm', 'maybe'], "reinpool demo: --query-norm: expected one of on, off, got 'maybe'"],
+      [['demo', '--stop-df', '2'], 'reinpool demo: --stop-df: must be <= 1, got 2'],
       [['train', '--docs', __filename, '--synthetic', __filename], 'reinpool train: --out: required'],
       [['compress', '--policy', '/nonexistent/policy'], 'reinpool compress: --policy: directory not found'],
       [['encode', '--out', 'x.safetensors'], 'reinpool encode: --beir or --text: one is required'],

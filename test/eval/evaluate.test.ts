@@ -50,6 +50,37 @@ describe('evaluate: metrics, aggregation and bookkeeping', () => {
     }
   });
 
+  test('reuse copies the named methods of an earlier evaluation (results, per-query values, run files) and recomputes the rest', async () => {
+    const { docs, queries, target } = syntheticCorpus(7, 30, 12, 8);
+    const qrels = target.map((d, q) => ({ qid: `q${q}`, docid: `d${d}`, rel: 1 }));
+    const set = setOf(docs, docs.map((_, i) => `d${i}`));
+    const qs = setOf(queries, queries.map((_, i) => `q${i}`));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reinpool-reuse-'));
+    try {
+      const first = await evaluate({ docs: set, queries: qs, qrels, methods: ['maxsim', 'mean'], perQuery: true, runsDir: path.join(dir, 'a') });
+      // a method that would give other results if it ran: it must not run for a reused name
+      const poisoned = { name: 'mean', index: () => { throw new Error('reused method was recomputed'); } };
+      const again = await evaluate({
+        docs: set, queries: qs, qrels, methods: ['maxsim', poisoned, 'max'], perQuery: true, runsDir: path.join(dir, 'b'),
+        reuse: { from: first, methods: ['maxsim', 'mean'] },
+      });
+      expect(Object.keys(again.methods)).toEqual(['maxsim', 'mean', 'max']);
+      expect(again.methods.mean).toEqual(first.methods.mean);
+      expect(again.perQuery!.methods.maxsim).toEqual(first.perQuery!.methods.maxsim);
+      expect(fs.readFileSync(path.join(dir, 'b', 'mean.run'), 'utf8')).toBe(fs.readFileSync(path.join(dir, 'a', 'mean.run'), 'utf8'));
+      expect(again.recoveryNdcg3.mean).toBeCloseTo(first.recoveryNdcg3.mean, 12);
+      expect(again.methods.max['ndcg@3']).toBeGreaterThanOrEqual(0);
+      // another corpus: refused, not silently mixed
+      const fewer = setOf(docs.slice(0, 20), docs.slice(0, 20).map((_, i) => `d${i}`));
+      await expect(evaluate({ docs: fewer, queries: qs, qrels, methods: ['mean'], reuse: { from: first, methods: ['mean'] } }))
+        .rejects.toThrow(/reuse comes from 30 documents/);
+      await expect(evaluate({ docs: set, queries: qs, qrels, methods: ['max'], reuse: { from: first, methods: ['max'] } }))
+        .rejects.toThrow(/reuse has no results for method 'max'/);
+    } finally {
+      rmrf(dir);
+    }
+  });
+
   test('recovery and compression arithmetic', async () => {
     const { docs, queries, target } = syntheticCorpus(5, 30, 12, 8);
     const qrels = target.map((d, q) => ({ qid: `q${q}`, docid: `d${d}`, rel: 1 }));
