@@ -90,47 +90,26 @@ export const SELECT_OPTIONS = {
 } satisfies Record<string, import('./args').OptionSpec>;
 
 /**
- * A trained policy directory as a compress function. engine 'native' (the default for an MLP
- * policy when an addon backend is loaded): one kernels.mlpCompress call per chunk, TensorFlow.js is
- * never loaded; 'tfjs' (always for a transformer policy): the policy on TensorFlow.js, then
- * selection and pooling. `note` gets the one message saying that a transformer policy asked for natively runs on tfjs.
+ * A trained policy directory as a compress function with these selection options bound (policy's
+ * openPolicy: the native engine for an MLP policy when an addon backend is loaded, else tfjs). `note`
+ * gets the one message saying that a transformer policy asked for natively runs on tfjs.
  */
 export async function loadCompressor(option: string, dirArg: string, opts: CompressOptions = {}, note?: (msg: string) => void):
   Promise<{ compress: (docs: MultiVectorSet) => Promise<Float32Array>; dim: number; describe: string; engine: 'native' | 'tfjs' }> {
   const dir = checkDir(option, dirArg);
-  const weights = await import('../policy/weights');
-  const files = fromOption(option, () => weights.readPolicyFiles(dir));
-  const c = files.config;
-  // centring and stop vectors the policy was trained with (policy/preprocess.ts), applied to every input
-  const { applyPreprocess, readPreprocess } = await import('../policy/preprocess');
-  const pre = fromOption(option, () => readPreprocess(dir, c.dim));
-  const prep = (docs: MultiVectorSet) => applyPreprocess(docs, pre);
-  if (pre.keepAll && opts.select === undefined && opts.topK === undefined && opts.ratio === undefined && opts.threshold === undefined) {
-    opts = { ...opts, select: 'ratio', ratio: 1 };
+  const { openPolicy } = await import('../policy/open');
+  let p: import('../policy/open').OpenPolicy;
+  try {
+    p = await openPolicy(dir, opts.engine, note);
+  } catch (e) {
+    throw new CliError(`--${option}: ${(e as Error).message}`);
+  }
+  const { select, threshold, topK, ratio, pool, normalize } = opts;
+  if (p.keepsAllByDefault && select === undefined && topK === undefined && ratio === undefined && threshold === undefined) {
     note?.('this policy keeps every vector by default (its selection did not beat that on held-out training documents); --keep-top-k, --keep-ratio or --threshold select anyway');
   }
-  const describe = `${c.type} policy (dim ${c.dim}, hidden ${c.hidden}, layers ${c.layers}${pre.center ? ', centred' : ''}${pre.stop ? `, ${pre.stop.df.length} stop vectors` : ''})`;
-  const K = (await import('../kernels')).getKernels();
-  if (weights.engineFor(c.type, opts.engine, K.name) === 'native') {
-    const w = fromOption(option, () => weights.mlpWeightsFromMap(c, files.weights));
-    const { select, threshold, topK, ratio, pool, normalize } = opts;
-    return {
-      compress: async (docs: MultiVectorSet) => (await K.mlpCompressAsync({ docs: prep(docs), policy: w, select, threshold, topK, ratio, pool, normalize })).vectors,
-      dim: w.dim,
-      describe: `${describe}, native engine on the ${K.name} kernels`,
-      engine: 'native',
-    };
-  }
-  if (opts.engine === 'native') note?.(`the ${c.type} policy has no native inference: using the tfjs engine`);
-  const policy = await import('../policy');
-  await policy.initTf();
-  const p = fromOption(option, () => new policy.Policy(c, files.weights));
-  return {
-    compress: (docs: MultiVectorSet) => policy.compressAsync(p, prep(docs), { ...opts, engine: 'tfjs' }),
-    dim: p.config.dim,
-    describe: `${describe}, tfjs engine`,
-    engine: 'tfjs',
-  };
+  const call = { select, threshold, topK, ratio, pool, normalize };
+  return { compress: (docs: MultiVectorSet) => p.compress(docs, call), dim: p.dim, describe: p.describe, engine: p.engine };
 }
 
 const f4 = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(4));
@@ -280,4 +259,14 @@ export function intList(args: Args, name: string): number[] | undefined {
     if (!/^\d+$/.test(s) || Number(s) < 1) throw new UsageError(`--${name}: expected positive integers, got '${s}'`);
     return Number(s);
   });
+}
+
+/** A --queue URL, checked before anything is loaded (a usage error naming what is wrong). */
+export async function checkQueueUrl(url: string): Promise<void> {
+  const { parseRedisUrl } = await import('../queue/connection');
+  try {
+    parseRedisUrl(url);
+  } catch (e) {
+    throw new UsageError(`--queue: ${(e as Error).message}`);
+  }
 }

@@ -5,7 +5,7 @@
  */
 import * as path from 'path';
 import { Args, CliError, CliIO, CommandSpec, UsageError, progress } from './args';
-import { SELECT_OPTIONS, fromOption, loadCompressor, loadSetFromArgs, selectOptions } from './common';
+import { SELECT_OPTIONS, checkQueueUrl, fromOption, loadCompressor, loadSetFromArgs, selectOptions } from './common';
 import type { Command } from './main';
 
 export const spec: CommandSpec = {
@@ -25,10 +25,15 @@ export const spec: CommandSpec = {
     engine: { type: 'string', value: 'E', desc: 'native (one kernel call per chunk, no TensorFlow.js; MLP policies) or tfjs. '
       + 'Default: native when the native addon loads, else tfjs; a transformer policy always runs on tfjs' },
     ...SELECT_OPTIONS,
+    queue: { type: 'string', value: 'URL', desc: 'split the input into shard jobs on this BullMQ queue (redis://HOST:PORT) for `reinpool worker`s and wait; '
+      + '--docs, --policy and --out must be on storage the workers share. Re-running the same command resumes' },
+    'shard-docs': { type: 'string', value: 'N', desc: 'documents per shard job with --queue', default: '4096' },
+    'keep-shards': { type: 'boolean', desc: 'with --queue: keep OUT.shards/ (the shard files and manifest.json with their checksums) after the merge' },
   },
   examples: [
     'reinpool compress --policy run1/policy --docs docs.safetensors --out docs-1v.safetensors',
     'reinpool compress --policy run1/policy --docs vecs.npy --doc-offsets offsets.npy --doc-ids ids.txt --out single.npz --keep-top-k 8',
+    'reinpool compress --queue redis://10.0.0.5:6379 --policy /shared/policy --docs /shared/docs.safetensors --out /shared/docs-1v.safetensors',
   ],
 };
 
@@ -46,10 +51,13 @@ export const command: Command = {
     const sel = selectOptions(args);
     const engine = args.str('engine');
     if (engine !== undefined && engine !== 'native' && engine !== 'tfjs') throw new UsageError(`--engine: use native or tfjs, got '${engine}'`);
+    const url = args.str('queue');
+    if (url !== undefined) return compressOnQueue(args, io, url, { docsFile, offFile, idsFile, out, sel, engine });
     const c = await loadCompressor('policy', args.str('policy')!, { ...sel, engine },
       (msg) => io.stderr.write(`reinpool compress: ${msg}\n`));
     log(`policy: ${c.describe}`);
     const ioMod = await import('../io');
+    const { outputMetadata } = await import('../policy/open');
 
     // stream when the input is a 2-D matrix io can read in chunks; else load it whole
     let stream: import('../io').MultiVectorStream | null = null;
@@ -98,9 +106,36 @@ export const command: Command = {
     const offsets = new Int32Array(n + 1);
     for (let i = 0; i <= n; i++) offsets[i] = i;
     fromOption('out', () => ioMod.writeMultiVectors(out, { dim, vectors, offsets, ...(ids ? { ids } : {}) },
-      { metadata: { kind: 'reinpool single vectors', policy: path.resolve(args.str('policy')!) } }));
+      { metadata: outputMetadata(args.str('policy')!) }));
     io.stdout.write(`${out}: ${n} documents x ${dim} (from ${inputVectors} vectors, ${(inputVectors / Math.max(1, n)).toFixed(1)} per document; `
       + `${((inputVectors / Math.max(1, n))).toFixed(0)}x fewer floats) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     return 0;
   },
 };
+
+/** --queue: the coordinator (src/queue/compress.ts). */
+async function compressOnQueue(args: Args, io: CliIO, url: string,
+  a: { docsFile: string; offFile?: string; idsFile?: string; out: string; sel: import('../policy').CompressOptions; engine?: string }): Promise<number> {
+  const log = progress(io, 'compress');
+  if (a.engine === 'tfjs') throw new UsageError('--engine: the queue workers run the native engine; drop --engine tfjs or --queue');
+  if (args.flag('no-stream')) throw new UsageError('--no-stream: the queue workers read their document ranges from the file; drop --no-stream or --queue');
+  const shardDocs = args.int('shard-docs', { min: 1, default: 4096 })!;
+  const policy = args.dir('policy', true)!;
+  await checkQueueUrl(url);
+  const { compressOnQueue: run } = await import('../queue/compress');
+  const { select, threshold, topK, ratio, pool } = a.sel;
+  // unset options are undefined, which the job's JSON and the manifest's fingerprint leave out
+  const options = { select, threshold, topK, ratio, pool };
+  let r: Awaited<ReturnType<typeof run>>;
+  try {
+    r = await run({
+      url, policy, options, out: a.out, shardDocs, keepShards: args.flag('keep-shards'), log,
+      docs: { file: a.docsFile, ...(a.offFile ? { offsets: a.offFile } : {}), ...(a.idsFile ? { ids: a.idsFile } : {}) },
+    });
+  } catch (e) {
+    throw new CliError(`--queue: ${(e as Error).message}`);
+  }
+  io.stdout.write(`${a.out}: ${r.count} documents x ${r.dim} (from ${r.total} vectors) in ${r.shards} shards`
+    + `${r.skipped > 0 ? ` (${r.skipped} already written)` : ''} on ${url} in ${r.seconds.toFixed(1)} s\n`);
+  return 0;
+}

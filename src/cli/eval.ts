@@ -2,9 +2,9 @@
  * reinpool eval: compare retrieval methods on embedding files a user brings (ColBERT, ColPali...).
  */
 import * as path from 'path';
-import { Args, CliIO, CommandSpec, UsageError, progress } from './args';
+import { Args, CliError, CliIO, CommandSpec, UsageError, progress } from './args';
 import { writeJsonAtomic } from '../io/json';
-import { SELECT_OPTIONS, comparisonTable, loadCompressor, loadQrelsFile, loadSetFromArgs, methodList, selectOptions } from './common';
+import { SELECT_OPTIONS, checkQueueUrl, comparisonTable, loadCompressor, loadQrelsFile, loadSetFromArgs, methodList, selectOptions } from './common';
 import type { Command } from './main';
 
 export const spec: CommandSpec = {
@@ -29,6 +29,10 @@ export const spec: CommandSpec = {
     depth: { type: 'string', value: 'N', desc: 'documents ranked per query (>= 100)', default: '1000 with --runs, else 100' },
     'query-reduce': { type: 'string', value: 'MODE', desc: 'one vector per query for single-vector methods: sum, mean or max', default: 'sum' },
     ...SELECT_OPTIONS,
+    queue: { type: 'string', value: 'URL', desc: 'run maxsim sharded on this BullMQ queue (redis://HOST:PORT) by `reinpool worker`s; '
+      + 'needs a 2-D --docs with --doc-offsets (or a `reinpool encode` file) on shared storage and --shard-dir' },
+    'shard-dir': { type: 'string', value: 'DIR', desc: 'with --queue: shared directory for the queries, the MaxSim shards and their manifest' },
+    'shard-docs': { type: 'string', value: 'N', desc: 'documents per MaxSim shard job with --queue', default: '4096' },
   },
   details: 'Ids: document and query ids come from --doc-ids/--query-ids, else from the files, else 0, 1, 2, ...\n'
     + 'Queries without a relevant judgement are left out of the averages (as trec_eval).',
@@ -56,6 +60,10 @@ export const command: Command = {
     const depth = args.int('depth', { min: 100 });
     const queryReduce = args.choice('query-reduce', ['sum', 'mean', 'max'] as const);
     const sel = selectOptions(args);
+    const url = args.str('queue');
+    const shardDir = url !== undefined ? path.resolve(args.required('shard-dir')) : undefined;
+    const shardDocs = args.int('shard-docs', { min: 1, default: 4096 })!;
+    if (url !== undefined) await checkQueueUrl(url);
     if (!policyDir && methods?.includes('reinpool')) throw new UsageError('--methods: reinpool needs --policy DIR');
 
     log(`loading ${path.basename(docsFile)}, ${path.basename(queriesFile)}, ${path.basename(qrelsFile)}`);
@@ -72,8 +80,15 @@ export const command: Command = {
       reinpool = c.compress;
     }
     const ev = await import('../eval');
+    let chosen: Array<string | import('../eval').Method> | undefined = methods;
+    if (url !== undefined) {
+      const { queueMaxSim } = await import('../queue/maxsim');
+      const search = queueMaxSim({ url, dir: shardDir!, shardDocs, log, docs: { file: docsFile, ...(args.str('doc-offsets') ? { offsets: args.file('doc-offsets')! } : {}) } });
+      const wrapped: typeof search = (qs, ds, k) => search(qs, ds, k).catch((e: Error) => { throw new CliError(`--queue: ${e.message}`); });
+      chosen = (methods ?? (reinpool ? [...ev.DEFAULT_EVAL_METHODS, 'reinpool'] : ev.DEFAULT_EVAL_METHODS)).map((m) => (m === 'maxsim' ? ev.maxsimMethod(wrapped) : m));
+    }
     const result = await ev.evaluate({
-      docs, queries, qrels, methods, reinpool, runsDir, depth, queryReduce,
+      docs, queries, qrels, methods: chosen, reinpool, runsDir, depth, queryReduce,
       onProgress: io.quiet ? undefined : (m) => log(m),
     });
     io.stdout.write(`${result.docs} documents (${result.vectorsPerDoc.toFixed(1)} vectors x ${result.dim} per document), ${result.queries} queries, kernels: ${result.backend}\n\n`);

@@ -22,6 +22,8 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   compress: { summary: 'compress multi-vector documents into one vector each with a trained policy', load: async () => (await import('./compress')).command },
   eval: { summary: 'evaluate maxsim, mean, max, tokenpool, muvera, reinpool on embedding files', load: async () => (await import('./eval')).command },
   experiment: { summary: 'BEIR dir -> encode -> synthetic queries -> train -> evaluate all methods -> report', load: async () => (await import('./experiment')).command },
+  serve: { summary: 'serve a trained policy over HTTP: POST /v1/compress (safetensors, npz, JSON), /healthz, /metrics', load: async () => (await import('./serve')).command },
+  worker: { summary: 'take compress and MaxSim shard jobs from a BullMQ queue on Redis (see compress/eval --queue)', load: async () => (await import('./worker')).command },
   bench: { summary: 'run the kernel benchmarks (same flags as npm run bench)', load: async () => (await import('./bench')).command },
   demo: { summary: 'the end-to-end demo on SpamAssassin e-mail: subject lines find their messages (no downloads)', load: async () => (await import('./demo')).command },
 };

@@ -63,7 +63,10 @@ function singleIndex(method: string, kernels: Kernels, representation: DenseMatr
   };
 }
 
-function multiIndex(method: string, kernels: Kernels, representation: MultiVectorSet, info: MethodIndex['info']): MethodIndex {
+/** A MaxSim top-k search over a corpus: the kernel's, or one spread over machines (src/queue) with the same answer. */
+export type MaxSimSearch = (queries: MultiVectorSet, docs: MultiVectorSet, k: number) => Promise<TopK>;
+
+function multiIndex(method: string, kernels: Kernels, representation: MultiVectorSet, info: MethodIndex['info'], search?: MaxSimSearch): MethodIndex {
   const count = countOf(representation);
   const vectorsPerDoc = count > 0 ? representation.offsets[count] / count : 0;
   return {
@@ -75,13 +78,13 @@ function multiIndex(method: string, kernels: Kernels, representation: MultiVecto
     floatsPerDoc: vectorsPerDoc * representation.dim,
     info,
     encodeQueries: (q) => q,
-    search: (queries, k) => kernels.maxSimTopKAsync({ queries, docs: representation, k }),
+    search: (queries, k) => (search ? search(queries, representation, k) : kernels.maxSimTopKAsync({ queries, docs: representation, k })),
   };
 }
 
-/** Full multi-vector late interaction (ColBERT MaxSim) over every stored vector. */
-export function maxsimMethod(): Method {
-  return { name: 'maxsim', index: async (docs, kernels) => multiIndex('maxsim', kernels, docs, {}) };
+/** Full multi-vector late interaction (ColBERT MaxSim) over every stored vector; `search` replaces the kernel call. */
+export function maxsimMethod(search?: MaxSimSearch): Method {
+  return { name: 'maxsim', index: async (docs, kernels) => multiIndex('maxsim', kernels, docs, {}, search) };
 }
 
 export interface PoolMethodOptions {

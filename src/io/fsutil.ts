@@ -38,6 +38,15 @@ export function openForRead(file: string): number {
   }
 }
 
+/** The whole of `file`; a missing or unreadable file is a FileFormatError naming it. */
+export function readWholeFile(file: string): Uint8Array {
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    throw new FileFormatError(file, (e as Error).message);
+  }
+}
+
 export function openRead<T>(file: string, fn: (fd: number, size: number) => T): T {
   const fd = openForRead(file);
   try {
@@ -47,15 +56,12 @@ export function openRead<T>(file: string, fn: (fd: number, size: number) => T): 
   }
 }
 
-/**
- * Writes `file` atomically. `write` receives a function that appends bytes; everything goes to a temp
- * file in the same directory (rename is only atomic within one file system), which is fsynced and then
- * renamed over the target. On any error the temp file is removed and the target is untouched.
- */
-export function writeFileAtomic(file: string, write: (append: (bytes: Uint8Array) => void) => void): void {
+/** Writes a temp file beside `file` (fsynced) and hands its path to `commit`; the temp file never outlives the call. */
+function viaTempFile<T>(file: string, write: (append: (bytes: Uint8Array) => void) => void, commit: (tmp: string) => T): T {
   const dir = path.dirname(path.resolve(file));
   const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
   let fd = -1;
+  let result: T;
   try {
     fd = fs.openSync(tmp, 'wx', 0o644);
     const fdw = fd;
@@ -66,18 +72,48 @@ export function writeFileAtomic(file: string, write: (append: (bytes: Uint8Array
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = -1;
-    fs.renameSync(tmp, file);
+    result = commit(tmp);
   } catch (e) {
     if (fd >= 0) try { fs.closeSync(fd); } catch { /* already failing */ }
     try { fs.unlinkSync(tmp); } catch { /* may not exist */ }
     if (e instanceof FileFormatError) throw e;
     throw new FileFormatError(file, `write failed: ${(e as Error).message}`);
   }
-  // Persist the rename itself; not every platform lets a directory be opened, so this is best effort.
+  // Persist the rename/link itself; not every platform lets a directory be opened, so this is best effort.
   try {
     const dfd = fs.openSync(dir, 'r');
     try { fs.fsyncSync(dfd); } finally { fs.closeSync(dfd); }
   } catch { /* best effort */ }
+  return result;
+}
+
+/**
+ * Writes `file` atomically. `write` receives a function that appends bytes; everything goes to a temp
+ * file in the same directory (rename is only atomic within one file system), which is fsynced and then
+ * renamed over the target. On any error the temp file is removed and the target is untouched.
+ */
+export function writeFileAtomic(file: string, write: (append: (bytes: Uint8Array) => void) => void): void {
+  viaTempFile(file, write, (tmp) => fs.renameSync(tmp, file));
+}
+
+/**
+ * Creates `file` atomically unless it exists: the temp file is hard-linked to the name (link, unlike
+ * rename, fails when the name is taken, on local file systems and NFS alike) and then removed. Returns
+ * false, writing nothing, when another writer created `file` first: of several processes writing the
+ * same output only one ever does.
+ */
+export function writeFileOnce(file: string, write: (append: (bytes: Uint8Array) => void) => void): boolean {
+  return viaTempFile(file, write, (tmp) => {
+    try {
+      fs.linkSync(tmp, file);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw e;
+    } finally {
+      fs.unlinkSync(tmp);
+    }
+  });
 }
 
 /** The bytes of a typed array, as a Uint8Array view (no copy). */

@@ -18,12 +18,12 @@ import type { MultiVectorSet } from '../kernels/types';
 import { checkSet } from '../kernels/validate';
 import { decodeFloats, isFloatType, Tensor } from './dtype';
 import { fileError } from './errors';
-import { bytesOf, openRead, readExact } from './fsutil';
+import { bytesOf, openRead, readExact, writeFileAtomic } from './fsutil';
 import { readIdsFile } from './lines';
-import { writeNpz } from './npz';
+import { encodeNpz } from './npz';
 import { checkFiniteSet, checkOffsets, fromFlat, fromPadded, fromPerDoc, lengthsToOffsets, naturalCompare } from './ragged';
-import { readSafetensorsHeader, writeSafetensors } from './safetensors';
-import { Container, openContainer, parseRef, readTensorRef } from './tensorfile';
+import { encodeSafetensors, readSafetensorsHeader } from './safetensors';
+import { Container, containerFromBytes, openContainer, parseRef, readTensorRef } from './tensorfile';
 
 /** A path to a .npy, a `file#name` inside an .npz/.safetensors, or the same as an object. */
 export type TensorRef = string | { file: string; key?: string };
@@ -31,8 +31,10 @@ export type TensorRef = string | { file: string; key?: string };
 export type Layout = 'auto' | 'flat' | 'padded' | 'per-doc' | 'rows';
 
 export interface MultiVectorSpec {
-  /** .npy, .npz or .safetensors (recognised by content) */
+  /** .npy, .npz or .safetensors (recognised by content); with `bytes`, only the name errors give */
   file: string;
+  /** the file's contents, held in memory (an HTTP request body): read instead of `file` */
+  bytes?: Uint8Array;
   /** the vectors array inside an .npz/.safetensors (default 'vectors', or the only array) */
   key?: string;
   layout?: Layout;
@@ -59,9 +61,12 @@ function intArray(t: Tensor, where: string, what: string): Int32Array {
   return t.data instanceof Int32Array ? t.data : Int32Array.from(t.data);
 }
 
-function loadInts(ref: TensorRef | Int32Array, what: string): { data: Int32Array; where: string } {
+/** Reads a tensor reference: readTensorRef, or the in-memory container for references into it. */
+type RefReader = (ref: TensorRef) => { tensor: Tensor; where: string };
+
+function loadInts(ref: TensorRef | Int32Array, what: string, read: RefReader): { data: Int32Array; where: string } {
   if (ref instanceof Int32Array) return { data: ref, where: `(${what} array)` };
-  const { tensor, where } = readTensorRef(ref);
+  const { tensor, where } = read(ref);
   return { data: intArray(tensor, where, what), where };
 }
 
@@ -72,11 +77,11 @@ function idsFromTensor(t: Tensor, where: string): string[] {
   return Array.from(t.data, String);
 }
 
-function loadIds(ref: TensorRef | string[]): string[] {
+function loadIds(ref: TensorRef | string[], read: RefReader): string[] {
   if (Array.isArray(ref)) return ref;
   const r = typeof ref === 'string' ? parseRef(ref) : ref;
   if (r.key === undefined && /\.(txt|tsv|ids)$/i.test(r.file)) return readIdsFile(r.file);
-  const { tensor, where } = readTensorRef(r);
+  const { tensor, where } = read(r);
   return idsFromTensor(tensor, where);
 }
 
@@ -98,7 +103,10 @@ function containerIds(c: Container, file: string): string[] | undefined {
 
 export function loadMultiVectors(spec: MultiVectorSpec): MultiVectorSet {
   const file = spec.file;
-  const c = openContainer(file);
+  const c = spec.bytes ? containerFromBytes(spec.bytes, file) : openContainer(file);
+  const read: RefReader = (ref) => (spec.bytes && typeof ref !== 'string' && ref.file === file && ref.key !== undefined
+    ? { tensor: c.read(ref.key), where: `${file}#${ref.key}` }
+    : readTensorRef(ref));
   const layoutWanted = spec.layout ?? 'auto';
   const key = spec.key ?? (c.names.includes('vectors') ? 'vectors' : c.names.length === 1 ? c.names[0] : undefined);
   if (spec.key !== undefined && !c.names.includes(spec.key)) fileError(file, `no array named '${spec.key}' (has: ${c.names.join(', ')})`);
@@ -107,8 +115,8 @@ export function loadMultiVectors(spec: MultiVectorSpec): MultiVectorSet {
   let set: MultiVectorSet;
   if (layoutWanted === 'per-doc' || (layoutWanted === 'auto' && key === undefined)) {
     if (c.format === 'npy') fileError(file, 'per-doc layout needs an .npz or .safetensors with one array per document');
-    const ids = spec.ids !== undefined ? loadIds(spec.ids) : undefined;
-    set = loadPerDoc(file, c, spec.order, ids);
+    const ids = spec.ids !== undefined ? loadIds(spec.ids, read) : undefined;
+    set = loadPerDoc(file, c, spec.order, ids, spec.bytes === undefined);
   } else {
     if (key === undefined) fileError(file, `holds ${c.names.length} arrays (${c.names.join(', ')}); say which is the vectors with key`);
     const t = c.read(key);
@@ -116,18 +124,18 @@ export function loadMultiVectors(spec: MultiVectorSpec): MultiVectorSet {
     const inFile = (n: string): TensorRef | undefined => (c.format !== 'npy' && c.names.includes(n) && n !== key ? { file, key: n } : undefined);
     const offRef = spec.offsets ?? (spec.lengths === undefined ? inFile('offsets') : undefined);
     const lenRef = spec.lengths ?? (offRef === undefined ? inFile('lengths') : undefined);
-    const ids = spec.ids !== undefined ? loadIds(spec.ids) : c.format === 'npy' ? undefined : containerIds(c, file);
+    const ids = spec.ids !== undefined ? loadIds(spec.ids, read) : c.format === 'npy' ? undefined : containerIds(c, file);
     const layout: Layout = layoutWanted !== 'auto' ? layoutWanted : t.shape.length === 3 ? 'padded' : 'flat';
     if (layout === 'flat') {
       if (t.shape.length !== 2) fileError(where, `flat layout needs a 2-D array, got shape ${JSON.stringify(t.shape)}`);
       let offsets: Int32Array;
       if (offRef !== undefined) {
-        const o = loadInts(offRef, 'offsets');
+        const o = loadInts(offRef, 'offsets', read);
         // Checked against the offsets' own file: that is the file that is wrong when the two disagree.
         checkOffsets(o.data, t.shape[0], o.where);
         offsets = o.data;
       } else if (lenRef !== undefined && lenRef !== 'all' && lenRef !== 'nonzero') {
-        const l = loadInts(lenRef, 'lengths');
+        const l = loadInts(lenRef, 'lengths', read);
         offsets = lengthsToOffsets(l.data, t.shape[0], l.where);
       } else {
         fileError(where, "a 2-D matrix needs offsets or lengths to say where each document starts (or layout 'rows' for one vector per document)");
@@ -136,7 +144,7 @@ export function loadMultiVectors(spec: MultiVectorSpec): MultiVectorSet {
     } else if (layout === 'padded') {
       let lengths: Int32Array | 'all' | 'nonzero' = 'all';
       if (lenRef === 'all' || lenRef === 'nonzero') lengths = lenRef;
-      else if (lenRef !== undefined) lengths = loadInts(lenRef, 'lengths').data;
+      else if (lenRef !== undefined) lengths = loadInts(lenRef, 'lengths', read).data;
       set = fromPadded(vectors, t.shape, lengths, where, ids);
     } else if (layout === 'rows') {
       if (t.shape.length !== 2) fileError(where, `rows layout needs a 2-D array, got shape ${JSON.stringify(t.shape)}`);
@@ -151,20 +159,23 @@ export function loadMultiVectors(spec: MultiVectorSpec): MultiVectorSet {
   return set;
 }
 
-/** Per-document arrays; safetensors F32 tensors are read straight into their slot of the result. */
-function loadPerDoc(file: string, c: Container, order: string[] | undefined, ids: string[] | undefined): MultiVectorSet {
-  if (c.format === 'safetensors') return loadPerDocSafetensors(file, order, ids);
+/** Per-document arrays; safetensors F32 tensors of a file are read straight into their slot of the result. */
+function loadPerDoc(file: string, c: Container, order: string[] | undefined, ids: string[] | undefined, onDisk: boolean): MultiVectorSet {
+  if (c.format === 'safetensors' && onDisk) return loadPerDocSafetensors(file, order, ids);
   const names = order ?? c.names.filter((n) => !(RESERVED.has(n) && !(c.read(n).data instanceof Float32Array))).sort(naturalCompare);
   const docs = names.map((name) => {
     if (!c.names.includes(name)) fileError(file, `no array named '${name}'`);
     const t = c.read(name);
     return { name, shape: t.shape, data: floatTensor(t, `${file}#${name}`) };
   });
-  return fromPerDoc(docs, file, ids ?? containerIdsOrUndefined(c, file));
+  return fromPerDoc(docs, file, ids ?? containerIdsOrUndefined(c, file, docs.length));
 }
 
-function containerIdsOrUndefined(c: Container, file: string): string[] | undefined {
-  return c.names.includes('ids') && !(c.read('ids').data instanceof Float32Array) ? containerIds(c, file) : undefined;
+/** Ids inside a per-document container: an integer or string 'ids' array, or safetensors metadata listing one per document. */
+function containerIdsOrUndefined(c: Container, file: string, count: number): string[] | undefined {
+  if (c.names.includes('ids')) return c.read('ids').data instanceof Float32Array ? undefined : containerIds(c, file);
+  const meta = c.metadata.ids !== undefined ? safeJsonList(c.metadata.ids) : undefined;
+  return meta && meta.length === count ? meta : undefined;
 }
 
 function loadPerDocSafetensors(file: string, order: string[] | undefined, ids: string[] | undefined): MultiVectorSet {
@@ -225,25 +236,31 @@ export interface WriteMultiVectorsOptions {
 }
 
 /**
- * Writes vectors [total, dim] f32 + offsets [count + 1] i32 (+ ids: safetensors metadata 'ids' as a
- * JSON list; npz array 'ids' as <U) atomically. loadMultiVectors reads it back without options.
+ * The bytes of a multi-vector file: vectors [total, dim] f32 + offsets [count + 1] i32 (+ ids:
+ * safetensors metadata 'ids' as a JSON list; npz array 'ids' as <U), as parts to write in order.
+ * `name` decides the format by its extension unless opts.format does.
  */
-export function writeMultiVectors(file: string, set: MultiVectorSet, opts: WriteMultiVectorsOptions = {}): void {
+export function encodeMultiVectors(name: string, set: MultiVectorSet, opts: WriteMultiVectorsOptions = {}): Uint8Array[] {
   const { count, total } = checkSet('writeMultiVectors', 'set', set);
-  const format = opts.format ?? (path.extname(file).toLowerCase() === '.npz' ? 'npz' : 'safetensors');
+  const format = opts.format ?? (path.extname(name).toLowerCase() === '.npz' ? 'npz' : 'safetensors');
   if (format === 'npz') {
-    const entries: Parameters<typeof writeNpz>[1] = {
+    const entries: Parameters<typeof encodeNpz>[0] = {
       vectors: { data: set.vectors, shape: [total, set.dim] },
       offsets: { data: set.offsets, shape: [count + 1] },
     };
     if (set.ids) entries.ids = { data: set.ids, shape: [count] };
-    writeNpz(file, entries, { compress: opts.compress });
-    return;
+    return [encodeNpz(entries, { compress: opts.compress })];
   }
   const metadata: Record<string, string> = { format: 'reinpool.multivector/1', ...opts.metadata };
   if (set.ids) metadata.ids = JSON.stringify(set.ids);
-  writeSafetensors(file, {
+  return encodeSafetensors({
     vectors: { data: set.vectors, shape: [total, set.dim] },
     offsets: { data: set.offsets, shape: [count + 1] },
-  }, metadata);
+  }, metadata, name);
+}
+
+/** Writes encodeMultiVectors' bytes atomically. loadMultiVectors reads the file back without options. */
+export function writeMultiVectors(file: string, set: MultiVectorSet, opts: WriteMultiVectorsOptions = {}): void {
+  const parts = encodeMultiVectors(file, set, opts);
+  writeFileAtomic(file, (append) => parts.forEach(append));
 }

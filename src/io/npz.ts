@@ -3,27 +3,22 @@
  * held in memory, so .npz suits inputs up to a few GB; corpora larger than memory should be .npy or
  * .safetensors, which the chunked reader can stream.
  */
-import * as fs from 'fs';
 import { unzipSync, zipSync, Zippable } from 'fflate';
 import type { Tensor } from './dtype';
 import { fileError, FileFormatError } from './errors';
-import { writeFileAtomic } from './fsutil';
+import { readWholeFile, writeFileAtomic } from './fsutil';
 import { parseNpy, encodeNpy, WritableData } from './npy';
 
 /** Deflate cannot expand data by more than ~1032:1; a larger declared ratio is a corrupt or hostile header. */
 const MAX_DEFLATE_RATIO = 1032;
 
-function readWhole(file: string): Uint8Array {
-  try {
-    return fs.readFileSync(file);
-  } catch (e) {
-    throw new FileFormatError(file, (e as Error).message);
-  }
-}
-
 /** Reads every .npy member (or only `names`, given without the .npy suffix), in archive order. */
 export function readNpz(file: string, names?: string[]): Map<string, Tensor> {
-  const bytes = readWhole(file);
+  return parseNpz(readWholeFile(file), file, names);
+}
+
+/** readNpz of an archive held in memory; `file` names it in errors. */
+export function parseNpz(bytes: Uint8Array, file: string, names?: string[]): Map<string, Tensor> {
   if (bytes.length < 22 || bytes[0] !== 0x50 || bytes[1] !== 0x4b) fileError(file, 'not an .npz file (no zip signature)');
   const want = names ? new Set(names.map((n) => `${n}.npy`)) : undefined;
   let members: Record<string, Uint8Array>;
@@ -46,15 +41,19 @@ export function readNpz(file: string, names?: string[]): Map<string, Tensor> {
   for (const [name, data] of Object.entries(members)) {
     out.set(name.slice(0, -4), parseNpy(data, `${file}[${name}]`));
   }
-  if (names) for (const n of names) if (!out.has(n)) fileError(file, `no array named '${n}' (has: ${listNpz(file).join(', ')})`);
+  if (names) for (const n of names) if (!out.has(n)) fileError(file, `no array named '${n}' (has: ${listNpzBytes(bytes, file).join(', ')})`);
   return out;
 }
 
 /** Names of the .npy members (without suffix), without decompressing them. */
 export function listNpz(file: string): string[] {
+  return listNpzBytes(readWholeFile(file), file);
+}
+
+export function listNpzBytes(bytes: Uint8Array, file: string): string[] {
   const names: string[] = [];
   try {
-    unzipSync(readWhole(file), { filter: (f) => { if (f.name.endsWith('.npy')) names.push(f.name.slice(0, -4)); return false; } });
+    unzipSync(bytes, { filter: (f) => { if (f.name.endsWith('.npy')) names.push(f.name.slice(0, -4)); return false; } });
   } catch (e) {
     throw new FileFormatError(file, `corrupt .npz archive: ${(e as Error).message}`);
   }
@@ -63,10 +62,21 @@ export function listNpz(file: string): string[] {
 
 export interface NpzEntry { data: WritableData; shape: number[] }
 
-/** Writes an .npz atomically; `compress` deflates like np.savez_compressed (default: stored, like np.savez). */
-export function writeNpz(file: string, entries: Record<string, NpzEntry>, opts: { compress?: boolean } = {}): void {
+/** Zip entry times: fixed, so the same arrays always give the same bytes (zip stores DOS times from 1980). */
+const ZIP_TIME = new Date(1980, 0, 1);
+
+/**
+ * The bytes of an .npz; `compress` deflates like np.savez_compressed (default: stored, like np.savez).
+ * The same arrays always give the same bytes.
+ */
+export function encodeNpz(entries: Record<string, NpzEntry>, opts: { compress?: boolean } = {}): Uint8Array {
   const z: Zippable = {};
   for (const [name, e] of Object.entries(entries)) z[`${name}.npy`] = encodeNpy(e.data, e.shape);
-  const bytes = zipSync(z, { level: opts.compress ? 6 : 0 });
+  return zipSync(z, { level: opts.compress ? 6 : 0, mtime: ZIP_TIME });
+}
+
+/** Writes an .npz (encodeNpz) atomically. */
+export function writeNpz(file: string, entries: Record<string, NpzEntry>, opts: { compress?: boolean } = {}): void {
+  const bytes = encodeNpz(entries, opts);
   writeFileAtomic(file, (append) => append(bytes));
 }

@@ -41,50 +41,57 @@ export interface SafetensorsHeader {
 
 /** Parses and checks the header (reads only the first 8 + N bytes). */
 export function readSafetensorsHeader(file: string): SafetensorsHeader {
-  return openRead(file, (fd, size) => {
-    if (size < 8) fileError(file, `not a safetensors file: only ${size} bytes`);
-    const n = new DataView(readExact(fd, file, 0, 8).buffer).getBigUint64(0, true);
-    if (n > BigInt(size - 8)) fileError(file, `safetensors header declares ${n} bytes but the file has only ${size - 8} after the length field`);
-    if (n > BigInt(MAX_HEADER)) fileError(file, `safetensors header of ${n} bytes exceeds the 100 MB limit`);
-    if (n < 2n) fileError(file, `safetensors header length ${n} is too small`);
-    const raw = readExact(fd, file, 8, Number(n));
-    if (raw[0] !== 0x7b) fileError(file, 'not a safetensors file (header does not start with "{")');
-    let json: unknown;
-    try {
-      json = JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
-    } catch (e) {
-      fileError(file, `safetensors header is not valid JSON: ${(e as Error).message}`);
+  return openRead(file, (fd, size) => parseSafetensorsHeader(size, (pos, len) => readExact(fd, file, pos, len), file));
+}
+
+/**
+ * The header of safetensors bytes of `size` in all, read through `read(pos, len)` (a file or a buffer
+ * held in memory); `file` names the source in errors.
+ */
+export function parseSafetensorsHeader(size: number, read: (pos: number, len: number) => Uint8Array, file: string): SafetensorsHeader {
+  if (size < 8) fileError(file, `not a safetensors file: only ${size} bytes`);
+  const len8 = read(0, 8);
+  const n = new DataView(len8.buffer, len8.byteOffset, 8).getBigUint64(0, true);
+  if (n > BigInt(size - 8)) fileError(file, `safetensors header declares ${n} bytes but the file has only ${size - 8} after the length field`);
+  if (n > BigInt(MAX_HEADER)) fileError(file, `safetensors header of ${n} bytes exceeds the 100 MB limit`);
+  if (n < 2n) fileError(file, `safetensors header length ${n} is too small`);
+  const raw = read(8, Number(n));
+  if (raw[0] !== 0x7b) fileError(file, 'not a safetensors file (header does not start with "{")');
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
+  } catch (e) {
+    fileError(file, `safetensors header is not valid JSON: ${(e as Error).message}`);
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) fileError(file, 'safetensors header is not a JSON object');
+  const dataStart = 8 + Number(n);
+  const dataSize = size - dataStart;
+  const tensors: SafetensorsEntry[] = [];
+  const metadata: Record<string, string> = {};
+  for (const [name, v] of Object.entries(json as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      if (v === null || typeof v !== 'object') fileError(file, '__metadata__ must be an object of strings');
+      for (const [k, s] of Object.entries(v as Record<string, unknown>)) metadata[k] = typeof s === 'string' ? s : JSON.stringify(s);
+      continue;
     }
-    if (json === null || typeof json !== 'object' || Array.isArray(json)) fileError(file, 'safetensors header is not a JSON object');
-    const dataStart = 8 + Number(n);
-    const dataSize = size - dataStart;
-    const tensors: SafetensorsEntry[] = [];
-    const metadata: Record<string, string> = {};
-    for (const [name, v] of Object.entries(json as Record<string, unknown>)) {
-      if (name === '__metadata__') {
-        if (v === null || typeof v !== 'object') fileError(file, '__metadata__ must be an object of strings');
-        for (const [k, s] of Object.entries(v as Record<string, unknown>)) metadata[k] = typeof s === 'string' ? s : JSON.stringify(s);
-        continue;
-      }
-      const e = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-      if (e === null || typeof e !== 'object') fileError(file, `tensor '${name}': header entry is not an object`);
-      const dtype = typeof e.dtype === 'string' ? DTYPES[e.dtype] : undefined;
-      if (!dtype) fileError(file, `tensor '${name}': unsupported dtype ${JSON.stringify(e.dtype)}`);
-      const { elements, bytes } = checkedByteSize(e.shape, ELEM_SIZE[dtype], file, `tensor '${name}'`);
-      const off = e.data_offsets;
-      if (!Array.isArray(off) || off.length !== 2 || !off.every((x) => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0)) {
-        fileError(file, `tensor '${name}': data_offsets must be two non-negative integers, got ${JSON.stringify(off)}`);
-      }
-      const [b, en] = off as number[];
-      if (b > en) fileError(file, `tensor '${name}': data_offsets [${b}, ${en}] are reversed`);
-      if (en > dataSize) fileError(file, `tensor '${name}': data_offsets [${b}, ${en}] run past the data region (${dataSize} bytes; truncated file?)`);
-      if (BigInt(en - b) !== bytes) {
-        fileError(file, `tensor '${name}': shape ${JSON.stringify(e.shape)} x ${e.dtype as string} needs ${bytes} bytes but data_offsets span ${en - b} (dtype mismatch?)`);
-      }
-      tensors.push({ name, stDtype: e.dtype as string, dtype, shape: e.shape as number[], elements, begin: dataStart + b, end: dataStart + en });
+    const e = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    if (e === null || typeof e !== 'object') fileError(file, `tensor '${name}': header entry is not an object`);
+    const dtype = typeof e.dtype === 'string' ? DTYPES[e.dtype] : undefined;
+    if (!dtype) fileError(file, `tensor '${name}': unsupported dtype ${JSON.stringify(e.dtype)}`);
+    const { elements, bytes } = checkedByteSize(e.shape, ELEM_SIZE[dtype], file, `tensor '${name}'`);
+    const off = e.data_offsets;
+    if (!Array.isArray(off) || off.length !== 2 || !off.every((x) => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0)) {
+      fileError(file, `tensor '${name}': data_offsets must be two non-negative integers, got ${JSON.stringify(off)}`);
     }
-    return { tensors, metadata, dataStart, fileSize: size };
-  });
+    const [b, en] = off as number[];
+    if (b > en) fileError(file, `tensor '${name}': data_offsets [${b}, ${en}] are reversed`);
+    if (en > dataSize) fileError(file, `tensor '${name}': data_offsets [${b}, ${en}] run past the data region (${dataSize} bytes; truncated file?)`);
+    if (BigInt(en - b) !== bytes) {
+      fileError(file, `tensor '${name}': shape ${JSON.stringify(e.shape)} x ${e.dtype as string} needs ${bytes} bytes but data_offsets span ${en - b} (dtype mismatch?)`);
+    }
+    tensors.push({ name, stDtype: e.dtype as string, dtype, shape: e.shape as number[], elements, begin: dataStart + b, end: dataStart + en });
+  }
+  return { tensors, metadata, dataStart, fileSize: size };
 }
 
 /** Reads one tensor's data through an open descriptor; float32 goes straight into the result's buffer. */
@@ -96,6 +103,22 @@ export function readSafetensorsEntry(fd: number, file: string, e: SafetensorsEnt
     return { dtype: 'f32', shape: e.shape, data: out };
   }
   const raw = readExact(fd, file, e.begin, len);
+  return { dtype: e.dtype, shape: e.shape, data: decodeTensor(e.dtype, raw, e.elements, file, `tensor '${e.name}'`) };
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * One tensor of safetensors bytes held in memory. F32 data at a 4-byte-aligned address (every
+ * tensor of a file whose header is padded to 8 bytes, as the reference writer and ours pad it) is a
+ * view of `bytes`, not a copy: the caller must not reuse `bytes` while the tensor is in use. Other
+ * dtypes are decoded (copied) as from a file.
+ */
+export function decodeSafetensorsEntry(bytes: Uint8Array, file: string, e: SafetensorsEntry): Tensor {
+  const raw = bytes.subarray(e.begin, e.end);
+  if (e.dtype === 'f32' && LITTLE_ENDIAN && raw.byteOffset % 4 === 0) {
+    return { dtype: e.dtype, shape: e.shape, data: new Float32Array(raw.buffer, raw.byteOffset, e.elements) };
+  }
   return { dtype: e.dtype, shape: e.shape, data: decodeTensor(e.dtype, raw, e.elements, file, `tensor '${e.name}'`) };
 }
 
@@ -125,11 +148,11 @@ function stDtypeOf(a: WritableTensor['data'], file: string, name: string): strin
 }
 
 /**
- * Writes tensors in the given order, atomically. The header is padded with spaces to a multiple of 8
- * bytes so every tensor starts aligned (as the reference writer does). Data is written from the arrays
- * themselves, without an intermediate copy.
+ * The bytes of a safetensors file, as parts to write in order: tensors in the given order, the header
+ * padded with spaces to a multiple of 8 bytes so every tensor starts aligned (as the reference writer
+ * does). The tensor parts are views of the arrays themselves, without an intermediate copy.
  */
-export function writeSafetensors(file: string, tensors: Record<string, WritableTensor>, metadata?: Record<string, string>): void {
+export function encodeSafetensors(tensors: Record<string, WritableTensor>, metadata?: Record<string, string>, file = 'safetensors'): Uint8Array[] {
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let off = 0;
@@ -150,8 +173,11 @@ export function writeSafetensors(file: string, tensors: Record<string, WritableT
   const head = new Uint8Array(8 + padded);
   new DataView(head.buffer).setBigUint64(0, BigInt(padded), true);
   head.set(Buffer.from(json, 'utf8'), 8);
-  writeFileAtomic(file, (append) => {
-    append(head);
-    parts.forEach(append);
-  });
+  return [head, ...parts];
+}
+
+/** Writes tensors (encodeSafetensors) atomically. */
+export function writeSafetensors(file: string, tensors: Record<string, WritableTensor>, metadata?: Record<string, string>): void {
+  const parts = encodeSafetensors(tensors, metadata, file);
+  writeFileAtomic(file, (append) => parts.forEach(append));
 }

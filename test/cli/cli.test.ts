@@ -14,7 +14,7 @@ const BUILT = fs.existsSync(path.join(ROOT, 'dist', 'src', 'cli', 'main.js'));
 
 describe('reinpool: help and usage', () => {
   test('every subcommand exists and prints its help with exit 0', async () => {
-    expect(COMMAND_NAMES).toEqual(['info', 'encode', 'train', 'compress', 'eval', 'experiment', 'bench', 'demo']);
+    expect(COMMAND_NAMES).toEqual(['info', 'encode', 'train', 'compress', 'eval', 'experiment', 'serve', 'worker', 'bench', 'demo']);
     for (const name of COMMAND_NAMES) {
       const r = await cli(name, '--help');
       expect({ name, code: r.code }).toEqual({ name, code: 0 });
