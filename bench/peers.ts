@@ -2,6 +2,7 @@
  * reinpool against its peers, side by side in one run (not a test):
  *
  *   npm run bench:peers -- --json peers.json     [--pairs 5] [--threads 2] [--python PATH]
+ *                                                [--tasks scoreTopK,maxSimTopK]  (task names, prefixes)
  *
  * The same seeded inputs are written as .npy to a temp dir and run through bench/peers.py in one
  * long-lived Python process: faiss-cpu IndexFlatIP and numpy (matmul + argpartition) against
@@ -113,6 +114,7 @@ async function main(): Promise<void> {
   const pairs = Number(arg('--pairs') ?? 5);
   const threads = Number(arg('--threads') ?? 2);
   const python = arg('--python') ?? process.env.REINPOOL_PEERS_PYTHON ?? 'python3';
+  const wantTasks = arg('--tasks')?.split(',');
   const addon = loadNativeAddon('cpu').addon;
   if (addon) addon._setThreads(threads);
   const backend = loadNativeBackend('cpu');
@@ -203,6 +205,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const load: number[][] = [os.loadavg()];
   for (const t of tasks) {
+    if (wantTasks && !wantTasks.some((w) => t.task.startsWith(w))) continue;
     const usable = t.peers.filter(([c]) => peers?.cases.includes(c));
     for (const [c, label] of t.peers) if (!usable.some(([u]) => u === c)) skipped[`${t.task} / ${label}`] = peers ? 'its Python package is missing' : 'no Python';
     if (!usable.length) continue;

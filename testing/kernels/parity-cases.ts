@@ -87,6 +87,24 @@ export const parityCases: ParityCase[] = [
     },
   },
   {
+    // The cpu layout packs the queries into panels of 32 (avx512; 16 with one narrow panel, 8/16 on
+    // avx2/sse2) and scores the keys in place 8 at a time, in tasks of up to 256 keys at D = 128:
+    // these shapes sit on and around each of those edges, with k up to n.
+    name: 'scoreTopK: query-panel and key-block edges (m 15-33, n 7-4097), k = n - 1 and n',
+    run(K) {
+      const shapes: Array<[number, number, number, number]> = [
+        [15, 4097, 128, 10], [16, 257, 128, 256], [17, 255, 128, 255], [31, 7, 16, 6], [32, 9, 16, 9],
+        [33, 2049, 64, 2048], [48, 1000, 20, 999], [96, 3001, 128, 10], [100, 5, 7, 3], [257, 513, 33, 40],
+      ];
+      const bad: string[] = [];
+      for (const [m, n, dim, k] of shapes) {
+        const args = { queries: matrix(m, dim), keys: matrix(n, dim), k };
+        bad.push(...topKMismatches(K.scoreTopK(args), ref.scoreTopK(args), m, `scoreTopK ${m}x${n}x${dim} k${k}`));
+      }
+      return bad.slice(0, 10);
+    },
+  },
+  {
     name: 'scoreTopK: exact ties rank the lower key index first',
     run(K) {
       const dim = 17;
@@ -122,6 +140,28 @@ export const parityCases: ParityCase[] = [
         for (const k of [1, 5, 100]) {
           const args = { queries, docs, k };
           bad.push(...topKMismatches(K.maxSimTopK(args), ref.maxSimTopK(args), qLens.length, `maxSim dim ${dim} k${k}`));
+        }
+      }
+      return bad.slice(0, 10);
+    },
+  },
+  {
+    // The cpu layout packs all query tokens side by side into panels of 32 (so a query may straddle
+    // two panels) and scores each document's tokens in place 8 at a time; with fewer documents than
+    // 2 x threads it also splits the queries between tasks. Each set has one 64-token document, so
+    // that every row's best score is well above fp32 rounding (the tolerance is relative to it).
+    name: 'maxSimTopK: queries across token-panel edges, empty queries, 2-4 documents',
+    run(K) {
+      const bad: string[] = [];
+      for (const dim of [5, 17, 128]) {
+        const qLens = [31, 2, 0, 40, 1, 33, 0, 7];
+        const queries = ragged(qLens, dim);
+        for (const docLens of [[9, 64], [0, 3, 64], [1, 8, 64, 17], [250, 0, 64]]) {
+          const docs = ragged(docLens, dim);
+          for (const k of [1, 2, 5]) {
+            const args = { queries, docs, k };
+            bad.push(...topKMismatches(K.maxSimTopK(args), ref.maxSimTopK(args), qLens.length, `maxSim dim ${dim} docs ${docLens.join('/')} k${k}`));
+          }
         }
       }
       return bad.slice(0, 10);

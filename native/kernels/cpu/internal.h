@@ -96,8 +96,6 @@ struct Heap {
   }
 };
 
-// Offers c[0..n) with ids base..base+n-1 (increasing) to the heap; uses the SIMD filter once full.
-void offerRow(Heap& h, const float* c, int64_t n, int32_t base, int32_t* idxScratch);
 // Sorts the heap's entries best first into outIds/outScores (h.n entries) and empties it.
 void drainSorted(Heap& h, int32_t* outIds, float* outScores);
 // Merges `sets` heaps (each with h[i].n entries) into the best kk, best first.

@@ -24,16 +24,22 @@ struct IsaOps {
   // panels[(p * dim + t) * nr + j] = component t of key p * nr + j. fp32 FMA accumulation.
   void (*gemmTile)(const float* q, int rows, int dim, const float* panels, int64_t npanels,
                    float* c, int64_t ldc);
-  // The same with panels of nrNarrow keys and up to mrNarrow rows (few-query searches).
+  // The narrow form below: panels of nrNarrow keys, up to mrNarrow rows (few-query searches).
   int mrNarrow;
   int nrNarrow;
-  void (*gemmTileNarrow)(const float* q, int rows, int dim, const float* panels, int64_t npanels,
-                         float* c, int64_t ldc);
-  // rowmax[r] = max(rowmax[r], max over all packed keys of <q_r, key>) for r < rows <= mr.
-  void (*maxTile)(const float* q, int rows, int dim, const float* panels, int64_t npanels,
-                  float* rowmax);
-  // Writes to idx the positions j < n with c[j] >= thr (ordered) and returns how many.
-  int64_t (*filterGE)(const float* c, int64_t n, float thr, int32_t* idx);
+  // One panel (nr keys, or nrNarrow for the Narrow form) against rows <= mr (mrNarrow) rows of q:
+  // writes all mr (mrNarrow) rows of scores to c[r * nr + j] (rows past `rows` repeat the last
+  // one) and returns a bit mask of the rows r < rows with some c[r * nr + j] >= thr[j] (NaN
+  // compares false). The same fp32 sums as gemmTile.
+  uint32_t (*scoreTileFilter)(const float* q, int rows, int dim, const float* panel,
+                              const float* thr, float* c);
+  uint32_t (*scoreTileFilterNarrow)(const float* q, int rows, int dim, const float* panel,
+                                    const float* thr, float* c);
+  // colmax[j] = max over i < rows (rows >= 1) of <a_i, key j> for j < npanels * nr, a_i = a + i *
+  // dim; NaN scores are ignored (-inf if every score of a key is NaN). The same fp32 sums as
+  // gemmTile.
+  void (*maxTile)(const float* a, int64_t rows, int dim, const float* panels, int64_t npanels,
+                  float* colmax);
   // Writes to idx the positions j < n with c[j] >= thr[j] (ordered) and returns how many.
   int64_t (*filterGEVec)(const float* c, const float* thr, int64_t n, int32_t* idx);
   // Adds rows[i * dim + t] for every i < n with mask[i] != 0, in increasing i, into the fp32 pair

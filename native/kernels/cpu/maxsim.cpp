@@ -1,5 +1,12 @@
-// maxSimTopK: ColBERT MaxSim (sum over query tokens of the max over document tokens), tiled over
-// document token panels with the max fused into the micro-kernel and a fused per-query top-k.
+// maxSimTopK: ColBERT MaxSim (sum over query tokens of the max over document tokens), tiled with
+// the max fused into the micro-kernel and a fused per-query top-k.
+//
+// Layout: all query tokens are packed once into panels of nr (the batch's tokens side by side, so
+// only the last panel is padded), and each document's tokens are read in place and broadcast by
+// the micro-kernel, mr at a time: IsaOps::maxTile keeps, per query token, the running max over a
+// document's tokens in registers. No pass packs the documents (the large operand), and a
+// document's length is rounded up to mr, not nr (an earlier layout packed each document into
+// panels of nr = 32 tokens: 200-token documents computed 224).
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -8,10 +15,6 @@
 
 namespace reinpool {
 namespace cpu {
-
-namespace {
-constexpr int64_t kDocBlockBytes = 384 * 1024;  // packed document tokens kept in L2 per pass
-}
 
 Status maxSimTopK(const RaggedView& queries, const RaggedView& docs, int32_t k, int32_t* ids,
                   float* scores, int threads) {
@@ -25,10 +28,12 @@ Status maxSimTopK(const RaggedView& queries, const RaggedView& docs, int32_t k, 
     if (nq == 0 || kk == 0) return Status::Ok();
     const int nt = resolveThreads(threads);
     const IsaOps& o = ops();
-    const int MR = o.mr, NR = o.nr;
+    const int NR = o.nr;
     const int64_t panelFloats = (int64_t)dim * NR;
-    const int64_t PB = std::max<int64_t>(1, kDocBlockBytes / (panelFloats * 4));
     const int64_t qtotal = queries.total();
+    const int64_t npq = (qtotal + NR - 1) / NR;
+    Buffer<float> qp((size_t)std::max<int64_t>(1, npq * panelFloats));
+    packPanels(queries.vectors, qtotal, dim, NR, qp.data(), -1);
 
     // Few documents: also split the queries so that every thread has work.
     int64_t QC = 1;
@@ -43,8 +48,8 @@ Status maxSimTopK(const RaggedView& queries, const RaggedView& docs, int32_t k, 
         const int64_t h = w * nq + q;
         heaps[h] = Heap{hs.data() + h * kk, hi.data() + h * kk, 0, kk};
       }
-    std::vector<Buffer<float>> packed(nt), rowmax(nt);
-    for (int w = 0; w < nt; ++w) rowmax[w].reset((size_t)std::max<int64_t>(1, qtotal));
+    std::vector<Buffer<float>> colmax(nt);
+    for (int w = 0; w < nt; ++w) colmax[w].reset((size_t)std::max<int64_t>(1, npq * NR));
     const float ninf = -std::numeric_limits<float>::infinity();
 
     parallelFor(nd * QC, nt, [&](int64_t task, int w) {
@@ -57,24 +62,17 @@ Status maxSimTopK(const RaggedView& queries, const RaggedView& docs, int32_t k, 
         for (int64_t q = qa; q < qb; ++q) hw[q].push(ninf, (int32_t)d);
         return;
       }
-      const int64_t np = (T + NR - 1) / NR;
-      Buffer<float>& pk = packed[w];
-      pk.reset((size_t)(np * panelFloats));
-      // pad the last panel with copies of the document's last token: the max is unchanged
-      packPanels(docs.vectors + t0 * dim, T, dim, NR, pk.data(), T - 1);
+      // the panels holding query tokens i0 .. i1 of queries qa .. qb
       const int64_t i0 = queries.offsets[qa], i1 = queries.offsets[qb];
-      float* rm = rowmax[w].data();
-      for (int64_t i = i0; i < i1; ++i) rm[i] = ninf;
-      for (int64_t pb = 0; pb < np; pb += PB) {
-        const int64_t n = std::min<int64_t>(PB, np - pb);
-        for (int64_t rb = i0; rb < i1; rb += MR) {
-          const int rows = (int)std::min<int64_t>(MR, i1 - rb);
-          o.maxTile(queries.vectors + rb * dim, rows, dim, pk.data() + pb * panelFloats, n, rm + rb);
-        }
+      if (i1 > i0) {
+        const int64_t g0 = i0 / NR, g1 = (i1 + NR - 1) / NR;
+        o.maxTile(docs.vectors + t0 * dim, T, dim, qp.data() + g0 * panelFloats, g1 - g0,
+                  colmax[w].data() + g0 * NR);
       }
+      const float* cm = colmax[w].data();
       for (int64_t q = qa; q < qb; ++q) {
         double s = 0;
-        for (int64_t i = queries.offsets[q]; i < queries.offsets[q + 1]; ++i) s += (double)rm[i];
+        for (int64_t i = queries.offsets[q]; i < queries.offsets[q + 1]; ++i) s += (double)cm[i];
         hw[q].push((float)s, (int32_t)d);
       }
     });

@@ -1,4 +1,4 @@
-// Top-k helpers and panel packing (baseline code; the SIMD part is ops().filterGE).
+// Top-k helpers and panel packing (baseline code).
 #include <algorithm>
 #include <limits>
 #include <cstring>
@@ -9,26 +9,6 @@
 namespace reinpool {
 namespace cpu {
 namespace detail {
-
-void offerRow(Heap& h, const float* c, int64_t n, int32_t base, int32_t* idxScratch) {
-  int64_t j = 0;
-  while (!h.full() && j < n) {
-    h.push(c[j], base + (int32_t)j);
-    ++j;
-  }
-  if (j >= n) return;
-  if (h.s[0] != h.s[0]) {
-    // The worst kept score is NaN (unvalidated input): any number beats it, so offer the rest
-    // one by one. Only reached with NaN data.
-    for (; j < n; ++j) h.push(c[j], base + (int32_t)j);
-    return;
-  }
-  const int64_t cnt = ops().filterGE(c + j, n - j, h.threshold(), idxScratch);
-  for (int64_t i = 0; i < cnt; ++i) {
-    const int64_t at = j + idxScratch[i];
-    h.push(c[at], base + (int32_t)at);
-  }
-}
 
 namespace {
 struct Entry {
