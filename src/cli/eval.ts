@@ -88,12 +88,14 @@ export const command: Command = {
       const wrapped: typeof search = (qs, ds, k) => search(qs, ds, k).catch((e: Error) => { throw new CliError(`--queue: ${e.message}`); });
       maxsim = ev.maxsimMethod(wrapped);
     }
+    let hubness: import('../eval').SelfQueryTask['hubness'] | undefined;
     if (self) {
       const n = docs.offsets.length - 1;
       log(`self-queries: full MaxSim of each of ${n} documents against the other ${n - 1} (the reference)`);
       const task = await ev.selfQueryTask(docs, { ...fidelity, reference: maxsim })
         .catch((e: Error) => { throw e instanceof CliError ? e : new UsageError(`--self-queries: ${e.message}`); });
       ({ docs, queries, qrels } = task);
+      hubness = task.hubness;
     } else {
       queries = loadSetFromArgs(args, { file: 'queries', offsets: 'query-offsets', ids: 'query-ids' })!;
       if (docs.dim !== queries.dim) throw new UsageError(`--queries: dimension ${queries.dim} differs from --docs dimension ${docs.dim}`);
@@ -108,7 +110,7 @@ export const command: Command = {
       reinpool = c.compress;
     }
     let chosen: Array<string | import('../eval').Method> | undefined = methods;
-    if (maxsim) chosen = (methods ?? (reinpool ? [...ev.DEFAULT_EVAL_METHODS, 'reinpool'] : ev.DEFAULT_EVAL_METHODS)).map((m) => (m === 'maxsim' ? maxsim! : m));
+    if (maxsim) chosen = (methods ?? (reinpool ? [...ev.DEFAULT_EVAL_METHODS, 'reinpool'] : ev.DEFAULT_EVAL_METHODS)).map((m) => (m === 'maxsim' ? maxsim : m));
     const result = await ev.evaluate({
       docs, queries, qrels, methods: chosen, reinpool, runsDir, depth, queryReduce, selfQueries: self,
       onProgress: io.quiet ? undefined : (m) => log(m),
@@ -116,12 +118,13 @@ export const command: Command = {
     io.stdout.write(`${result.docs} documents (${result.vectorsPerDoc.toFixed(1)} vectors x ${result.dim} per document), ${result.queries} queries, kernels: ${result.backend}\n`);
     if (self) {
       const j = fidelity.judged ?? ev.FIDELITY_DEFAULTS.judged;
-      io.stdout.write(`self-queries: each document ranks the other ${result.docs - 1}; judgements: its top ${j} by full MaxSim, graded ${(fidelity.grading ?? ev.FIDELITY_DEFAULTS.grading) === 'rank' ? `by rank (${j} ... 1)` : 'binary'}\n`);
+      io.stdout.write(`self-queries: each document ranks the other ${result.docs - 1}; judgements: its top ${j} by full MaxSim, graded ${(fidelity.grading ?? ev.FIDELITY_DEFAULTS.grading) === 'rank' ? `by rank (${j} ... 1)` : 'binary'}; `
+        + `${hubness!.judgedDocs} distinct documents judged, the most judged (${hubness!.mostJudgedId}) in ${hubness!.mostJudged} of the ${result.queries} sets\n`);
     }
     io.stdout.write('\n');
     io.stdout.write(comparisonTable(result));
     if (jsonOut) {
-      writeJsonAtomic(jsonOut, result);
+      writeJsonAtomic(jsonOut, hubness ? { ...result, reference: { method: 'maxsim', judged: fidelity.judged ?? ev.FIDELITY_DEFAULTS.judged, grading: fidelity.grading ?? ev.FIDELITY_DEFAULTS.grading, hubness } } : result);
       io.stdout.write(`\nJSON: ${jsonOut}\n`);
     }
     if (runsDir) io.stdout.write(`runs: ${runsDir} (trec_eval -m ndcg_cut.3,5,10 -m recall.10,100 ${path.join(runsDir, 'qrels.txt')} ${path.join(runsDir, 'NAME.run')})\n`);

@@ -136,7 +136,11 @@ export const command: Command = {
     }), seeds);
     const j = runs[0].json;
     io.stdout.write(`${j.dataset} (${j.split}): ${j.docs} documents (${j.vectorsPerDoc.toFixed(1)} vectors x ${j.dim} per document), ${j.queries} queries\n\n`);
-    if (self) io.stdout.write(`self-queries: each document ranks the other ${j.docs - 1}; judgements: its top ${fidelity.judged ?? 10} by full MaxSim\n\n`);
+    if (self) {
+      const sq = j.selfQueries as { judged: number; grading: string; hubness: { judgedDocs: number; mostJudged: number } };
+      io.stdout.write(`self-queries: each document ranks the other ${j.docs - 1}; judgements: its top ${sq.judged} by full MaxSim, graded ${sq.grading === 'rank' ? `by rank (${sq.judged} ... 1)` : 'binary'}; `
+        + `${sq.hubness.judgedDocs} distinct documents judged, the most judged in ${sq.hubness.mostJudged} of the ${j.queries} sets\n\n`);
+    }
     io.stdout.write(seeds.length > 1 ? seedsTable(summary, self ? ['ndcg@10', 'recall@10'] : undefined) : comparisonTable(runs[0].evaluation));
     if (summary.ceilings) io.stdout.write(`\n${ceilingsTable(summary)}`);
     const sec = (k: 'encode' | 'train' | 'eval') => runs.map((r) => r.json.seconds[k].toFixed(1)).join(' / ');

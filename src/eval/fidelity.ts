@@ -46,6 +46,12 @@ export interface SelfQueryTask {
   qrels: QrelEntry[];
   judged: number;
   grading: FidelityGrading;
+  /**
+   * how concentrated the reference is (hubness): distinct documents in any judged set, and the most
+   * judged set one document is in. Long multi-vector queries make MaxSim favour a few "hub"
+   * documents; a low judgedDocs means the check mostly asks whether a method finds those hubs.
+   */
+  hubness: { judgedDocs: number; mostJudged: number; mostJudgedId: string };
 }
 
 /** The self-query task of a corpus: the reference judgements from full MaxSim (see the file comment). */
@@ -67,5 +73,10 @@ export async function selfQueryTask(docs: MultiVectorSet, opts: FidelityOptions 
     const r = withoutDoc(trecOrder(top, q, ids), q, judged);
     r.docs.forEach((d, rank) => qrels.push({ qid: ids[q], docid: ids[d], rel: grading === 'rank' ? judged - rank : 1 }));
   }
-  return { queries: set, docs: set, qrels, judged, grading };
+  const inDegree = new Map<string, number>();
+  for (const e of qrels) inDegree.set(e.docid, (inDegree.get(e.docid) ?? 0) + 1);
+  let mostJudgedId = '';
+  let mostJudged = 0;
+  for (const [d, c] of inDegree) if (c > mostJudged) { mostJudged = c; mostJudgedId = d; }
+  return { queries: set, docs: set, qrels, judged, grading, hubness: { judgedDocs: inDegree.size, mostJudged, mostJudgedId } };
 }

@@ -9,7 +9,7 @@ import type { EncodedSet, WordVectors } from '../encode';
 import { beirDocText, readBeirCorpus, readBeirQrels, readBeirQueries } from '../io';
 import type { BeirDoc, QrelEntry } from '../io';
 import { selfQueryTask } from '../eval/fidelity';
-import type { FidelityGrading, FidelityOptions } from '../eval/fidelity';
+import type { FidelityGrading, FidelityOptions, SelfQueryTask } from '../eval/fidelity';
 import type { MultiVectorSet } from '../kernels/types';
 
 export interface ExperimentData {
@@ -59,12 +59,14 @@ export interface SelfQueryData {
   qrels: QrelEntry[];
   judged: number;
   grading: FidelityGrading;
+  hubness: SelfQueryTask['hubness'];
 }
 
 export async function loadSelfQueryData(docs: MultiVectorSet, opts: FidelityOptions, log: (msg: string) => void): Promise<SelfQueryData> {
   const n = docs.offsets.length - 1;
   log(`self-queries: full MaxSim of each of ${n} documents against the other ${n - 1} (the reference)`);
   const task = await selfQueryTask(docs, opts);
-  log(`self-queries: judged each document's top ${task.judged} MaxSim neighbours, graded ${task.grading === 'rank' ? 'by rank' : 'binary'}`);
-  return { split: 'self-queries', docs: task.docs, queries: task.queries, qrels: task.qrels, judged: task.judged, grading: task.grading };
+  log(`self-queries: judged each document's top ${task.judged} MaxSim neighbours, graded ${task.grading === 'rank' ? 'by rank' : 'binary'}; `
+    + `${task.hubness.judgedDocs} distinct documents judged, the most judged in ${task.hubness.mostJudged} of the ${n} sets`);
+  return { split: 'self-queries', docs: task.docs, queries: task.queries, qrels: task.qrels, judged: task.judged, grading: task.grading, hubness: task.hubness };
 }

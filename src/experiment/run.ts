@@ -274,7 +274,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     promptDocs,
     syntheticQueries: training.owner.length,
     trainQueries: training.kind,
-    selfQueries: 'judged' in raw ? { judged: raw.judged, grading: raw.grading, reference: 'maxsim', center: center !== undefined } : undefined,
+    selfQueries: 'judged' in raw ? { judged: raw.judged, grading: raw.grading, reference: 'maxsim', center: center !== undefined, hubness: raw.hubness } : undefined,
     trainer: o.trainer ?? 'grpo',
     centered: center !== undefined,
     stopVectors: stop ? { maxDf: stopDf, count: stop.df.length } : undefined,
