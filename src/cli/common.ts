@@ -4,7 +4,7 @@
  * and the comparison table printed on stdout. TensorFlow.js is loaded only when a policy is.
  */
 import * as fs from 'fs';
-import type { EvaluationResult } from '../eval';
+import type { EvaluationResult, MetricName } from '../eval';
 import { formatInterval } from '../eval/stats';
 import type { SeedsSummary } from '../experiment/seeds';
 import { loadMultiVectors, readBeirQrels, readTrecQrels } from '../io';
@@ -65,6 +65,22 @@ export function loadQrelsFile(option: string, file: string): QrelEntry[] {
     if (entries.length === 0) throw new Error(`${file}: no judgements found`);
     return entries;
   });
+}
+
+/** The options of the self-query fidelity check (eval and experiment). */
+export const SELF_QUERY_OPTIONS = {
+  'self-queries': { type: 'boolean', desc: 'no queries: every document is a query against the other documents, full MaxSim\'s top --judged neighbours are the judgements (graded by rank), and each method is scored by how well it reproduces them (NDCG@10, R@10)' },
+  judged: { type: 'string', value: 'N', desc: 'with --self-queries: MaxSim neighbours judged per document', default: '10' },
+  grading: { type: 'string', value: 'rank|binary', desc: 'with --self-queries: gain of the judged neighbours: rank (N for the nearest ... 1 for the N-th) or binary (1 each)', default: 'rank' },
+} satisfies Record<string, import('./args').OptionSpec>;
+
+/** --judged and --grading (only with --self-queries); undefined fields keep the defaults. */
+export function selfQueryOptions(args: Args): { judged?: number; grading?: 'rank' | 'binary' } {
+  if (!args.flag('self-queries')) {
+    for (const o of ['judged', 'grading']) if (args.has(o)) throw new UsageError(`--${o}: only with --self-queries`);
+    return {};
+  }
+  return { judged: args.int('judged', { min: 1 }), grading: args.choice('grading', ['rank', 'binary'] as const) };
 }
 
 /** Parse the reinpool selection options shared by eval/compress/experiment. */
@@ -128,12 +144,14 @@ export function comparisonTable(r: EvaluationResult): string {
   return formatTable(['method', 'vec/doc', 'floats/doc', 'compr.', 'NDCG@3', 'NDCG@5', 'NDCG@10', 'R@10', 'R@100', 'recov@3'], rows);
 }
 
-/** The comparison table over seeds: every metric as mean ± 95% interval half-width. */
-export function seedsTable(s: SeedsSummary): string {
+const METRIC_HEADS: Record<MetricName, string> = { 'ndcg@3': 'NDCG@3', 'ndcg@5': 'NDCG@5', 'ndcg@10': 'NDCG@10', 'recall@10': 'R@10', 'recall@100': 'R@100' };
+
+/** The comparison table over seeds: every metric as mean ± 95% interval half-width (these columns; the self-query check shows NDCG@10 and R@10). */
+export function seedsTable(s: SeedsSummary, metrics: MetricName[] = ['ndcg@3', 'ndcg@10', 'recall@100']): string {
   const rows = Object.entries(s.methods).map(([name, m]) => [name, count(m.vectorsPerDoc), count(m.floatsPerDoc),
-    formatInterval(m.metrics['ndcg@3']), formatInterval(m.metrics['ndcg@10']), formatInterval(m.metrics['recall@100'])]);
+    ...metrics.map((k) => formatInterval(m.metrics[k]))]);
   return `mean ± 95% confidence half-width over seeds ${s.seeds.join(', ')}\n`
-    + formatTable(['method', 'vec/doc', 'floats/doc', 'NDCG@3', 'NDCG@10', 'R@100'], rows);
+    + formatTable(['method', 'vec/doc', 'floats/doc', ...metrics.map((k) => METRIC_HEADS[k])], rows);
 }
 
 /** The ceilings (diagnostics that read the test queries) and the share of the gap ReinPool closes; '' without them. */

@@ -4,7 +4,7 @@
 import * as path from 'path';
 import { Args, CliError, CliIO, CommandSpec, UsageError, progress } from './args';
 import { writeJsonAtomic } from '../io/json';
-import { SELECT_OPTIONS, checkQueueUrl, comparisonTable, loadCompressor, loadQrelsFile, loadSetFromArgs, methodList, selectOptions } from './common';
+import { SELECT_OPTIONS, SELF_QUERY_OPTIONS, checkQueueUrl, comparisonTable, loadCompressor, loadQrelsFile, loadSetFromArgs, methodList, selectOptions, selfQueryOptions } from './common';
 import type { Command } from './main';
 
 export const spec: CommandSpec = {
@@ -12,7 +12,7 @@ export const spec: CommandSpec = {
   summary: 'Evaluate retrieval methods on precomputed multi-vector embeddings: maxsim (full late interaction), mean, max, '
     + 'tokenpool-N, muvera and, with --policy, reinpool. Prints NDCG@3/5/10, Recall@10/100, vectors and floats per document, '
     + 'compression against maxsim and the share of maxsim NDCG@3 each method recovers.',
-  synopsis: '--docs FILE --queries FILE --qrels FILE [options]',
+  synopsis: '--docs FILE (--queries FILE --qrels FILE | --self-queries) [options]',
   options: {
     docs: { type: 'string', value: 'FILE', desc: 'document vectors (.npy/.npz/.safetensors): 2-D with --doc-offsets, padded 3-D, per-document arrays, or a `reinpool encode` file' },
     'doc-offsets': { type: 'string', value: 'FILE', desc: 'int offsets (documents + 1) delimiting each document\'s rows of a 2-D --docs' },
@@ -21,6 +21,7 @@ export const spec: CommandSpec = {
     'query-offsets': { type: 'string', value: 'FILE', desc: 'int offsets (queries + 1) for a 2-D --queries' },
     'query-ids': { type: 'string', value: 'FILE', desc: 'query ids (must match the qrels)' },
     qrels: { type: 'string', value: 'FILE', desc: 'relevance judgements: BEIR tsv (query-id, corpus-id, score) or TREC qrels (qid 0 docid rel)' },
+    ...SELF_QUERY_OPTIONS,
     methods: { type: 'string', value: 'LIST', desc: 'comma-separated: maxsim, mean, max, tokenpool, tokenpool-N, tokenpool-pfF, muvera, reinpool', default: 'maxsim,mean,max,tokenpool-1..32,muvera (+reinpool with --policy)' },
     policy: { type: 'string', value: 'DIR', desc: 'a trained reinpool policy (from `reinpool train`) for the reinpool method' },
     json: { type: 'string', value: 'FILE', desc: 'write the results as JSON (the "methods" object, recoveryNdcg3, compression, ...)' },
@@ -35,11 +36,13 @@ export const spec: CommandSpec = {
     'shard-docs': { type: 'string', value: 'N', desc: 'documents per MaxSim shard job with --queue', default: '4096' },
   },
   details: 'Ids: document and query ids come from --doc-ids/--query-ids, else from the files, else 0, 1, 2, ...\n'
-    + 'Queries without a relevant judgement are left out of the averages (as trec_eval).',
+    + 'Queries without a relevant judgement are left out of the averages (as trec_eval).\n'
+    + 'With --self-queries (a corpus without queries): document ids are the query ids; no document ranks itself.',
   examples: [
     'reinpool eval --docs doc_vectors.npy --doc-offsets doc_offsets.npy --doc-ids doc_ids.txt \\\n'
     + '    --queries query_vectors.npy --query-ids query_ids.txt --qrels qrels.tsv --methods maxsim,mean',
     'reinpool eval --docs corpus.safetensors --queries queries.safetensors --qrels qrels/test.tsv --policy policy/ --json results.json --runs runs/',
+    'reinpool eval --docs doc_vectors.npy --doc-offsets doc_offsets.npy --doc-ids doc_ids.txt --self-queries --methods maxsim,mean,muvera-1024',
   ],
 };
 
@@ -49,8 +52,15 @@ export const command: Command = {
     const log = progress(io, 'eval');
     // validate every argument before loading anything heavy
     const docsFile = args.file('docs', true)!;
-    const queriesFile = args.file('queries', true)!;
-    const qrelsFile = args.file('qrels', true)!;
+    const self = args.flag('self-queries');
+    if (self) {
+      for (const o of ['queries', 'query-offsets', 'query-ids', 'qrels']) {
+        if (args.has(o)) throw new UsageError(`--${o}: not with --self-queries (the documents are the queries and MaxSim's neighbours the judgements)`);
+      }
+    }
+    const fidelity = selfQueryOptions(args);
+    const queriesFile = self ? undefined : args.file('queries', true)!;
+    const qrelsFile = self ? undefined : args.file('qrels', true)!;
     for (const o of ['doc-offsets', 'doc-ids', 'query-offsets', 'query-ids']) args.file(o);
     const policyDir = args.str('policy') !== undefined ? args.dir('policy') : undefined;
     const methods = methodList(args, policyDir !== undefined);
@@ -66,11 +76,31 @@ export const command: Command = {
     if (url !== undefined) await checkQueueUrl(url);
     if (!policyDir && methods?.includes('reinpool')) throw new UsageError('--methods: reinpool needs --policy DIR');
 
-    log(`loading ${path.basename(docsFile)}, ${path.basename(queriesFile)}, ${path.basename(qrelsFile)}`);
-    const docs = loadSetFromArgs(args, { file: 'docs', offsets: 'doc-offsets', ids: 'doc-ids' })!;
-    const queries = loadSetFromArgs(args, { file: 'queries', offsets: 'query-offsets', ids: 'query-ids' })!;
-    if (docs.dim !== queries.dim) throw new UsageError(`--queries: dimension ${queries.dim} differs from --docs dimension ${docs.dim}`);
-    const qrels = loadQrelsFile('qrels', qrelsFile);
+    log(`loading ${[docsFile, queriesFile, qrelsFile].filter((f): f is string => f !== undefined).map((f) => path.basename(f)).join(', ')}`);
+    let docs = loadSetFromArgs(args, { file: 'docs', offsets: 'doc-offsets', ids: 'doc-ids' })!;
+    let queries: import('../kernels/types').MultiVectorSet;
+    let qrels: import('../eval').QrelsInput;
+    const ev = await import('../eval');
+    let maxsim: import('../eval').Method | undefined;
+    if (url !== undefined) {
+      const { queueMaxSim } = await import('../queue/maxsim');
+      const search = queueMaxSim({ url, dir: shardDir!, shardDocs, log, docs: { file: docsFile, ...(args.str('doc-offsets') ? { offsets: args.file('doc-offsets')! } : {}) } });
+      const wrapped: typeof search = (qs, ds, k) => search(qs, ds, k).catch((e: Error) => { throw new CliError(`--queue: ${e.message}`); });
+      maxsim = ev.maxsimMethod(wrapped);
+    }
+    let hubness: import('../eval').SelfQueryTask['hubness'] | undefined;
+    if (self) {
+      const n = docs.offsets.length - 1;
+      log(`self-queries: full MaxSim of each of ${n} documents against the other ${n - 1} (the reference)`);
+      const task = await ev.selfQueryTask(docs, { ...fidelity, reference: maxsim })
+        .catch((e: Error) => { throw e instanceof CliError ? e : new UsageError(`--self-queries: ${e.message}`); });
+      ({ docs, queries, qrels } = task);
+      hubness = task.hubness;
+    } else {
+      queries = loadSetFromArgs(args, { file: 'queries', offsets: 'query-offsets', ids: 'query-ids' })!;
+      if (docs.dim !== queries.dim) throw new UsageError(`--queries: dimension ${queries.dim} differs from --docs dimension ${docs.dim}`);
+      qrels = loadQrelsFile('qrels', qrelsFile!);
+    }
 
     let reinpool: ((d: import('../kernels/types').MultiVectorSet) => Promise<Float32Array>) | undefined;
     if (policyDir) {
@@ -79,29 +109,29 @@ export const command: Command = {
       log(`policy: ${c.describe}`);
       reinpool = c.compress;
     }
-    const ev = await import('../eval');
     let chosen: Array<string | import('../eval').Method> | undefined = methods;
-    if (url !== undefined) {
-      const { queueMaxSim } = await import('../queue/maxsim');
-      const search = queueMaxSim({ url, dir: shardDir!, shardDocs, log, docs: { file: docsFile, ...(args.str('doc-offsets') ? { offsets: args.file('doc-offsets')! } : {}) } });
-      const wrapped: typeof search = (qs, ds, k) => search(qs, ds, k).catch((e: Error) => { throw new CliError(`--queue: ${e.message}`); });
-      chosen = (methods ?? (reinpool ? [...ev.DEFAULT_EVAL_METHODS, 'reinpool'] : ev.DEFAULT_EVAL_METHODS)).map((m) => (m === 'maxsim' ? ev.maxsimMethod(wrapped) : m));
-    }
+    if (maxsim) chosen = (methods ?? (reinpool ? [...ev.DEFAULT_EVAL_METHODS, 'reinpool'] : ev.DEFAULT_EVAL_METHODS)).map((m) => (m === 'maxsim' ? maxsim : m));
     const result = await ev.evaluate({
-      docs, queries, qrels, methods: chosen, reinpool, runsDir, depth, queryReduce,
+      docs, queries, qrels, methods: chosen, reinpool, runsDir, depth, queryReduce, selfQueries: self,
       onProgress: io.quiet ? undefined : (m) => log(m),
     });
-    io.stdout.write(`${result.docs} documents (${result.vectorsPerDoc.toFixed(1)} vectors x ${result.dim} per document), ${result.queries} queries, kernels: ${result.backend}\n\n`);
+    io.stdout.write(`${result.docs} documents (${result.vectorsPerDoc.toFixed(1)} vectors x ${result.dim} per document), ${result.queries} queries, kernels: ${result.backend}\n`);
+    if (self) {
+      const j = fidelity.judged ?? ev.FIDELITY_DEFAULTS.judged;
+      io.stdout.write(`self-queries: each document ranks the other ${result.docs - 1}; judgements: its top ${j} by full MaxSim, graded ${(fidelity.grading ?? ev.FIDELITY_DEFAULTS.grading) === 'rank' ? `by rank (${j} ... 1)` : 'binary'}; `
+        + `${hubness!.judgedDocs} distinct documents judged, the most judged (${hubness!.mostJudgedId}) in ${hubness!.mostJudged} of the ${result.queries} sets\n`);
+    }
+    io.stdout.write('\n');
     io.stdout.write(comparisonTable(result));
     if (jsonOut) {
-      writeJsonAtomic(jsonOut, result);
+      writeJsonAtomic(jsonOut, hubness ? { ...result, reference: { method: 'maxsim', judged: fidelity.judged ?? ev.FIDELITY_DEFAULTS.judged, grading: fidelity.grading ?? ev.FIDELITY_DEFAULTS.grading, hubness } } : result);
       io.stdout.write(`\nJSON: ${jsonOut}\n`);
     }
     if (runsDir) io.stdout.write(`runs: ${runsDir} (trec_eval -m ndcg_cut.3,5,10 -m recall.10,100 ${path.join(runsDir, 'qrels.txt')} ${path.join(runsDir, 'NAME.run')})\n`);
     if (reportDir) {
       const r = ev.writeReport(reportDir, result, {
         title: 'reinpool eval',
-        subtitle: `docs: ${docsFile}; queries: ${queriesFile}; qrels: ${qrelsFile}`,
+        subtitle: self ? `docs: ${docsFile}; self-queries (MaxSim's neighbours as the judgements)` : `docs: ${docsFile}; queries: ${queriesFile}; qrels: ${qrelsFile}`,
         commands: [['reinpool eval', ...args.raw].join(' ')],
       });
       io.stdout.write(`report: ${r.report}\n`);

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Args, CliIO, CommandSpec, UsageError, checkDir, checkFile, progress } from './args';
 import type { ExperimentJson } from '../experiment/run';
-import { TRAIN_OPTIONS, ceilingsTable, comparisonTable, intList, methodList, seedList, seedsTable, trainConfigFromArgs } from './common';
+import { SELF_QUERY_OPTIONS, TRAIN_OPTIONS, ceilingsTable, comparisonTable, intList, loadSetFromArgs, methodList, seedList, seedsTable, selfQueryOptions, trainConfigFromArgs } from './common';
 import type { Command } from './main';
 import { DEFAULT_BUDGETS } from '../experiment/budgets';
 import { TRAINING_SET_DEFAULTS as T } from '../experiment/training-set';
@@ -23,9 +23,14 @@ export const spec: CommandSpec = {
   summary: 'Run the whole pipeline on a BEIR folder of real text: encode corpus and test queries with GloVe token vectors, '
     + 'make inverse-cloze synthetic queries, train a ReinPool policy (GRPO), and evaluate every method on the full corpus '
     + '(maxsim, mean, max, tokenpool-1..32, muvera, reinpool).',
-  synopsis: '--beir DIR [--split test] [--seed N] [--json FILE] [--runs DIR] [--report DIR] [options]',
+  synopsis: '(--beir DIR [--split test] | --docs FILE --self-queries) [--seed N] [--json FILE] [--runs DIR] [--report DIR] [options]',
   options: {
     beir: { type: 'string', value: 'DIR', desc: 'BEIR folder: corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv' },
+    docs: { type: 'string', value: 'FILE', desc: 'instead of --beir: token vectors without text or queries (as `reinpool eval --docs`), with --self-queries' },
+    'doc-offsets': { type: 'string', value: 'FILE', desc: 'int offsets (documents + 1) delimiting each document\'s rows of a 2-D --docs' },
+    'doc-ids': { type: 'string', value: 'FILE', desc: 'document ids of --docs: a text file (one per line) or an array file' },
+    ...SELF_QUERY_OPTIONS,
+    'span-tokens': { type: 'string', value: 'MIN,MAX', desc: 'with --docs: training queries are spans of MIN..MAX token vectors, --queries-per-doc per document, cut out of the document that trains on them', default: '4,16' },
     split: { type: 'string', value: 'NAME', desc: 'qrels split to evaluate', default: 'test' },
     seed: { type: 'string', value: 'N', desc: 'seed of the document sample, synthetic queries and training', default: '0' },
     trainer: { type: 'string', value: 'grpo|contrastive', desc: 'grpo (ReinPool) or contrastive: the ablation without reinforcement learning (the same policy and queries, soft keep-weights trained by gradient descent)', default: 'grpo' },
@@ -57,6 +62,7 @@ export const spec: CommandSpec = {
     'reinpool experiment --beir ../shared/data/scifact --json scifact.json --runs runs/ --report report/',
     'reinpool experiment --beir ../shared/data/npl --seed 1 --steps 500 --policy-out npl-policy/',
     'reinpool experiment --beir ../shared/data/scifact --center --train-queries train --json scifact.json',
+    'reinpool experiment --docs doc_vectors.npy --doc-offsets doc_offsets.npy --doc-ids doc_ids.txt --self-queries --seeds 3 --steps 100',
   ],
 };
 
@@ -65,11 +71,32 @@ export const command: Command = {
   async run(args: Args, io: CliIO) {
     const log = progress(io, 'experiment');
     if (args.has('merge-seeds')) return mergeSeeds(args, io);
-    const beir = args.dir('beir', true)!;
-    if (!fs.existsSync(path.join(beir, 'corpus.jsonl'))) throw new UsageError(`--beir: ${args.str('beir')}: no corpus.jsonl`);
-    if (!fs.existsSync(path.join(beir, 'queries.jsonl'))) throw new UsageError(`--beir: ${args.str('beir')}: no queries.jsonl`);
-    const split = args.str('split') ?? 'test';
-    if (!fs.existsSync(path.join(beir, 'qrels', `${split}.tsv`))) throw new UsageError(`--split: ${path.join(args.str('beir')!, 'qrels', `${split}.tsv`)} not found`);
+    const self = args.flag('self-queries');
+    const fidelity = selfQueryOptions(args);
+    let beir: string | undefined;
+    let split: string | undefined;
+    let spanTokens: [number, number] | undefined;
+    if (self || args.has('docs')) {
+      if (args.has('beir')) throw new UsageError('--beir: not with --docs (give one corpus)');
+      if (!self) throw new UsageError('--docs: needs --self-queries (a corpus of vectors has no test queries: each document is one, MaxSim\'s neighbours the judgements)');
+      args.file('docs', true);
+      for (const o of ['split', 'train-queries', 'ict-remove', 'ict-tokens', 'ceilings']) {
+        if (args.has(o)) throw new UsageError(`--${o}: not with --self-queries (it needs text or test queries; a corpus of vectors trains on spans of its own vectors)`);
+      }
+      for (const o of ['doc-offsets', 'doc-ids']) args.file(o);
+      const st = intList(args, 'span-tokens');
+      if (st !== undefined) {
+        if (st.length !== 2 || st[0] < 1 || st[1] < st[0]) throw new UsageError(`--span-tokens: expected MIN,MAX with 1 <= MIN <= MAX, got '${args.str('span-tokens')}'`);
+        spanTokens = [st[0], st[1]];
+      }
+    } else {
+      for (const o of ['doc-offsets', 'doc-ids', 'span-tokens']) if (args.has(o)) throw new UsageError(`--${o}: only with --docs`);
+      beir = args.dir('beir', true)!;
+      if (!fs.existsSync(path.join(beir, 'corpus.jsonl'))) throw new UsageError(`--beir: ${args.str('beir')}: no corpus.jsonl`);
+      if (!fs.existsSync(path.join(beir, 'queries.jsonl'))) throw new UsageError(`--beir: ${args.str('beir')}: no queries.jsonl`);
+      split = args.str('split') ?? 'test';
+      if (!fs.existsSync(path.join(beir, 'qrels', `${split}.tsv`))) throw new UsageError(`--split: ${path.join(args.str('beir')!, 'qrels', `${split}.tsv`)} not found`);
+    }
     const seeds = seedList(args);
     const config = trainConfigFromArgs(args);
     const methods = methodList(args, false);
@@ -79,9 +106,15 @@ export const command: Command = {
     if (resume) checkDir('policy-out', policyOut!);
     const preset = args.choice('preset', Object.keys(PRESETS) as PresetName[], 'default')!;
     const { runSeeds } = await import('../experiment');
+    let vectors: import('../kernels/types').MultiVectorSet | undefined;
+    if (self) {
+      log(`loading ${path.basename(args.file('docs')!)}`);
+      vectors = loadSetFromArgs(args, { file: 'docs', offsets: 'doc-offsets', ids: 'doc-ids' });
+    }
+    const docsFile = args.file('docs');
     const { runs, summary } = await runSeeds(withPreset(preset, {
-      beir, split, config,
-      dataset: path.basename(beir),
+      beir, split, config, vectors, ...fidelity, spanTokens,
+      dataset: beir !== undefined ? path.basename(beir) : `${path.basename(path.dirname(docsFile!))}/${path.basename(docsFile!)}`,
       trainDocs: args.int('train-docs', { min: 1 }),
       queriesPerDoc: args.int('queries-per-doc', { min: 1 }),
       methods: methods?.filter((m) => m !== 'reinpool'),
@@ -103,7 +136,12 @@ export const command: Command = {
     }), seeds);
     const j = runs[0].json;
     io.stdout.write(`${j.dataset} (${j.split}): ${j.docs} documents (${j.vectorsPerDoc.toFixed(1)} vectors x ${j.dim} per document), ${j.queries} queries\n\n`);
-    io.stdout.write(seeds.length > 1 ? seedsTable(summary) : comparisonTable(runs[0].evaluation));
+    if (self) {
+      const sq = j.selfQueries as { judged: number; grading: string; hubness: { judgedDocs: number; mostJudged: number } };
+      io.stdout.write(`self-queries: each document ranks the other ${j.docs - 1}; judgements: its top ${sq.judged} by full MaxSim, graded ${sq.grading === 'rank' ? `by rank (${sq.judged} ... 1)` : 'binary'}; `
+        + `${sq.hubness.judgedDocs} distinct documents judged, the most judged in ${sq.hubness.mostJudged} of the ${j.queries} sets\n\n`);
+    }
+    io.stdout.write(seeds.length > 1 ? seedsTable(summary, self ? ['ndcg@10', 'recall@10'] : undefined) : comparisonTable(runs[0].evaluation));
     if (summary.ceilings) io.stdout.write(`\n${ceilingsTable(summary)}`);
     const sec = (k: 'encode' | 'train' | 'eval') => runs.map((r) => r.json.seconds[k].toFixed(1)).join(' / ');
     io.stdout.write(`\nseconds${seeds.length > 1 ? ' per seed' : ''}: encode ${sec('encode')}, train ${sec('train')}, eval ${sec('eval')}\n`);

@@ -11,6 +11,8 @@ export type { EncodedSet, EncodeOptions, EmptyRule, TextEncoder } from './encode
 export { reduceQueries, queryMatrix, normalizeRows, meanVector, centerSet } from './vectors';
 export type { QueryReduce } from './vectors';
 export { loadQueryEmbeddings, inverseCloze, beirTrainingQueries } from './synthetic';
+export { spanQueries, SPAN_DEFAULTS } from './spans';
+export type { SpanQueries, SpanQueryOptions } from './spans';
 export type {
   SyntheticQueries, QueryEmbeddingSpec, InverseClozeOptions, InverseClozeQueries, BeirTrainingQueries,
 } from './synthetic';

@@ -53,6 +53,8 @@ export interface EvaluationResult {
   skipped: { queriesWithoutRelevant: number; queriesWithoutVectors: number; judgedDocsNotInCorpus: number };
   /** with runsDir: the files written */
   runs?: { dir: string; qrels: string; files: Record<string, string> };
+  /** the documents were their own queries, each ranking every document but its own (EvaluateOptions.selfQueries) */
+  selfQueries?: boolean;
   /** with perQuery: per-query metric values, aligned with queryIds */
   perQuery?: { queryIds: string[]; methods: Record<string, Record<MetricName, number[]>> };
 }
@@ -89,6 +91,11 @@ export interface EvaluateOptions {
    * repeated with another training seed, which no training seed changes
    */
   reuse?: { from: EvaluationResult; methods: string[] };
+  /**
+   * the queries are the documents themselves (a query's id is its document's id, as selfQueryTask
+   * in ./fidelity.ts makes them): each query's own document is left out of its ranking
+   */
+  selfQueries?: boolean;
 }
 
 export const DEFAULT_EVAL_METHODS = ['maxsim', 'mean', 'max', 'tokenpool-1', 'tokenpool-2', 'tokenpool-4', 'tokenpool-8', 'tokenpool-16', 'tokenpool-32', 'muvera-100', 'muvera-1024', 'muvera'];
@@ -153,13 +160,25 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
   if (nDocs < 1) throw new RangeError('evaluate: docs must hold at least one document');
   const depthReq = opts.depth ?? (opts.runsDir ? 1000 : 100);
   if (!Number.isInteger(depthReq) || depthReq < 100) throw new RangeError(`evaluate: depth must be an integer >= 100 (recall@100 needs it), got ${depthReq}`);
-  const depth = Math.min(depthReq, nDocs);
+  const selfQueries = opts.selfQueries ?? false;
+  if (selfQueries && nDocs < 2) throw new RangeError('evaluate: selfQueries needs at least two documents (a query never ranks its own)');
+  // with self-queries one more is searched, so that the ranking still holds `depth` once its own document is out
+  const depth = Math.min(depthReq, selfQueries ? nDocs - 1 : nDocs);
 
   const docIds = idsOf(docs);
   const queryIds = idsOf(queries);
   const prep = prepareQrels(opts.qrels, queryIds, docIds);
   if (prep.queries.length === 0) throw new RangeError('evaluate: no query has both vectors and a relevant judgement (check that query ids match the qrels)');
   const evalQueries = subset(queries, prep.queries);
+  let selfDoc: Int32Array | undefined;
+  if (selfQueries) {
+    const index = new Map(docIds.map((d, i) => [d, i]));
+    selfDoc = Int32Array.from(prep.queryIds, (q) => {
+      const d = index.get(q);
+      if (d === undefined) throw new RangeError(`evaluate: selfQueries: query '${q}' is no document's id (the queries must be the documents, with their ids)`);
+      return d;
+    });
+  }
 
   const mopts: MethodOptions = {
     reinpool: opts.reinpool, queryReduce: opts.queryReduce, muvera: opts.muvera, tokenpool: { normalize: opts.tokenpoolNormalize },
@@ -204,6 +223,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
       judgedDocsNotInCorpus: prep.missingDocs,
     },
   };
+  if (selfQueries) result.selfQueries = true;
   if (opts.runsDir) result.runs = { dir: opts.runsDir, qrels: path.join(opts.runsDir, 'qrels.txt'), files: {} };
   if (opts.perQuery) result.perQuery = { queryIds: prep.queryIds, methods: {} };
 
@@ -221,12 +241,12 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
     log(`${method.name}: indexing ${nDocs} documents`);
     const index: MethodIndex = await method.index(docs, kernels);
     log(`${method.name}: searching ${prep.queries.length} queries (depth ${depth})`);
-    const top = await index.search(evalQueries, depth);
+    const top = await index.search(evalQueries, selfDoc ? depth + 1 : depth);
     const width = depth;
     const ranked = new Int32Array(prep.queries.length * width).fill(-1);
     const run: RunEntry[] = [];
     for (let q = 0; q < prep.queries.length; q++) {
-      const ordered = trecOrder(top, q, docIds);
+      const ordered = selfDoc ? withoutDoc(trecOrder(top, q, docIds), selfDoc[q], depth) : trecOrder(top, q, docIds);
       ranked.set(ordered.docs, q * width);
       if (opts.runsDir) {
         const qid = prep.queryIds[q];
@@ -261,6 +281,13 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
     if (base) result.recoveryNdcg3[name] = base['ndcg@3'] > 0 ? m['ndcg@3'] / base['ndcg@3'] : 0;
   }
   return result;
+}
+
+/** A ranking without document `doc`, cut to `depth` (what a self-query ranks: every document but its own). */
+export function withoutDoc(r: { docs: Int32Array; scores: Float32Array }, doc: number, depth: number): { docs: Int32Array; scores: Float32Array } {
+  const keep: number[] = [];
+  for (let i = 0; i < r.docs.length && keep.length < depth; i++) if (r.docs[i] !== doc) keep.push(i);
+  return { docs: Int32Array.from(keep, (i) => r.docs[i]), scores: Float32Array.from(keep, (i) => r.scores[i]) };
 }
 
 /** One method's results from an earlier evaluation into `to` (its run file copied into to's runs folder). */

@@ -1,6 +1,6 @@
 /** reinpool/eval: baselines, metrics through the kernels, TREC runs, reports and charts. */
 export {
-  evaluate, scoreRankings, rankingMetrics, METRICS, DEFAULT_EVAL_METHODS,
+  evaluate, scoreRankings, rankingMetrics, withoutDoc, METRICS, DEFAULT_EVAL_METHODS,
 } from './evaluate';
 export type { EvaluateOptions, EvaluationResult, MethodMetrics, MetricName } from './evaluate';
 export {
@@ -10,6 +10,8 @@ export {
 export type {
   Method, MethodIndex, MethodOptions, CompressFn, PoolMethodOptions, TokenPoolOptions,
 } from './methods';
+export { selfQueryTask, FIDELITY_DEFAULTS } from './fidelity';
+export type { SelfQueryTask, FidelityOptions, FidelityGrading } from './fidelity';
 export { MuveraEncoder } from './muvera';
 export type { MuveraOptions, MuveraConfig } from './muvera';
 export { wardLabels, wardTree, cutWardTree, clusterCount } from './ward';

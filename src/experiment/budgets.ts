@@ -22,6 +22,8 @@ export interface BudgetSweep {
   budgets: number[];
   queryReduce: QueryReduce;
   kernels: Kernels;
+  /** the queries are the documents (evaluate's selfQueries) */
+  selfQueries?: boolean;
 }
 
 export async function budgetSweep(s: BudgetSweep): Promise<BudgetPoint[]> {
@@ -35,7 +37,7 @@ export async function budgetSweep(s: BudgetSweep): Promise<BudgetPoint[]> {
       index: async (docs, kernels) => maxsimMethod().index(keepRows(docs, await s.compressor.masks(docs, select)), kernels),
     };
     const r = await evaluate({
-      docs: s.docs, queries: s.queries, qrels: s.qrels, kernels: s.kernels, queryReduce: s.queryReduce,
+      docs: s.docs, queries: s.queries, qrels: s.qrels, kernels: s.kernels, queryReduce: s.queryReduce, selfQueries: s.selfQueries,
       methods: [reinpoolMethod(s.compressor.with(select), { name: pooled, queryReduce: s.queryReduce }), keptMethod],
     });
     points.push({

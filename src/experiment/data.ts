@@ -8,6 +8,9 @@ import { encodeTexts, loadWordVectors } from '../encode';
 import type { EncodedSet, WordVectors } from '../encode';
 import { beirDocText, readBeirCorpus, readBeirQrels, readBeirQueries } from '../io';
 import type { BeirDoc, QrelEntry } from '../io';
+import { selfQueryTask } from '../eval/fidelity';
+import type { FidelityGrading, FidelityOptions, SelfQueryTask } from '../eval/fidelity';
+import type { MultiVectorSet } from '../kernels/types';
 
 export interface ExperimentData {
   /** the BEIR folder */
@@ -41,4 +44,29 @@ export function loadExperimentData(beir: string, split: string, log: (msg: strin
   const n = corpus.length;
   log(`encoded ${n} documents (${(docs.offsets[n] / n).toFixed(1)} vectors/doc, ${docs.empty.length} empty) and ${testQueries.length} test queries`);
   return { beir, split, corpus, docTexts, docs, queries, qrels, wordVectors };
+}
+
+/**
+ * Stage 1 for a corpus of token vectors without text or queries (`experiment --docs --self-queries`):
+ * the documents are their own queries and full MaxSim's top neighbours the judgements (the fidelity
+ * check, eval/fidelity.ts). The reference is computed here, once, on the vectors as given.
+ */
+export interface SelfQueryData {
+  split: 'self-queries';
+  docs: MultiVectorSet;
+  /** the documents themselves (same ids) */
+  queries: MultiVectorSet;
+  qrels: QrelEntry[];
+  judged: number;
+  grading: FidelityGrading;
+  hubness: SelfQueryTask['hubness'];
+}
+
+export async function loadSelfQueryData(docs: MultiVectorSet, opts: FidelityOptions, log: (msg: string) => void): Promise<SelfQueryData> {
+  const n = docs.offsets.length - 1;
+  log(`self-queries: full MaxSim of each of ${n} documents against the other ${n - 1} (the reference)`);
+  const task = await selfQueryTask(docs, opts);
+  log(`self-queries: judged each document's top ${task.judged} MaxSim neighbours, graded ${task.grading === 'rank' ? 'by rank' : 'binary'}; `
+    + `${task.hubness.judgedDocs} distinct documents judged, the most judged in ${task.hubness.mostJudged} of the ${n} sets`);
+  return { split: 'self-queries', docs: task.docs, queries: task.queries, qrels: task.qrels, judged: task.judged, grading: task.grading, hubness: task.hubness };
 }

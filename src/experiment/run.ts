@@ -1,7 +1,10 @@
 /**
  * `reinpool experiment` and `reinpool demo` as a function: the stages in order.
  *
- *   data       read the BEIR folder; GloVe token vectors of the corpus and of the judged queries
+ *   data       read the BEIR folder; GloVe token vectors of the corpus and of the judged queries.
+ *              Or, for a corpus of token vectors without text or queries (`vectors`), the self-query
+ *              fidelity task: each document a query against the others, full MaxSim the reference
+ *              (eval/fidelity.ts), with span queries of the vectors as the training set
  *   training   the training set (inverse-cloze or qrels/train.tsv queries), centred with the rest
  *   train      GRPO on the training set's prompts (src/train)
  *   evaluate   every method on the FULL corpus against the split's queries and qrels (src/eval),
@@ -14,7 +17,8 @@ import type { SelectOptions } from '../policy';
 import { writePreprocess } from '../policy/preprocess';
 import { Rng } from '../random';
 import { DEFAULT_EVAL_METHODS, evaluate, poolMethod, reinpoolMethod, writeReport } from '../eval';
-import type { BudgetPoint, EvaluationResult, Method, MethodMetrics } from '../eval';
+import type { BudgetPoint, EvaluationResult, FidelityGrading, Method, MethodMetrics, MetricName } from '../eval';
+import type { MultiVectorSet } from '../kernels/types';
 import { writeJsonAtomic } from '../io/json';
 import { getKernels } from '../kernels';
 import { resolveTrainConfig, stepLogger, train } from '../train';
@@ -24,13 +28,22 @@ import { budgetSweep, DEFAULT_BUDGETS } from './budgets';
 import { EXPERIMENT_DEFAULTS } from './presets';
 import { gapClosed, greedySelectionVectors } from './ceilings';
 import { policyCompressor } from './compressor';
-import { loadExperimentData } from './data';
+import { loadExperimentData, loadSelfQueryData } from './data';
 import { buildTrainingSet, centerExperiment } from './training-set';
 import type { TrainingSetOptions } from './training-set';
 
 export interface ExperimentOptions extends Omit<TrainingSetOptions, 'seed' | 'source'> {
-  /** the BEIR folder: corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv */
-  beir: string;
+  /** the BEIR folder: corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv (or `vectors`) */
+  beir?: string;
+  /**
+   * instead of `beir`: a corpus of token vectors (e.g. a user's ColBERT index) without text or
+   * queries, evaluated by the self-query fidelity check (eval/fidelity.ts) and trained on span
+   * queries cut out of its own documents (encode/spans.ts); centring is off unless `center` is given
+   */
+  vectors?: MultiVectorSet;
+  /** with `vectors`: MaxSim neighbours judged per document (default 10) and their grading (default 'rank') */
+  judged?: number;
+  grading?: FidelityGrading;
   /** dataset name in the JSON (default: the folder name) */
   dataset?: string;
   /** the qrels split evaluated (default 'test') */
@@ -111,6 +124,12 @@ export interface ExperimentJson {
   ceilings?: Record<string, CeilingResult>;
   /** with perQuery: each query's NDCG@3 per method (what the seed summary's paired test reads) */
   perQueryNdcg3?: { queryIds: string[]; methods: Record<string, number[]> };
+  /**
+   * the metric the seed summary tests ReinPool against mean pooling on (absent: ndcg@3); when it is
+   * another, perQueryPrimary holds each query's value of it, as perQueryNdcg3 does for NDCG@3
+   */
+  primaryMetric?: MetricName;
+  perQueryPrimary?: { queryIds: string[]; methods: Record<string, number[]> };
   recoveryNdcg3: Record<string, number>;
   compression: Record<string, number>;
   seconds: { encode: number; train: number; eval: number };
@@ -142,19 +161,24 @@ export function holdOut(prompts: Int32Array, seed: number): { train: Int32Array;
 
 export async function runExperiment(o: ExperimentOptions): Promise<ExperimentResult> {
   const log = o.log ?? (() => undefined);
-  const split = o.split ?? 'test';
+  if ((o.beir === undefined) === (o.vectors === undefined)) throw new RangeError('experiment: give beir (a BEIR folder) or vectors (a corpus of token vectors), one of them');
+  if (o.vectors && o.ceilings) throw new RangeError('ceilings: they read test queries, which a corpus of vectors does not have');
+  const selfQueries = o.vectors !== undefined;
+  const split = selfQueries ? 'self-queries' : o.split ?? 'test';
   const seed = o.seed ?? 0;
-  const dataset = o.dataset ?? path.basename(path.resolve(o.beir));
+  const dataset = o.dataset ?? (o.beir !== undefined ? path.basename(path.resolve(o.beir)) : 'vectors');
+  const primaryMetric: MetricName = selfQueries ? 'ndcg@10' : 'ndcg@3';
   // every option is checked before anything is read or encoded
   const config = resolveTrainConfig({ seed, ...o.config });
 
   // ---------------------------------------------------------------- data, training set
   let t = now();
-  const raw = loadExperimentData(o.beir, split, log);
+  const raw = o.vectors ? await loadSelfQueryData(o.vectors, { judged: o.judged, grading: o.grading }, log) : loadExperimentData(o.beir!, split, log);
   let data = raw;
   let training = buildTrainingSet(data, { ...o, source: o.trainQueries, seed });
   let center: Float32Array | undefined;
-  if (o.center ?? EXPERIMENT_DEFAULTS.center) {
+  // the fidelity reference is MaxSim on the vectors as given, so by default every method sees those
+  if (o.center ?? (selfQueries ? false : EXPERIMENT_DEFAULTS.center)) {
     ({ data, training, mean: center } = centerExperiment(data, training));
     log('centred every token vector on the corpus mean');
   }
@@ -197,7 +221,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   const compressor = policyCompressor(run.policy, pool, kernels, stop);
   const stopFree: Method[] = stop ? [{ name: 'mean-stopfree', index: (set, k) => poolMethod('mean', { queryReduce }).index(dropStopVectors(set, stop), k) }] : [];
   const evaluation = await evaluate({
-    docs, queries, qrels, queryReduce, kernels, runsDir: o.runs, onProgress: log,
+    docs, queries, qrels, queryReduce, kernels, runsDir: o.runs, onProgress: log, selfQueries,
     methods: [...(o.methods ?? DEFAULT_EVAL_METHODS), ...stopFree, 'reinpool'], reinpool: compressor.with(select), perQuery: o.perQuery,
     reuse: o.baselines && { from: o.baselines, methods: Object.keys(o.baselines.methods).filter((m) => m !== 'reinpool') },
   });
@@ -205,10 +229,11 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   let kept = 0;
   for (let i = 0; i < masks.length; i++) kept += masks[i];
   const nDocs = docs.offsets.length - 1;
-  const budgets = await budgetSweep({ docs, queries, qrels, compressor, budgets: o.budgets ?? DEFAULT_BUDGETS, queryReduce, kernels });
+  const budgets = await budgetSweep({ docs, queries, qrels, compressor, budgets: o.budgets ?? DEFAULT_BUDGETS, queryReduce, kernels, selfQueries });
   let ceilings: Record<string, CeilingResult> | undefined;
   if (o.ceilings) {
     // the test-query policy: the same training with the split's own queries as the synthetic queries
+    if (!('corpus' in raw)) throw new RangeError('ceilings: not with vectors');
     let oracle = buildTrainingSet(raw, { ...o, source: 'train', querySplit: split, seed, trainDocs: undefined });
     if (center) oracle = centerExperiment(raw, oracle).training;
     if (stop) oracle = { ...oracle, docs: dropStopVectors(oracle.docs, stop) };
@@ -249,6 +274,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     promptDocs,
     syntheticQueries: training.owner.length,
     trainQueries: training.kind,
+    selfQueries: 'judged' in raw ? { judged: raw.judged, grading: raw.grading, reference: 'maxsim', center: center !== undefined, hubness: raw.hubness } : undefined,
     trainer: o.trainer ?? 'grpo',
     centered: center !== undefined,
     stopVectors: stop ? { maxDf: stopDf, count: stop.df.length } : undefined,
@@ -272,6 +298,13 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
       queryIds: evaluation.perQuery.queryIds,
       methods: Object.fromEntries(Object.entries(evaluation.perQuery.methods).map(([n, m]) => [n, m['ndcg@3']])),
     },
+    ...(primaryMetric !== 'ndcg@3' ? {
+      primaryMetric,
+      perQueryPrimary: evaluation.perQuery && {
+        queryIds: evaluation.perQuery.queryIds,
+        methods: Object.fromEntries(Object.entries(evaluation.perQuery.methods).map(([n, m]) => [n, m[primaryMetric]])),
+      },
+    } : {}),
     ...o.extra,
   };
   if (o.json) writeJsonAtomic(o.json, json);
@@ -279,7 +312,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   if (o.report) {
     report = writeReport(o.report, evaluation, {
       title: o.title ?? `reinpool experiment: ${dataset} (${split})`,
-      subtitle: `GloVe 100-d token vectors; ReinPool trained ${run.step} GRPO steps on ${training.sampled} documents with ${training.owner.length} ${training.kind} queries (seed ${seed}); `
+      subtitle: `${selfQueries ? `self-query fidelity check (each document against the other ${evaluation.docs - 1}; MaxSim's top ${'judged' in raw ? raw.judged : ''} as the judgements)` : 'GloVe 100-d token vectors'}; ReinPool trained ${run.step} GRPO steps on ${training.sampled} documents with ${training.owner.length} ${training.kind} queries (seed ${seed}); `
         + `the default selection keeps ${(kept / nDocs).toFixed(1)} of ${evaluation.vectorsPerDoc.toFixed(1)} vectors per document on average. `
         + `Seconds: encode ${secEncode.toFixed(1)}, train ${secTrain.toFixed(1)}, eval ${secEval.toFixed(1)}.`,
       reinpoolBudgets: budgets,

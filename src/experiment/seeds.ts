@@ -2,7 +2,7 @@
  * An experiment over several seeds: the whole experiment once per seed (document sample, synthetic
  * queries, training; the baselines, which no training seed changes, are evaluated once), then every metric as the mean over seeds with a 95%
  * confidence interval, and a paired randomization test over the queries of ReinPool against mean
- * pooling (each query's NDCG@3 averaged over the seeds first, so the test pairs queries, not runs).
+ * pooling (each query's NDCG@3, or the runs' primaryMetric, averaged over the seeds first, so the test pairs queries, not runs).
  */
 import * as path from 'path';
 import type { MetricName } from '../eval';
@@ -23,8 +23,9 @@ export interface SeedsSummary {
   seeds: number[];
   queries: number;
   methods: Record<string, MethodSummary>;
-  /** ReinPool minus mean pooling, NDCG@3: per-seed differences, their interval, and the paired test */
+  /** ReinPool minus mean pooling on the primary metric (NDCG@3 unless the runs say otherwise): per-seed differences, their interval, and the paired test */
   reinpoolVsMean?: {
+    metric: MetricName;
     diff: MeanInterval;
     /** diff.mean / mean pooling's mean NDCG@3 */
     relative: number;
@@ -70,36 +71,42 @@ export function summarizeSeeds(runs: ExperimentJson[]): SeedsSummary {
     }
   }
   if (methods.reinpool && methods.mean) {
+    const metric: MetricName = first.primaryMetric ?? 'ndcg@3';
+    if (runs.some((r) => (r.primaryMetric ?? 'ndcg@3') !== metric)) throw new RangeError('summarizeSeeds: the runs test different metrics (primaryMetric)');
+    const perQueryOf = (r: ExperimentJson) => (metric === 'ndcg@3' ? r.perQueryNdcg3 : r.perQueryPrimary);
     const perQuery = (name: string): Float64Array => {
-      const ids = first.perQueryNdcg3?.queryIds;
-      if (!ids) throw new Error('summarizeSeeds: the experiments have no per-query NDCG@3 (perQueryNdcg3)');
+      const ids = perQueryOf(first)?.queryIds;
+      if (!ids) throw new Error(`summarizeSeeds: the experiments have no per-query ${metricLabel(metric)} (${metric === 'ndcg@3' ? 'perQueryNdcg3' : 'perQueryPrimary'})`);
       const out = new Float64Array(ids.length);
       for (const r of runs) {
-        const pq = r.perQueryNdcg3;
+        const pq = perQueryOf(r);
         if (!pq || pq.queryIds.length !== ids.length || pq.queryIds.some((q, i) => q !== ids[i])) throw new RangeError(`summarizeSeeds: seed ${String(r.seed)} ranks other queries`);
         const v = pq.methods[name];
         for (let q = 0; q < out.length; q++) out[q] += v[q] / runs.length;
       }
       return out;
     };
-    const diff = meanInterval(runs.map((r) => r.methods.reinpool['ndcg@3'] - r.methods.mean['ndcg@3']));
-    const base = methods.mean.metrics['ndcg@3'].mean;
+    const diff = meanInterval(runs.map((r) => r.methods.reinpool[metric] - r.methods.mean[metric]));
+    const base = methods.mean.metrics[metric].mean;
     const test = pairedRandomizationTest(perQuery('reinpool'), perQuery('mean'));
-    summary.reinpoolVsMean = { diff, relative: base > 0 ? diff.mean / base : 0, test };
+    summary.reinpoolVsMean = { metric, diff, relative: base > 0 ? diff.mean / base : 0, test };
     summary.verdict = verdictSentence(summary.reinpoolVsMean, seeds.length);
   }
   return summary;
 }
 
+/** 'ndcg@3' -> 'NDCG@3', 'recall@10' -> 'recall@10' */
+export const metricLabel = (m: MetricName): string => m.replace('ndcg', 'NDCG');
+
 const signed = (v: number, digits = 4) => `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`;
 
 function verdictSentence(r: NonNullable<SeedsSummary['reinpoolVsMean']>, nSeeds: number): string {
-  const { diff, relative, test } = r;
+  const { diff, relative, test, metric } = r;
   const lo = diff.mean - diff.ci95;
   const hi = diff.mean + diff.ci95;
   const interval = nSeeds > 1 ? `95% CI over ${nSeeds} seeds ${signed(lo)} to ${signed(hi)}` : 'one seed, no interval';
   const p = test.p < 0.001 ? 'p < 0.001' : `p = ${test.p.toFixed(3)}`;
-  const what = `NDCG@3 ${signed(diff.mean)} (${signed(100 * relative, 1)}% relative; ${interval}; paired randomization test over ${test.queries} queries ${p})`;
+  const what = `${metricLabel(metric)} ${signed(diff.mean)} (${signed(100 * relative, 1)}% relative; ${interval}; paired randomization test over ${test.queries} queries ${p})`;
   if (diff.mean > 0 && test.p < 0.05 && (nSeeds === 1 || lo > 0)) return `ReinPool beat mean pooling: ${what}.`;
   if (diff.mean > 0) return `ReinPool scored above mean pooling, but not significantly: ${what}.`;
   return `ReinPool did not beat mean pooling: ${what}.`;

@@ -8,15 +8,18 @@
  *           that still own a query (one too short to keep a context after its cuts gets none).
  *   train   the dataset's own qrels/train.tsv queries, each owned by its relevant corpus document; the
  *           prompts are those owners (sampled down to trainDocs).
+ *   spans   (a corpus of vectors without text: SelfQueryData) inverse cloze on vectors, encode/spans.ts:
+ *           spans of a seeded sample of documents' token vectors, each cut out of the document that
+ *           trains on it; the documents are the shortened ones that own a span.
  *
  * Test queries and their judgements are never read here, except by the test-query ceiling (a
  * diagnostic, ceilings.ts), which passes the test split as querySplit.
  */
-import { beirTrainingQueries, centerSet, encodeTexts, inverseCloze, meanVector } from '../encode';
+import { beirTrainingQueries, centerSet, encodeTexts, inverseCloze, meanVector, spanQueries, SPAN_DEFAULTS } from '../encode';
 import { subset } from '../io';
 import type { MultiVectorSet } from '../kernels/types';
 import { sampleSorted, sampleTrainDocs } from '../train/sample';
-import type { ExperimentData } from './data';
+import type { ExperimentData, SelfQueryData } from './data';
 
 /** What the training set is made of unless an option says otherwise (the CLI shows these). */
 export const TRAINING_SET_DEFAULTS = {
@@ -41,6 +44,8 @@ export interface TrainingSetOptions {
   removeProb?: number;
   /** inverse cloze: longest query in tokens (0: whole sentences) */
   queryTokens?: number;
+  /** spans: shortest and longest span in vectors (default SPAN_DEFAULTS: 4 and 16) */
+  spanTokens?: [number, number];
   /** source 'train': the qrels split whose queries train (default 'train'; the test-query ceiling passes the test split) */
   querySplit?: string;
 }
@@ -60,7 +65,8 @@ export interface TrainingSet {
   kind: string;
 }
 
-export function buildTrainingSet(data: ExperimentData, o: TrainingSetOptions): TrainingSet {
+export function buildTrainingSet(data: ExperimentData | SelfQueryData, o: TrainingSetOptions): TrainingSet {
+  if (!('corpus' in data)) return spanTrainingSet(data, o);
   const { corpus, docs, docTexts, wordVectors: wv } = data;
   if ((o.source ?? TRAINING_SET_DEFAULTS.source) === 'train') {
     const split = o.querySplit ?? 'train';
@@ -99,6 +105,25 @@ export function buildTrainingSet(data: ExperimentData, o: TrainingSetOptions): T
   };
 }
 
+/** The training set of a corpus of vectors: span queries cut out of a seeded sample of its documents. */
+function spanTrainingSet(data: SelfQueryData, o: TrainingSetOptions): TrainingSet {
+  if ((o.source ?? 'ict') !== 'ict') throw new Error(`train-queries: a corpus of vectors has no '${String(o.source)}' queries; it trains on spans of its own vectors`);
+  const [minTokens, maxTokens] = o.spanTokens ?? [SPAN_DEFAULTS.minTokens, SPAN_DEFAULTS.maxTokens];
+  const sample = sampleTrainDocs(data.docs, o.trainDocs ?? TRAINING_SET_DEFAULTS.trainDocs, o.seed);
+  const sp = spanQueries(subset(data.docs, sample), { perDoc: o.queriesPerDoc ?? TRAINING_SET_DEFAULTS.queriesPerDoc, minTokens, maxTokens, seed: o.seed });
+  const withQuery = Int32Array.from(new Set(sp.owner));
+  if (withQuery.length === 0) throw new Error(`span-tokens: no training document is long enough for a span of ${minTokens} vectors and a context of ${SPAN_DEFAULTS.minContext}`);
+  const index = new Map(Array.from(withQuery, (d, i) => [d, i]));
+  return {
+    docs: subset(sp.contexts, withQuery),
+    queries: sp.vectors,
+    owner: Int32Array.from(sp.owner, (d) => index.get(d)!),
+    prompts: Int32Array.from(withQuery.keys()),
+    sampled: sample.length,
+    kind: `vector spans (${minTokens}-${maxTokens} vectors, cut out of their documents)`,
+  };
+}
+
 function sampleListed(data: ExperimentData, ids: string[], k: number | undefined, seed: number): Int32Array {
   const index = new Map(data.corpus.map((d, i) => [d.id, i]));
   const listed = Int32Array.from(ids, (id) => {
@@ -114,12 +139,13 @@ function sampleListed(data: ExperimentData, ids: string[], k: number | undefined
  * and evaluation see (corpus, test queries, training documents and queries). Computed once; a training
  * set on the corpus itself shares the centred corpus.
  */
-export function centerExperiment(data: ExperimentData, training: TrainingSet): { data: ExperimentData; training: TrainingSet; mean: Float32Array } {
+export function centerExperiment<D extends { docs: MultiVectorSet; queries: MultiVectorSet }>(data: D, training: TrainingSet): { data: D; training: TrainingSet; mean: Float32Array } {
   const mu = meanVector(data.docs);
   const docs = centerSet(data.docs, mu);
   return {
     mean: mu,
-    data: { ...data, docs, queries: centerSet(data.queries, mu) },
+    // self-queries: the queries are the documents, centred once
+    data: { ...data, docs, queries: data.queries === data.docs ? docs : centerSet(data.queries, mu) },
     training: {
       ...training,
       docs: training.docs === data.docs ? docs : centerSet(training.docs, mu),
