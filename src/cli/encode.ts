@@ -1,18 +1,19 @@
 /**
- * reinpool encode: real text -> GloVe token vectors (one unit-norm 100-d vector per in-vocabulary
- * token) in a file the other commands read (.safetensors or .npz: vectors, offsets, ids).
+ * reinpool encode: real text -> token vectors in a file the other commands read (.safetensors or
+ * .npz: vectors, offsets, ids): GloVe (one unit-norm 100-d vector per in-vocabulary token, the
+ * default) or --encoder use (one L2-normalised 512-d USE lite vector per SentencePiece piece).
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { Args, CliIO, CommandSpec, UsageError, progress } from './args';
-import { fromOption } from './common';
+import { ENCODER_OPTIONS, encoderFromArgs, fromOption } from './common';
 import type { Command } from './main';
 
 export const spec: CommandSpec = {
   name: 'encode',
   summary: 'Encode text into multi-vector token embeddings (GloVe 6B 100-d, lowercase [a-z0-9]+ tokens, out-of-vocabulary '
-    + 'tokens dropped, unit-norm): a BEIR corpus (and optionally its test queries and inverse-cloze synthetic queries), '
-    + 'or a text file with one document per line.',
+    + 'tokens dropped, unit-norm; or --encoder use: contextual USE lite vectors per SentencePiece piece): a BEIR corpus '
+    + '(and optionally its test queries and inverse-cloze synthetic queries), or a text file with one document per line.',
   synopsis: '(--beir DIR | --text FILE) --out FILE [options]',
   options: {
     beir: { type: 'string', value: 'DIR', desc: 'BEIR folder: encodes corpus.jsonl (title + text)' },
@@ -23,11 +24,12 @@ export const spec: CommandSpec = {
     synthetic: { type: 'string', value: 'FILE', desc: 'also write inverse-cloze synthetic training queries (ids = the owning document ids) for `reinpool train`' },
     'queries-per-doc': { type: 'string', value: 'N', desc: 'synthetic queries per document', default: '3' },
     seed: { type: 'string', value: 'N', desc: 'seed of the synthetic queries', default: '0' },
-    'cache-dir': { type: 'string', value: 'DIR', desc: 'word-vector cache directory', default: '$REINPOOL_CACHE_DIR or ~/.cache/reinpool' },
+    ...ENCODER_OPTIONS,
   },
   examples: [
     'reinpool encode --beir ../shared/data/scifact --out scifact.safetensors --queries scifact-test.safetensors --synthetic scifact-ic.safetensors',
     'reinpool encode --text docs.txt --out docs.npz',
+    'reinpool encode --encoder use --beir ../shared/data/npl --out npl-use.safetensors --queries npl-use-test.safetensors',
   ],
 };
 
@@ -55,7 +57,7 @@ export const command: Command = {
     if (beir && queriesOut && !fs.existsSync(path.join(beir, 'qrels', `${split}.tsv`))) throw new UsageError(`--split: ${path.join(args.str('beir')!, 'qrels', `${split}.tsv`)} not found`);
     const perDoc = args.int('queries-per-doc', { min: 1, default: 3 })!;
     const seed = args.int('seed', { min: 0, default: 0 })!;
-    const cacheDir = args.str('cache-dir');
+    const { encoder: encName, cacheDir } = await encoderFromArgs(args);
     for (const [o, f] of [['out', out], ['queries', queriesOut], ['synthetic', syntheticOut]] as const) {
       if (f && !/\.(safetensors|npz)$/i.test(f)) throw new UsageError(`--${o}: use a .safetensors or .npz file name, got ${path.basename(f)}`);
     }
@@ -73,29 +75,36 @@ export const command: Command = {
       ({ ids, texts } = fromOption('text', () => readTextLines(textFile!)));
     }
     if (texts.length === 0) throw new UsageError(`--${beir ? 'beir' : 'text'}: no documents`);
-    log('loading GloVe word vectors');
-    const wv = enc.loadWordVectors({ ...(cacheDir ? { cacheDir } : {}), log });
-    const docs = enc.encodeTexts(wv, texts, { ids });
+    log(encName === 'glove' ? 'loading GloVe word vectors' : `loading the ${encName} encoder`);
+    const encoder = await enc.loadEncoder(encName, { cacheDir, log });
+    const docs = await encoder.encodeTexts(texts, { ids });
     const n = ids.length;
+    const meta = { encoder: encoder.id };
     fs.mkdirSync(path.dirname(out), { recursive: true });
-    ioMod.writeMultiVectors(out, { dim: docs.dim, vectors: docs.vectors, offsets: docs.offsets, ids }, { metadata: { encoder: 'glove-6b-100d' } });
+    ioMod.writeMultiVectors(out, { dim: docs.dim, vectors: docs.vectors, offsets: docs.offsets, ids }, { metadata: meta });
+    const what = encName === 'glove' ? 'no in-vocabulary token' : 'no piece';
     io.stdout.write(`${out}: ${n} documents, ${docs.offsets[n]} vectors (${(docs.offsets[n] / n).toFixed(1)} per document) x ${docs.dim}`
-      + `${docs.empty.length ? `; ${docs.empty.length} documents with no in-vocabulary token became one zero vector` : ''}\n`);
+      + `${docs.empty.length ? `; ${docs.empty.length} documents with ${what} became one zero vector` : ''}`
+      + `${docs.origin ? `; ${docs.origin.kind === 'cache' ? 'read from the cache' : 'encoded'} in ${(docs.origin.ms / 1000).toFixed(2)} s (cache: ${docs.origin.file ?? 'off'})` : ''}\n`);
 
     if (queriesOut && beir) {
       const qrels = ioMod.readBeirQrels(beir, split);
       const judged = new Set(qrels.filter((e) => e.rel > 0).map((e) => e.qid));
       const qs = ioMod.readBeirQueries(beir).filter((q) => judged.has(q.id));
-      const qv = enc.encodeTexts(wv, qs.map((q) => q.text), { ids: qs.map((q) => q.id) });
-      ioMod.writeMultiVectors(queriesOut, { dim: qv.dim, vectors: qv.vectors, offsets: qv.offsets, ids: qv.ids }, { metadata: { encoder: 'glove-6b-100d', split } });
+      const qv = await encoder.encodeTexts(qs.map((q) => q.text), { ids: qs.map((q) => q.id) });
+      ioMod.writeMultiVectors(queriesOut, { dim: qv.dim, vectors: qv.vectors, offsets: qv.offsets, ids: qv.ids }, { metadata: { ...meta, split } });
       io.stdout.write(`${queriesOut}: ${qs.length} queries judged in qrels/${split}.tsv (qrels: ${path.join(beir, 'qrels', `${split}.tsv`)})\n`);
     }
     if (syntheticOut) {
-      const ic = enc.inverseCloze(wv, texts, { perDoc, seed });
-      const ownerIds = Array.from(ic.owner, (d) => ids[d]);
-      ioMod.writeMultiVectors(syntheticOut, { dim: ic.vectors.dim, vectors: ic.vectors.vectors, offsets: ic.vectors.offsets, ids: ownerIds },
-        { metadata: { encoder: 'glove-6b-100d', kind: 'inverse-cloze', 'ids-are': 'owner document ids', seed: String(seed) } });
-      io.stdout.write(`${syntheticOut}: ${ic.owner.length} inverse-cloze queries (${perDoc} per document; ids = owning document ids)\n`);
+      // GloVe: the tokens that count are the in-vocabulary ones; another encoder: every [a-z0-9]+ token
+      const wv = encoder.wordVectors;
+      const ic = wv ? enc.inverseCloze(wv, texts, { perDoc, seed }) : undefined;
+      const t = ic ?? enc.inverseClozeTexts(() => 0, texts, { perDoc, seed });
+      const vectors = ic ? ic.vectors : await encoder.encodeTexts(t.texts, { emptyAs: 'zero' });
+      const ownerIds = Array.from(t.owner, (d) => ids[d]);
+      ioMod.writeMultiVectors(syntheticOut, { dim: vectors.dim, vectors: vectors.vectors, offsets: vectors.offsets, ids: ownerIds },
+        { metadata: { ...meta, kind: 'inverse-cloze', 'ids-are': 'owner document ids', seed: String(seed) } });
+      io.stdout.write(`${syntheticOut}: ${t.owner.length} inverse-cloze queries (${perDoc} per document; ids = owning document ids)\n`);
     }
     return 0;
   },

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Args, CliIO, CommandSpec, UsageError, checkDir, checkFile, progress } from './args';
 import type { ExperimentJson } from '../experiment/run';
-import { SELF_QUERY_OPTIONS, TRAIN_OPTIONS, ceilingsTable, comparisonTable, intList, loadSetFromArgs, methodList, seedList, seedsTable, selfQueryOptions, trainConfigFromArgs } from './common';
+import { ENCODER_OPTIONS, SELF_QUERY_OPTIONS, TRAIN_OPTIONS, encoderFromArgs, ceilingsTable, comparisonTable, intList, loadSetFromArgs, methodList, seedList, seedsTable, selfQueryOptions, trainConfigFromArgs } from './common';
 import type { Command } from './main';
 import { DEFAULT_BUDGETS } from '../experiment/budgets';
 import { TRAINING_SET_DEFAULTS as T } from '../experiment/training-set';
@@ -20,7 +20,7 @@ const onOff = (args: Args, name: string): boolean | undefined => {
 
 export const spec: CommandSpec = {
   name: 'experiment',
-  summary: 'Run the whole pipeline on a BEIR folder of real text: encode corpus and test queries with GloVe token vectors, '
+  summary: 'Run the whole pipeline on a BEIR folder of real text: encode corpus and test queries with GloVe token vectors (or --encoder use), '
     + 'make inverse-cloze synthetic queries, train a ReinPool policy (GRPO), and evaluate every method on the full corpus '
     + '(maxsim, mean, max, tokenpool-1..32, muvera, reinpool).',
   synopsis: '(--beir DIR [--split test] | --docs FILE --self-queries) [--seed N] [--json FILE] [--runs DIR] [--report DIR] [options]',
@@ -32,6 +32,7 @@ export const spec: CommandSpec = {
     ...SELF_QUERY_OPTIONS,
     'span-tokens': { type: 'string', value: 'MIN,MAX', desc: 'with --docs: training queries are spans of MIN..MAX token vectors, --queries-per-doc per document, cut out of the document that trains on them', default: '4,16' },
     split: { type: 'string', value: 'NAME', desc: 'qrels split to evaluate', default: 'test' },
+    ...ENCODER_OPTIONS,
     seed: { type: 'string', value: 'N', desc: 'seed of the document sample, synthetic queries and training', default: '0' },
     trainer: { type: 'string', value: 'grpo|contrastive', desc: 'grpo (ReinPool) or contrastive: the ablation without reinforcement learning (the same policy and queries, soft keep-weights trained by gradient descent)', default: 'grpo' },
     'merge-seeds': { type: 'string', value: 'FILES', desc: 'instead of running: summarise experiment JSONs of the same dataset run with different seeds (e.g. on several machines) as --seeds does; with --json, write the summary' },
@@ -83,6 +84,7 @@ export const command: Command = {
       for (const o of ['split', 'train-queries', 'ict-remove', 'ict-tokens', 'ceilings']) {
         if (args.has(o)) throw new UsageError(`--${o}: not with --self-queries (it needs text or test queries; a corpus of vectors trains on spans of its own vectors)`);
       }
+      if (args.has('encoder')) throw new UsageError('--encoder: not with --docs (the vectors are already encoded)');
       for (const o of ['doc-offsets', 'doc-ids']) args.file(o);
       const st = intList(args, 'span-tokens');
       if (st !== undefined) {
@@ -97,6 +99,7 @@ export const command: Command = {
       split = args.str('split') ?? 'test';
       if (!fs.existsSync(path.join(beir, 'qrels', `${split}.tsv`))) throw new UsageError(`--split: ${path.join(args.str('beir')!, 'qrels', `${split}.tsv`)} not found`);
     }
+    const encoding = self ? {} : await encoderFromArgs(args);
     const seeds = seedList(args);
     const config = trainConfigFromArgs(args);
     const methods = methodList(args, false);
@@ -113,7 +116,7 @@ export const command: Command = {
     }
     const docsFile = args.file('docs');
     const { runs, summary } = await runSeeds(withPreset(preset, {
-      beir, split, config, vectors, ...fidelity, spanTokens,
+      beir, split, config, vectors, ...fidelity, spanTokens, ...encoding,
       dataset: beir !== undefined ? path.basename(beir) : `${path.basename(path.dirname(docsFile!))}/${path.basename(docsFile!)}`,
       trainDocs: args.int('train-docs', { min: 1 }),
       queriesPerDoc: args.int('queries-per-doc', { min: 1 }),

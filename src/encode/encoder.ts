@@ -16,8 +16,10 @@ export type EmptyRule = 'zero' | 'none' | 'error';
 export interface EncodedSet extends MultiVectorSet {
   /** indices of texts with no in-vocabulary token */
   empty: number[];
-  /** word-vector row of every vector (-1 for the zero vector of an empty text): lets callers dedupe */
+  /** word-vector row (GloVe) or SentencePiece id (use) of every vector (-1 for the zero vector of an empty text): lets callers dedupe */
   rows: Int32Array;
+  /** --encoder use: whether the vectors were read from its on-disk cache or encoded (and cached) */
+  origin?: { kind: 'cache' | 'encoded'; file?: string; ms: number };
 }
 
 export interface EncodeOptions {
@@ -83,4 +85,57 @@ export function createTextEncoder(opts: WordVectorOptions = {}): TextEncoder {
     encodeText: (text) => encodeText(wv, text),
     encodeTexts: (texts, o) => encodeTexts(wv, texts, o),
   };
+}
+
+// ---------------------------------------------------------------- the encoder choice (--encoder)
+
+export const ENCODER_NAMES = ['glove', 'use'] as const;
+export type EncoderName = (typeof ENCODER_NAMES)[number];
+
+/**
+ * What the commands (encode, experiment, demo) encode text with: documents, test queries and
+ * synthetic queries all go through encodeTexts, so queries are encoded exactly like documents.
+ *   glove  GloVe 6B 100-d word vectors (this file): one unit-norm vector per in-vocabulary token.
+ *   use    Universal Sentence Encoder lite per-piece vectors (use.ts), 512-d, contextual, L2-normalised.
+ */
+export interface Encoder {
+  readonly name: EncoderName;
+  /** recorded in output metadata ('glove-6b-100d', or use.ts USE_MODEL_ID) */
+  readonly id: string;
+  readonly dim: number;
+  /** one line for logs and reports */
+  readonly describe: string;
+  /** GloVe only: the word vectors (the inverse-cloze rules count tokens with their vocabulary) */
+  readonly wordVectors?: WordVectors;
+  encodeTexts(texts: string[], opts?: EncodeOptions): Promise<EncodedSet>;
+}
+
+export interface EncoderOptions {
+  /** GloVe's word-vector cache and use's vector cache directory */
+  cacheDir?: string;
+  log?: (msg: string) => void;
+  /** use: false = neither read nor write its cache */
+  cache?: boolean;
+}
+
+/** Loads an encoder. `use` is imported only here, and its model (and tfjs) only on its first encode. */
+export async function loadEncoder(name: EncoderName, opts: EncoderOptions = {}): Promise<Encoder> {
+  if (name === 'glove') {
+    const wv = loadWordVectors({ ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}), log: opts.log });
+    return {
+      name, id: 'glove-6b-100d', dim: wv.dim, wordVectors: wv,
+      describe: `GloVe 6B ${wv.dim}-d word vectors (${wv.count} words; ${wv.origin.kind}, ${wv.origin.ms} ms)`,
+      encodeTexts: async (texts, o) => encodeTexts(wv, texts, o),
+    };
+  }
+  if (name === 'use') {
+    const use = await import('./use');
+    use.resolveUseModelDir(); // fails now, naming --encoder and the packages, if the model is not installed
+    return {
+      name, id: use.USE_MODEL_ID, dim: use.USE_DIM,
+      describe: `Universal Sentence Encoder lite per-piece vectors (${use.USE_MODEL_ID}, ${use.USE_DIM}-d, windows of ${use.MAX_PIECES} pieces every ${use.STRIDE})`,
+      encodeTexts: (texts, o) => use.encodeTextsUse(texts, { ...o, cacheDir: opts.cacheDir, log: opts.log, cache: opts.cache }),
+    };
+  }
+  throw new RangeError(`--encoder: expected one of ${ENCODER_NAMES.join(', ')}, got '${String(name)}'`);
 }

@@ -6,13 +6,13 @@ export type { WordVectors, WordVectorOptions } from './wordvectors';
 export { readWordCache, writeWordCache, CACHE_VERSION } from './wordcache';
 export { parseWinkEmbeddings } from './winkjson';
 export { WordTable, hashWord } from './wordtable';
-export { encodeText, encodeTexts, createTextEncoder } from './encoder';
-export type { EncodedSet, EncodeOptions, EmptyRule, TextEncoder } from './encoder';
+export { encodeText, encodeTexts, createTextEncoder, loadEncoder, ENCODER_NAMES } from './encoder';
+export type { EncodedSet, EncodeOptions, EmptyRule, TextEncoder, Encoder, EncoderName, EncoderOptions } from './encoder';
 export { reduceQueries, queryMatrix, normalizeRows, meanVector, centerSet } from './vectors';
 export type { QueryReduce } from './vectors';
-export { loadQueryEmbeddings, inverseCloze, beirTrainingQueries } from './synthetic';
+export { loadQueryEmbeddings, inverseCloze, inverseClozeTexts, beirTrainingQueries, beirTrainingQueryTexts, stripExtras } from './synthetic';
 export { spanQueries, SPAN_DEFAULTS } from './spans';
 export type { SpanQueries, SpanQueryOptions } from './spans';
 export type {
-  SyntheticQueries, QueryEmbeddingSpec, InverseClozeOptions, InverseClozeQueries, BeirTrainingQueries,
+  SyntheticQueries, QueryEmbeddingSpec, InverseClozeOptions, InverseClozeQueries, InverseClozeTexts, BeirTrainingQueries,
 } from './synthetic';

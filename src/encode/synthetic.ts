@@ -132,6 +132,21 @@ export interface InverseClozeQueries extends SyntheticQueries {
  * NPL's short documents teach the policy to keep everything (docs/training.md).
  */
 export function inverseCloze(wv: WordVectors, docs: string[], opts: InverseClozeOptions = {}): InverseClozeQueries {
+  const t = inverseClozeTexts(wv.lookup, docs, opts);
+  const vectors = encodeTexts(wv, t.texts, { emptyAs: 'zero' });
+  return { vectors: stripExtras(vectors), ...t };
+}
+
+/** The text queries of inverseCloze; tokens count as in the vocabulary when lookup(token) >= 0. */
+export type InverseClozeTexts = Omit<InverseClozeQueries, 'vectors'>;
+
+/**
+ * inverseCloze without the encoding: the query texts, owners, contexts and kinds, with tokens
+ * (tokenize.ts) counted as in-vocabulary when `lookup(token) >= 0`. An encoder other than GloVe
+ * (--encoder use) passes `() => 0` (every token counts) and encodes the texts itself.
+ */
+export function inverseClozeTexts(lookup: (word: string) => number, docs: string[], opts: InverseClozeOptions = {}): InverseClozeTexts {
+  const wv = { lookup };
   const perDoc = opts.perDoc ?? 3;
   const seed = opts.seed ?? 0;
   const minTokens = opts.minTokens ?? 4;
@@ -187,11 +202,10 @@ export function inverseCloze(wv: WordVectors, docs: string[], opts: InverseCloze
     }
     contexts.push(context.length < toks.length ? context.join(' ') : text);
   });
-  const vectors = encodeTexts(wv, texts, { emptyAs: 'zero' });
-  return { vectors: stripExtras(vectors), owner: Int32Array.from(owners), texts, contexts, kinds };
+  return { owner: Int32Array.from(owners), texts, contexts, kinds };
 }
 
-function stripExtras(s: MultiVectorSet): MultiVectorSet {
+export function stripExtras(s: MultiVectorSet): MultiVectorSet {
   const out: MultiVectorSet = { dim: s.dim, vectors: s.vectors, offsets: s.offsets };
   if (s.ids) out.ids = s.ids;
   return out;
@@ -213,6 +227,14 @@ export interface BeirTrainingQueries extends SyntheticQueries {
  * document is not among docIds, or whose query has no in-vocabulary token, are skipped and counted.
  */
 export function beirTrainingQueries(wv: WordVectors, dir: string, docIds: string[], split = 'train'): BeirTrainingQueries {
+  const t = beirTrainingQueryTexts(wv.lookup, dir, docIds, split);
+  const vectors = stripExtras(encodeTexts(wv, t.texts, { ids: t.queryIds }));
+  return { vectors, ...t };
+}
+
+/** beirTrainingQueries without the encoding (see inverseClozeTexts for `lookup`). */
+export function beirTrainingQueryTexts(lookup: (word: string) => number, dir: string, docIds: string[], split = 'train'): Omit<BeirTrainingQueries, 'vectors'> {
+  const wv = { lookup };
   const queries = new Map(readBeirQueries(dir).map((q) => [q.id, q.text]));
   const docIndex = new Map(docIds.map((d, i) => [d, i]));
   const texts: string[] = [];
@@ -228,6 +250,5 @@ export function beirTrainingQueries(wv: WordVectors, dir: string, docIds: string
     owners.push(d);
     queryIds.push(e.qid);
   }
-  const vectors = stripExtras(encodeTexts(wv, texts, { ids: queryIds }));
-  return { vectors, owner: Int32Array.from(owners), texts, queryIds, skipped };
+  return { owner: Int32Array.from(owners), texts, queryIds, skipped };
 }

@@ -1,11 +1,12 @@
 /**
  * Stage 1 of an experiment: read a BEIR folder and encode it. The corpus and the test queries (those
- * with a relevant judgement in qrels/SPLIT.tsv) become GloVe token vectors; nothing here is trained.
+ * with a relevant judgement in qrels/SPLIT.tsv) become token vectors of the chosen encoder (GloVe by
+ * default, or --encoder use); nothing here is trained.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { encodeTexts, loadWordVectors } from '../encode';
-import type { EncodedSet, WordVectors } from '../encode';
+import { loadEncoder } from '../encode';
+import type { EncodedSet, Encoder, EncoderName, WordVectors } from '../encode';
 import { beirDocText, readBeirCorpus, readBeirQrels, readBeirQueries } from '../io';
 import type { BeirDoc, QrelEntry } from '../io';
 import { selfQueryTask } from '../eval/fidelity';
@@ -23,10 +24,20 @@ export interface ExperimentData {
   /** the judged queries of the split */
   queries: EncodedSet;
   qrels: QrelEntry[];
-  wordVectors: WordVectors;
+  /** what encoded docs and queries; the training set encodes its synthetic queries with it too */
+  encoder: Encoder;
+  /** GloVe only (encoder.wordVectors) */
+  wordVectors?: WordVectors;
 }
 
-export function loadExperimentData(beir: string, split: string, log: (msg: string) => void): ExperimentData {
+export interface EncodeDataOptions {
+  /** 'glove' (default) or 'use' */
+  encoder?: EncoderName;
+  /** cache directory of the encoder (default $REINPOOL_CACHE_DIR or ~/.cache/reinpool) */
+  cacheDir?: string;
+}
+
+export async function loadExperimentData(beir: string, split: string, log: (msg: string) => void, eo: EncodeDataOptions = {}): Promise<ExperimentData> {
   const qrelsFile = path.join(beir, 'qrels', `${split}.tsv`);
   if (!fs.existsSync(qrelsFile)) throw new Error(`split: ${qrelsFile} not found`);
   const corpus = readBeirCorpus(beir);
@@ -35,15 +46,17 @@ export function loadExperimentData(beir: string, split: string, log: (msg: strin
   const judged = new Set(qrels.filter((e) => e.rel > 0).map((e) => e.qid));
   const testQueries = readBeirQueries(beir).filter((q) => judged.has(q.id));
   if (testQueries.length === 0) throw new Error(`beir: no query of queries.jsonl has a relevant judgement in qrels/${split}.tsv`);
-  log('loading GloVe word vectors');
-  const wordVectors = loadWordVectors({ log });
-  log(`word vectors: ${wordVectors.words.length} words, ${wordVectors.dim}-d (${wordVectors.origin.kind}, ${wordVectors.origin.ms} ms)`);
+  const name = eo.encoder ?? 'glove';
+  log(name === 'glove' ? 'loading GloVe word vectors' : `loading the ${name} encoder`);
+  const encoder = await loadEncoder(name, { cacheDir: eo.cacheDir, log });
+  log(`encoder: ${encoder.describe}`);
   const docTexts = corpus.map(beirDocText);
-  const docs = encodeTexts(wordVectors, docTexts, { ids: corpus.map((d) => d.id) });
-  const queries = encodeTexts(wordVectors, testQueries.map((q) => q.text), { ids: testQueries.map((q) => q.id) });
+  const docs = await encoder.encodeTexts(docTexts, { ids: corpus.map((d) => d.id) });
+  const queries = await encoder.encodeTexts(testQueries.map((q) => q.text), { ids: testQueries.map((q) => q.id) });
   const n = corpus.length;
-  log(`encoded ${n} documents (${(docs.offsets[n] / n).toFixed(1)} vectors/doc, ${docs.empty.length} empty) and ${testQueries.length} test queries`);
-  return { beir, split, corpus, docTexts, docs, queries, qrels, wordVectors };
+  const cached = docs.origin?.kind === 'cache' ? ' (from the cache)' : '';
+  log(`encoded ${n} documents${cached} (${(docs.offsets[n] / n).toFixed(1)} vectors/doc, ${docs.empty.length} empty) and ${testQueries.length} test queries`);
+  return { beir, split, corpus, docTexts, docs, queries, qrels, encoder, ...(encoder.wordVectors ? { wordVectors: encoder.wordVectors } : {}) };
 }
 
 /**

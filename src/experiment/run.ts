@@ -1,7 +1,7 @@
 /**
  * `reinpool experiment` and `reinpool demo` as a function: the stages in order.
  *
- *   data       read the BEIR folder; GloVe token vectors of the corpus and of the judged queries.
+ *   data       read the BEIR folder; token vectors (GloVe, or --encoder use) of the corpus and of the judged queries.
  *              Or, for a corpus of token vectors without text or queries (`vectors`), the self-query
  *              fidelity task: each document a query against the others, full MaxSim the reference
  *              (eval/fidelity.ts), with span queries of the vectors as the training set
@@ -19,6 +19,7 @@ import { Rng } from '../random';
 import { DEFAULT_EVAL_METHODS, evaluate, poolMethod, reinpoolMethod, writeReport } from '../eval';
 import type { BudgetPoint, EvaluationResult, FidelityGrading, Method, MethodMetrics, MetricName } from '../eval';
 import type { MultiVectorSet } from '../kernels/types';
+import type { EncoderName } from '../encode';
 import { writeJsonAtomic } from '../io/json';
 import { getKernels } from '../kernels';
 import { resolveTrainConfig, stepLogger, train } from '../train';
@@ -41,6 +42,10 @@ export interface ExperimentOptions extends Omit<TrainingSetOptions, 'seed' | 'so
    * queries cut out of its own documents (encode/spans.ts); centring is off unless `center` is given
    */
   vectors?: MultiVectorSet;
+  /** with `beir`: the text encoder of documents and of test and synthetic queries (default 'glove') */
+  encoder?: EncoderName;
+  /** the encoder's cache directory (default $REINPOOL_CACHE_DIR or ~/.cache/reinpool) */
+  cacheDir?: string;
   /** with `vectors`: MaxSim neighbours judged per document (default 10) and their grading (default 'rank') */
   judged?: number;
   grading?: FidelityGrading;
@@ -119,6 +124,8 @@ export interface ExperimentJson {
   queries: number;
   dim: number;
   vectorsPerDoc: number;
+  /** the text encoder's id (absent for a corpus of vectors) */
+  encoder?: string;
   methods: EvaluationResult['methods'];
   /** diagnostics, not methods: see ceilings.ts */
   ceilings?: Record<string, CeilingResult>;
@@ -173,9 +180,9 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
 
   // ---------------------------------------------------------------- data, training set
   let t = now();
-  const raw = o.vectors ? await loadSelfQueryData(o.vectors, { judged: o.judged, grading: o.grading }, log) : loadExperimentData(o.beir!, split, log);
+  const raw = o.vectors ? await loadSelfQueryData(o.vectors, { judged: o.judged, grading: o.grading }, log) : await loadExperimentData(o.beir!, split, log, { encoder: o.encoder, cacheDir: o.cacheDir });
   let data = raw;
-  let training = buildTrainingSet(data, { ...o, source: o.trainQueries, seed });
+  let training = await buildTrainingSet(data, { ...o, source: o.trainQueries, seed });
   let center: Float32Array | undefined;
   // the fidelity reference is MaxSim on the vectors as given, so by default every method sees those
   if (o.center ?? (selfQueries ? false : EXPERIMENT_DEFAULTS.center)) {
@@ -234,7 +241,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   if (o.ceilings) {
     // the test-query policy: the same training with the split's own queries as the synthetic queries
     if (!('corpus' in raw)) throw new RangeError('ceilings: not with vectors');
-    let oracle = buildTrainingSet(raw, { ...o, source: 'train', querySplit: split, seed, trainDocs: undefined });
+    let oracle = await buildTrainingSet(raw, { ...o, source: 'train', querySplit: split, seed, trainDocs: undefined });
     if (center) oracle = centerExperiment(raw, oracle).training;
     if (stop) oracle = { ...oracle, docs: dropStopVectors(oracle.docs, stop) };
     log(`ceiling: training on the ${oracle.owner.length} test queries themselves`);
@@ -264,6 +271,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     queries: evaluation.queries,
     dim: evaluation.dim,
     vectorsPerDoc: evaluation.vectorsPerDoc,
+    ...('encoder' in raw ? { encoder: raw.encoder.id } : {}),
     methods: evaluation.methods,
     ceilings,
     recoveryNdcg3: evaluation.recoveryNdcg3,
@@ -312,7 +320,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   if (o.report) {
     report = writeReport(o.report, evaluation, {
       title: o.title ?? `reinpool experiment: ${dataset} (${split})`,
-      subtitle: `${selfQueries ? `self-query fidelity check (each document against the other ${evaluation.docs - 1}; MaxSim's top ${'judged' in raw ? raw.judged : ''} as the judgements)` : 'GloVe 100-d token vectors'}; ReinPool trained ${run.step} GRPO steps on ${training.sampled} documents with ${training.owner.length} ${training.kind} queries (seed ${seed}); `
+      subtitle: `${selfQueries ? `self-query fidelity check (each document against the other ${evaluation.docs - 1}; MaxSim's top ${'judged' in raw ? raw.judged : ''} as the judgements)` : 'encoder' in raw && raw.encoder.name === 'use' ? `USE lite ${raw.encoder.dim}-d per-piece token vectors` : 'GloVe 100-d token vectors'}; ReinPool trained ${run.step} GRPO steps on ${training.sampled} documents with ${training.owner.length} ${training.kind} queries (seed ${seed}); `
         + `the default selection keeps ${(kept / nDocs).toFixed(1)} of ${evaluation.vectorsPerDoc.toFixed(1)} vectors per document on average. `
         + `Seconds: encode ${secEncode.toFixed(1)}, train ${secTrain.toFixed(1)}, eval ${secEval.toFixed(1)}.`,
       reinpoolBudgets: budgets,

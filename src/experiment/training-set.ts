@@ -15,7 +15,8 @@
  * Test queries and their judgements are never read here, except by the test-query ceiling (a
  * diagnostic, ceilings.ts), which passes the test split as querySplit.
  */
-import { beirTrainingQueries, centerSet, encodeTexts, inverseCloze, meanVector, spanQueries, SPAN_DEFAULTS } from '../encode';
+import { beirTrainingQueries, beirTrainingQueryTexts, centerSet, encodeTexts, inverseCloze, inverseClozeTexts, meanVector, spanQueries, SPAN_DEFAULTS, stripExtras } from '../encode';
+import type { InverseClozeQueries, BeirTrainingQueries } from '../encode';
 import { subset } from '../io';
 import type { MultiVectorSet } from '../kernels/types';
 import { sampleSorted, sampleTrainDocs } from '../train/sample';
@@ -65,12 +66,23 @@ export interface TrainingSet {
   kind: string;
 }
 
-export function buildTrainingSet(data: ExperimentData | SelfQueryData, o: TrainingSetOptions): TrainingSet {
+/**
+ * With GloVe (data.wordVectors) every step is the synchronous GloVe path, unchanged. With another
+ * encoder (--encoder use) the query texts are chosen by the same rules with every [a-z0-9]+ token
+ * counted as in the vocabulary, and the queries (and shortened contexts) are encoded by data.encoder.
+ */
+export async function buildTrainingSet(data: ExperimentData | SelfQueryData, o: TrainingSetOptions): Promise<TrainingSet> {
   if (!('corpus' in data)) return spanTrainingSet(data, o);
-  const { corpus, docs, docTexts, wordVectors: wv } = data;
+  const { corpus, docs, docTexts, wordVectors: wv, encoder } = data;
+  const everyToken = () => 0;
   if ((o.source ?? TRAINING_SET_DEFAULTS.source) === 'train') {
     const split = o.querySplit ?? 'train';
-    const bt = beirTrainingQueries(wv, data.beir, corpus.map((d) => d.id), split);
+    let bt: BeirTrainingQueries;
+    if (wv) bt = beirTrainingQueries(wv, data.beir, corpus.map((d) => d.id), split);
+    else {
+      const t = beirTrainingQueryTexts(everyToken, data.beir, corpus.map((d) => d.id), split);
+      bt = { ...t, vectors: stripExtras(await encoder.encodeTexts(t.texts, { ids: t.queryIds })) };
+    }
     if (bt.owner.length === 0) throw new Error(`train-queries: ${data.beir}/qrels/${split}.tsv gives no usable training query`);
     const owners = Int32Array.from(new Set(bt.owner)).sort();
     const prompts = sampleSorted(owners, o.trainDocs ?? owners.length, o.seed, 556);
@@ -83,9 +95,16 @@ export function buildTrainingSet(data: ExperimentData | SelfQueryData, o: Traini
   }
   const sample = o.trainDocIds ? sampleListed(data, o.trainDocIds, o.trainDocs, o.seed) : sampleTrainDocs(docs, o.trainDocs ?? TRAINING_SET_DEFAULTS.trainDocs, o.seed);
   const removeProb = o.removeProb ?? TRAINING_SET_DEFAULTS.removeProb;
-  const ic = inverseCloze(wv, Array.from(sample, (d) => docTexts[d]), {
+  const icOpts = {
     perDoc: o.queriesPerDoc ?? TRAINING_SET_DEFAULTS.queriesPerDoc, seed: o.seed, removeProb, maxTokens: o.queryTokens ?? TRAINING_SET_DEFAULTS.queryTokens,
-  });
+  };
+  const icDocs = Array.from(sample, (d) => docTexts[d]);
+  let ic: InverseClozeQueries;
+  if (wv) ic = inverseCloze(wv, icDocs, icOpts);
+  else {
+    const t = inverseClozeTexts(everyToken, icDocs, icOpts);
+    ic = { ...t, vectors: stripExtras(await encoder.encodeTexts(t.texts, { emptyAs: 'zero' })) };
+  }
   if (removeProb === 0) {
     return {
       docs, queries: ic.vectors, owner: Int32Array.from(ic.owner, (i) => sample[i]), prompts: sample,
@@ -96,7 +115,7 @@ export function buildTrainingSet(data: ExperimentData | SelfQueryData, o: Traini
   if (withQuery.length === 0) throw new Error('ict-remove: no training document is long enough to keep a context once its queries are cut out');
   const index = new Map(Array.from(withQuery, (d, i) => [d, i]));
   return {
-    docs: encodeTexts(wv, Array.from(withQuery, (d) => ic.contexts[d])),
+    docs: wv ? encodeTexts(wv, Array.from(withQuery, (d) => ic.contexts[d])) : await encoder.encodeTexts(Array.from(withQuery, (d) => ic.contexts[d])),
     queries: ic.vectors,
     owner: Int32Array.from(ic.owner, (d) => index.get(d)!),
     prompts: Int32Array.from(withQuery.keys()),
