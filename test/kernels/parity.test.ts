@@ -17,7 +17,7 @@
 import { loadNativeAddon, loadNativeBackend } from '../../src/kernels/native';
 import type { Kernels } from '../../src/kernels/types';
 import { tsKernels } from '../../src/kernels/ts';
-import { docLengths, masks, matrix, ragged, randInt, seedRandom } from '../../testing/kernels/helpers';
+import { docLengths, masks, matrix, ragged, randInt, random, seedRandom } from '../../testing/kernels/helpers';
 import { parityCases } from '../../testing/kernels/parity-cases';
 
 const seed = Number(process.env.REINPOOL_TEST_SEED ?? (Date.now() % 0x7fffffff));
@@ -69,6 +69,49 @@ function runParity(K: Kernels, level: string, index: number): void {
             const m = masks(docs, groups, 'random');
             for (const mode of ['mean', 'max'] as const) {
               const args = { docs, masks: m, groups, mode, normalize: kind !== 'offset 1000' };
+              const got = K.poolMasked(args), want = tsKernels.poolMasked(args);
+              for (let i = 0; i < want.length && bad.length < 5; i++) {
+                const d = Math.abs(got[i] - want[i]);
+                if (mode === 'max' ? d !== 0 : d > ulp32(want[i])) bad.push(`${kind} dim ${dim} G ${groups} ${mode} [${i}]: ${got[i]} vs ${want[i]}`);
+              }
+            }
+          }
+        }
+      }
+      expect(bad).toEqual([]);
+    });
+
+    // The pooling loops keep their accumulators in registers for a pass over the kept rows, in
+    // column blocks (and row chunks when a row is wider than one block or has scalar columns), and
+    // request rows ahead in two ways depending on the mask's density (every row from 45% kept up,
+    // the kept ones below). Masks at the edges of those paths: runs, one kept row (first, middle,
+    // last), every other row, densities either side of 45%, and dims below one vector, between
+    // blocks and several blocks wide.
+    test('poolMasked: runs, single and last kept rows, densities around the prefetch switch', () => {
+      const bad: string[] = [];
+      const kinds: Array<[string, (t: number, len: number, g: number) => boolean]> = [
+        ['runs', (t, _l, g) => Math.floor(t / (2 + g)) % 2 === 0],
+        ['first', (t) => t === 0],
+        ['middle', (t, l) => t === l >> 1],
+        ['last', (t, l) => t === l - 1],
+        ['alternate', (t) => t % 2 === 1],
+        ['40%', () => random() < 0.4],
+        ['50%', () => random() < 0.5],
+        ['all but last', (t, l) => t !== l - 1],
+      ];
+      for (const dim of [1, 5, 16, 64, 100, 129, 256, 300, 768]) {
+        const docs = ragged(docLengths(7, dim <= 300), dim);
+        for (const groups of [1, 4]) {
+          for (const [kind, keep] of kinds) {
+            const m = new Uint8Array(groups * docs.offsets[docs.offsets.length - 1]);
+            for (let d = 0; d + 1 < docs.offsets.length; d++) {
+              const s = docs.offsets[d], len = docs.offsets[d + 1] - s;
+              for (let g = 0; g < groups; g++) {
+                for (let t = 0; t < len; t++) m[groups * s + g * len + t] = keep(t, len, g) ? 1 : 0;
+              }
+            }
+            for (const mode of ['mean', 'max'] as const) {
+              const args = { docs, masks: m, groups, mode, normalize: true };
               const got = K.poolMasked(args), want = tsKernels.poolMasked(args);
               for (let i = 0; i < want.length && bad.length < 5; i++) {
                 const d = Math.abs(got[i] - want[i]);
