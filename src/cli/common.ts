@@ -102,6 +102,12 @@ export const SELF_QUERY_OPTIONS = {
   grading: { type: 'string', value: 'rank|binary', desc: 'with --self-queries: gain of the judged neighbours: rank (N for the nearest ... 1 for the N-th) or binary (1 each)', default: 'rank' },
 } satisfies Record<string, import('./args').OptionSpec>;
 
+/** The stdout line of eval and experiment describing the self-query reference (judged sets, grading, hubness). */
+export function selfQueriesLine(sq: { judged: number; grading: string; hubness: { judgedDocs: number; mostJudged: number; mostJudgedId: string } }, docs: number, queries: number): string {
+  return `self-queries: each document ranks the other ${docs - 1}; judgements: its top ${sq.judged} by full MaxSim, graded ${sq.grading === 'rank' ? `by rank (${sq.judged} ... 1)` : 'binary'}; `
+    + `${sq.hubness.judgedDocs} distinct documents judged, the most judged (${sq.hubness.mostJudgedId}) in ${sq.hubness.mostJudged} of the ${queries} sets\n`;
+}
+
 /** --judged and --grading (only with --self-queries); undefined fields keep the defaults. */
 export function selfQueryOptions(args: Args): { judged?: number; grading?: 'rank' | 'binary' } {
   if (!args.flag('self-queries')) {
@@ -141,7 +147,7 @@ export const SELECT_OPTIONS = {
 export async function loadCompressor(option: string, dirArg: string, opts: CompressOptions = {}, note?: (msg: string) => void):
   Promise<{ compress: (docs: MultiVectorSet) => Promise<Float32Array>; dim: number; describe: string; engine: 'native' | 'tfjs' }> {
   const dir = checkDir(option, dirArg);
-  const { openPolicy } = await import('../policy/open');
+  const { namesSelection, openPolicy } = await import('../policy/open');
   let p: import('../policy/open').OpenPolicy;
   try {
     p = await openPolicy(dir, opts.engine, note);
@@ -149,10 +155,10 @@ export async function loadCompressor(option: string, dirArg: string, opts: Compr
     throw new CliError(`--${option}: ${(e as Error).message}`);
   }
   const { select, threshold, topK, ratio, pool, normalize } = opts;
-  if (p.keepsAllByDefault && select === undefined && topK === undefined && ratio === undefined && threshold === undefined) {
+  const call = { select, threshold, topK, ratio, pool, normalize };
+  if (p.keepsAllByDefault && !namesSelection(call)) {
     note?.('this policy keeps every vector by default (its selection did not beat that on held-out training documents); --keep-top-k, --keep-ratio or --threshold select anyway');
   }
-  const call = { select, threshold, topK, ratio, pool, normalize };
   return { compress: (docs: MultiVectorSet) => p.compress(docs, call), dim: p.dim, describe: p.describe, engine: p.engine };
 }
 

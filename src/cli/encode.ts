@@ -96,15 +96,12 @@ export const command: Command = {
       io.stdout.write(`${queriesOut}: ${qs.length} queries judged in qrels/${split}.tsv (qrels: ${path.join(beir, 'qrels', `${split}.tsv`)})\n`);
     }
     if (syntheticOut) {
-      // GloVe: the tokens that count are the in-vocabulary ones; another encoder: every [a-z0-9]+ token
-      const wv = encoder.wordVectors;
-      const ic = wv ? enc.inverseCloze(wv, texts, { perDoc, seed }) : undefined;
-      const t = ic ?? enc.inverseClozeTexts(() => 0, texts, { perDoc, seed });
-      const vectors = ic ? ic.vectors : await encoder.encodeTexts(t.texts, { emptyAs: 'zero' });
-      const ownerIds = Array.from(t.owner, (d) => ids[d]);
+      const ic = await enc.inverseClozeWith(encoder, texts, { perDoc, seed });
+      const { vectors } = ic;
+      const ownerIds = Array.from(ic.owner, (d) => ids[d]);
       ioMod.writeMultiVectors(syntheticOut, { dim: vectors.dim, vectors: vectors.vectors, offsets: vectors.offsets, ids: ownerIds },
         { metadata: { ...meta, kind: 'inverse-cloze', 'ids-are': 'owner document ids', seed: String(seed) } });
-      io.stdout.write(`${syntheticOut}: ${t.owner.length} inverse-cloze queries (${perDoc} per document; ids = owning document ids)\n`);
+      io.stdout.write(`${syntheticOut}: ${ic.owner.length} inverse-cloze queries (${perDoc} per document; ids = owning document ids)\n`);
     }
     return 0;
   },

@@ -4,7 +4,7 @@
 import * as path from 'path';
 import { Args, CliError, CliIO, CommandSpec, UsageError, progress } from './args';
 import { writeJsonAtomic } from '../io/json';
-import { SELECT_OPTIONS, SELF_QUERY_OPTIONS, checkQueueUrl, comparisonTable, loadCompressor, loadQrelsFile, loadSetFromArgs, methodList, selectOptions, selfQueryOptions } from './common';
+import { SELECT_OPTIONS, SELF_QUERY_OPTIONS, checkQueueUrl, comparisonTable, loadCompressor, loadQrelsFile, loadSetFromArgs, methodList, selectOptions, selfQueriesLine, selfQueryOptions } from './common';
 import type { Command } from './main';
 
 export const spec: CommandSpec = {
@@ -88,14 +88,12 @@ export const command: Command = {
       const wrapped: typeof search = (qs, ds, k) => search(qs, ds, k).catch((e: Error) => { throw new CliError(`--queue: ${e.message}`); });
       maxsim = ev.maxsimMethod(wrapped);
     }
-    let hubness: import('../eval').SelfQueryTask['hubness'] | undefined;
+    let sq: import('../experiment/data').SelfQueryData | undefined;
     if (self) {
-      const n = docs.offsets.length - 1;
-      log(`self-queries: full MaxSim of each of ${n} documents against the other ${n - 1} (the reference)`);
-      const task = await ev.selfQueryTask(docs, { ...fidelity, reference: maxsim })
+      const { loadSelfQueryData } = await import('../experiment/data');
+      sq = await loadSelfQueryData(docs, { ...fidelity, reference: maxsim }, log)
         .catch((e: Error) => { throw e instanceof CliError ? e : new UsageError(`--self-queries: ${e.message}`); });
-      ({ docs, queries, qrels } = task);
-      hubness = task.hubness;
+      ({ docs, queries, qrels } = sq);
     } else {
       queries = loadSetFromArgs(args, { file: 'queries', offsets: 'query-offsets', ids: 'query-ids' })!;
       if (docs.dim !== queries.dim) throw new UsageError(`--queries: dimension ${queries.dim} differs from --docs dimension ${docs.dim}`);
@@ -116,15 +114,11 @@ export const command: Command = {
       onProgress: io.quiet ? undefined : (m) => log(m),
     });
     io.stdout.write(`${result.docs} documents (${result.vectorsPerDoc.toFixed(1)} vectors x ${result.dim} per document), ${result.queries} queries, kernels: ${result.backend}\n`);
-    if (self) {
-      const j = fidelity.judged ?? ev.FIDELITY_DEFAULTS.judged;
-      io.stdout.write(`self-queries: each document ranks the other ${result.docs - 1}; judgements: its top ${j} by full MaxSim, graded ${(fidelity.grading ?? ev.FIDELITY_DEFAULTS.grading) === 'rank' ? `by rank (${j} ... 1)` : 'binary'}; `
-        + `${hubness!.judgedDocs} distinct documents judged, the most judged (${hubness!.mostJudgedId}) in ${hubness!.mostJudged} of the ${result.queries} sets\n`);
-    }
+    if (sq) io.stdout.write(selfQueriesLine(sq, result.docs, result.queries));
     io.stdout.write('\n');
     io.stdout.write(comparisonTable(result));
     if (jsonOut) {
-      writeJsonAtomic(jsonOut, hubness ? { ...result, reference: { method: 'maxsim', judged: fidelity.judged ?? ev.FIDELITY_DEFAULTS.judged, grading: fidelity.grading ?? ev.FIDELITY_DEFAULTS.grading, hubness } } : result);
+      writeJsonAtomic(jsonOut, sq ? { ...result, reference: { method: 'maxsim', judged: sq.judged, grading: sq.grading, hubness: sq.hubness } } : result);
       io.stdout.write(`\nJSON: ${jsonOut}\n`);
     }
     if (runsDir) io.stdout.write(`runs: ${runsDir} (trec_eval -m ndcg_cut.3,5,10 -m recall.10,100 ${path.join(runsDir, 'qrels.txt')} ${path.join(runsDir, 'NAME.run')})\n`);

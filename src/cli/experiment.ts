@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Args, CliIO, CommandSpec, UsageError, checkDir, checkFile, progress } from './args';
 import type { ExperimentJson } from '../experiment/run';
-import { ENCODER_OPTIONS, SELF_QUERY_OPTIONS, TRAIN_OPTIONS, encoderFromArgs, ceilingsTable, comparisonTable, intList, loadSetFromArgs, methodList, seedList, seedsTable, selfQueryOptions, trainConfigFromArgs } from './common';
+import { ENCODER_OPTIONS, SELF_QUERY_OPTIONS, TRAIN_OPTIONS, encoderFromArgs, ceilingsTable, comparisonTable, intList, loadSetFromArgs, methodList, seedList, seedsTable, selfQueriesLine, selfQueryOptions, trainConfigFromArgs } from './common';
 import type { Command } from './main';
 import { DEFAULT_BUDGETS } from '../experiment/budgets';
 import { TRAINING_SET_DEFAULTS as T } from '../experiment/training-set';
@@ -140,9 +140,7 @@ export const command: Command = {
     const j = runs[0].json;
     io.stdout.write(`${j.dataset} (${j.split}): ${j.docs} documents (${j.vectorsPerDoc.toFixed(1)} vectors x ${j.dim} per document), ${j.queries} queries\n\n`);
     if (self) {
-      const sq = j.selfQueries as { judged: number; grading: string; hubness: { judgedDocs: number; mostJudged: number } };
-      io.stdout.write(`self-queries: each document ranks the other ${j.docs - 1}; judgements: its top ${sq.judged} by full MaxSim, graded ${sq.grading === 'rank' ? `by rank (${sq.judged} ... 1)` : 'binary'}; `
-        + `${sq.hubness.judgedDocs} distinct documents judged, the most judged in ${sq.hubness.mostJudged} of the ${j.queries} sets\n\n`);
+      io.stdout.write(`${selfQueriesLine(j.selfQueries as Parameters<typeof selfQueriesLine>[0], j.docs, j.queries)}\n`);
     }
     io.stdout.write(seeds.length > 1 ? seedsTable(summary, self ? ['ndcg@10', 'recall@10'] : undefined) : comparisonTable(runs[0].evaluation));
     if (summary.ceilings) io.stdout.write(`\n${ceilingsTable(summary)}`);

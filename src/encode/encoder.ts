@@ -105,8 +105,11 @@ export interface Encoder {
   readonly dim: number;
   /** one line for logs and reports */
   readonly describe: string;
-  /** GloVe only: the word vectors (the inverse-cloze rules count tokens with their vocabulary) */
-  readonly wordVectors?: WordVectors;
+  /**
+   * which tokens (tokenize.ts) count for the inverse-cloze length rules: >= 0 counts. GloVe: the
+   * word's vocabulary row (-1 out of vocabulary); use: every token (its pieces cover any text)
+   */
+  readonly lookup: (word: string) => number;
   encodeTexts(texts: string[], opts?: EncodeOptions): Promise<EncodedSet>;
 }
 
@@ -123,7 +126,7 @@ export async function loadEncoder(name: EncoderName, opts: EncoderOptions = {}):
   if (name === 'glove') {
     const wv = loadWordVectors({ ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}), log: opts.log });
     return {
-      name, id: 'glove-6b-100d', dim: wv.dim, wordVectors: wv,
+      name, id: 'glove-6b-100d', dim: wv.dim, lookup: wv.lookup,
       describe: `GloVe 6B ${wv.dim}-d word vectors (${wv.count} words; ${wv.origin.kind}, ${wv.origin.ms} ms)`,
       encodeTexts: async (texts, o) => encodeTexts(wv, texts, o),
     };
@@ -132,7 +135,7 @@ export async function loadEncoder(name: EncoderName, opts: EncoderOptions = {}):
     const use = await import('./use');
     use.resolveUseModelDir(); // fails now, naming --encoder and the packages, if the model is not installed
     return {
-      name, id: use.USE_MODEL_ID, dim: use.USE_DIM,
+      name, id: use.USE_MODEL_ID, dim: use.USE_DIM, lookup: () => 0,
       describe: `Universal Sentence Encoder lite per-piece vectors (${use.USE_MODEL_ID}, ${use.USE_DIM}-d, windows of ${use.MAX_PIECES} pieces every ${use.STRIDE})`,
       encodeTexts: (texts, o) => use.encodeTextsUse(texts, { ...o, cacheDir: opts.cacheDir, log: opts.log, cache: opts.cache }),
     };

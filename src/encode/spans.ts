@@ -11,6 +11,7 @@
  * `perDoc` equal segments of the document so they never overlap; a document keeps at least
  * `minContext` vectors after its cuts, and gets fewer (or no) spans when it is too short for that.
  */
+import { keepRows } from '../io/ragged';
 import type { MultiVectorSet } from '../kernels/types';
 import { Rng } from '../random';
 import type { SyntheticQueries } from './synthetic';
@@ -52,10 +53,8 @@ export function spanQueries(docs: MultiVectorSet, opts: SpanQueryOptions = {}): 
   const rng = new Rng(o.seed ?? 0, 0x5ba5);
   const spans: number[] = [];
   const owner: number[] = [];
-  const cut: Array<Array<[number, number]>> = [];
   for (let d = 0; d < n; d++) {
     const T = docs.offsets[d + 1] - docs.offsets[d];
-    const mine: Array<[number, number]> = [];
     // as many spans as fit: each segment must hold a shortest span, and the context must survive
     let k = o.perDoc;
     while (k > 0 && (Math.floor(T / k) < o.minTokens || T - k * o.minTokens < o.minContext)) k--;
@@ -68,46 +67,28 @@ export function spanQueries(docs: MultiVectorSet, opts: SpanQueryOptions = {}): 
       if (room < o.minTokens) break;
       const len = o.minTokens + rng.int(room - o.minTokens + 1);
       const start = lo + rng.int(hi - lo - len + 1);
-      mine.push([start, start + len]);
       spans.push(start, start + len);
       owner.push(d);
       removed += len;
     }
-    cut.push(mine);
   }
   const q = owner.length;
   const qOffsets = new Int32Array(q + 1);
   for (let i = 0; i < q; i++) qOffsets[i + 1] = qOffsets[i] + spans[2 * i + 1] - spans[2 * i];
   const qVectors = new Float32Array(qOffsets[q] * dim);
-  const cOffsets = new Int32Array(n + 1);
-  for (let d = 0; d < n; d++) {
-    const T = docs.offsets[d + 1] - docs.offsets[d];
-    cOffsets[d + 1] = cOffsets[d] + T - cut[d].reduce((a, [s, e]) => a + e - s, 0);
-  }
-  const cVectors = new Float32Array(cOffsets[n] * dim);
-  let qi = 0;
-  for (let d = 0; d < n; d++) {
-    const base = docs.offsets[d];
-    let at = cOffsets[d];
-    let from = 0;
-    const T = docs.offsets[d + 1] - base;
-    const copyContext = (a: number, b: number) => {
-      cVectors.set(docs.vectors.subarray((base + a) * dim, (base + b) * dim), at * dim);
-      at += b - a;
-    };
-    for (const [s, e] of cut[d]) {
-      copyContext(from, s);
-      qVectors.set(docs.vectors.subarray((base + s) * dim, (base + e) * dim), qOffsets[qi] * dim);
-      qi++;
-      from = e;
-    }
-    copyContext(from, T);
+  // each span becomes a query and is cut out of its document's context
+  const inContext = new Uint8Array(docs.offsets[n]).fill(1);
+  for (let i = 0; i < q; i++) {
+    const s = docs.offsets[owner[i]] + spans[2 * i];
+    const e = docs.offsets[owner[i]] + spans[2 * i + 1];
+    qVectors.set(docs.vectors.subarray(s * dim, e * dim), qOffsets[i] * dim);
+    inContext.fill(0, s, e);
   }
   const ids = docs.ids;
   return {
     vectors: { dim, vectors: qVectors, offsets: qOffsets, ...(ids ? { ids: owner.map((d) => ids[d]) } : {}) },
     owner: Int32Array.from(owner),
-    contexts: { dim, vectors: cVectors, offsets: cOffsets, ...(ids ? { ids: ids.slice() } : {}) },
+    contexts: keepRows(docs, inContext),
     spans: Int32Array.from(spans),
   };
 }

@@ -13,6 +13,7 @@ import { readIdsFile } from '../io/lines';
 import { loadMultiVectors, MultiVectorSpec, TensorRef } from '../io/multivector';
 import { readTensorRef } from '../io/tensorfile';
 import { encodeTexts } from './encoder';
+import type { Encoder } from './encoder';
 import { mix32, mulberry32, sampleDistinct } from '../random';
 import { splitSentences } from './sentences';
 import { tokenize, tokenRows } from './tokenize';
@@ -137,13 +138,18 @@ export function inverseCloze(wv: WordVectors, docs: string[], opts: InverseCloze
   return { vectors: stripExtras(vectors), ...t };
 }
 
+/** inverseCloze with any encoder: encoder.lookup decides which tokens count, encoder.encodeTexts encodes the queries. */
+export async function inverseClozeWith(encoder: Encoder, docs: string[], opts: InverseClozeOptions = {}): Promise<InverseClozeQueries> {
+  const t = inverseClozeTexts(encoder.lookup, docs, opts);
+  return { vectors: stripExtras(await encoder.encodeTexts(t.texts, { emptyAs: 'zero' })), ...t };
+}
+
 /** The text queries of inverseCloze; tokens count as in the vocabulary when lookup(token) >= 0. */
 export type InverseClozeTexts = Omit<InverseClozeQueries, 'vectors'>;
 
 /**
  * inverseCloze without the encoding: the query texts, owners, contexts and kinds, with tokens
- * (tokenize.ts) counted as in-vocabulary when `lookup(token) >= 0`. An encoder other than GloVe
- * (--encoder use) passes `() => 0` (every token counts) and encodes the texts itself.
+ * (tokenize.ts) counted as in-vocabulary when `lookup(token) >= 0` (an Encoder's lookup).
  */
 export function inverseClozeTexts(lookup: (word: string) => number, docs: string[], opts: InverseClozeOptions = {}): InverseClozeTexts {
   const wv = { lookup };
@@ -205,7 +211,7 @@ export function inverseClozeTexts(lookup: (word: string) => number, docs: string
   return { owner: Int32Array.from(owners), texts, contexts, kinds };
 }
 
-export function stripExtras(s: MultiVectorSet): MultiVectorSet {
+function stripExtras(s: MultiVectorSet): MultiVectorSet {
   const out: MultiVectorSet = { dim: s.dim, vectors: s.vectors, offsets: s.offsets };
   if (s.ids) out.ids = s.ids;
   return out;
@@ -230,6 +236,12 @@ export function beirTrainingQueries(wv: WordVectors, dir: string, docIds: string
   const t = beirTrainingQueryTexts(wv.lookup, dir, docIds, split);
   const vectors = stripExtras(encodeTexts(wv, t.texts, { ids: t.queryIds }));
   return { vectors, ...t };
+}
+
+/** beirTrainingQueries with any encoder (see inverseClozeWith). */
+export async function beirTrainingQueriesWith(encoder: Encoder, dir: string, docIds: string[], split = 'train'): Promise<BeirTrainingQueries> {
+  const t = beirTrainingQueryTexts(encoder.lookup, dir, docIds, split);
+  return { vectors: stripExtras(await encoder.encodeTexts(t.texts, { ids: t.queryIds })), ...t };
 }
 
 /** beirTrainingQueries without the encoding (see inverseClozeTexts for `lookup`). */

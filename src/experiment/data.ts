@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadEncoder } from '../encode';
-import type { EncodedSet, Encoder, EncoderName, WordVectors } from '../encode';
+import type { EncodedSet, Encoder, EncoderName } from '../encode';
 import { beirDocText, readBeirCorpus, readBeirQrels, readBeirQueries } from '../io';
 import type { BeirDoc, QrelEntry } from '../io';
 import { selfQueryTask } from '../eval/fidelity';
@@ -26,8 +26,6 @@ export interface ExperimentData {
   qrels: QrelEntry[];
   /** what encoded docs and queries; the training set encodes its synthetic queries with it too */
   encoder: Encoder;
-  /** GloVe only (encoder.wordVectors) */
-  wordVectors?: WordVectors;
 }
 
 export interface EncodeDataOptions {
@@ -56,7 +54,7 @@ export async function loadExperimentData(beir: string, split: string, log: (msg:
   const n = corpus.length;
   const cached = docs.origin?.kind === 'cache' ? ' (from the cache)' : '';
   log(`encoded ${n} documents${cached} (${(docs.offsets[n] / n).toFixed(1)} vectors/doc, ${docs.empty.length} empty) and ${testQueries.length} test queries`);
-  return { beir, split, corpus, docTexts, docs, queries, qrels, encoder, ...(encoder.wordVectors ? { wordVectors: encoder.wordVectors } : {}) };
+  return { beir, split, corpus, docTexts, docs, queries, qrels, encoder };
 }
 
 /**

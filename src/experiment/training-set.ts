@@ -15,8 +15,7 @@
  * Test queries and their judgements are never read here, except by the test-query ceiling (a
  * diagnostic, ceilings.ts), which passes the test split as querySplit.
  */
-import { beirTrainingQueries, beirTrainingQueryTexts, centerSet, encodeTexts, inverseCloze, inverseClozeTexts, meanVector, spanQueries, SPAN_DEFAULTS, stripExtras } from '../encode';
-import type { InverseClozeQueries, BeirTrainingQueries } from '../encode';
+import { beirTrainingQueriesWith, centerSet, inverseClozeWith, meanVector, spanQueries, SPAN_DEFAULTS } from '../encode';
 import { subset } from '../io';
 import type { MultiVectorSet } from '../kernels/types';
 import { sampleSorted, sampleTrainDocs } from '../train/sample';
@@ -67,22 +66,16 @@ export interface TrainingSet {
 }
 
 /**
- * With GloVe (data.wordVectors) every step is the synchronous GloVe path, unchanged. With another
- * encoder (--encoder use) the query texts are chosen by the same rules with every [a-z0-9]+ token
- * counted as in the vocabulary, and the queries (and shortened contexts) are encoded by data.encoder.
+ * Synthetic queries (and shortened contexts) are encoded by data.encoder, as the corpus was; its
+ * lookup decides which tokens count for the inverse-cloze length rules (GloVe: in-vocabulary words;
+ * use: every [a-z0-9]+ token).
  */
 export async function buildTrainingSet(data: ExperimentData | SelfQueryData, o: TrainingSetOptions): Promise<TrainingSet> {
   if (!('corpus' in data)) return spanTrainingSet(data, o);
-  const { corpus, docs, docTexts, wordVectors: wv, encoder } = data;
-  const everyToken = () => 0;
+  const { corpus, docs, docTexts, encoder } = data;
   if ((o.source ?? TRAINING_SET_DEFAULTS.source) === 'train') {
     const split = o.querySplit ?? 'train';
-    let bt: BeirTrainingQueries;
-    if (wv) bt = beirTrainingQueries(wv, data.beir, corpus.map((d) => d.id), split);
-    else {
-      const t = beirTrainingQueryTexts(everyToken, data.beir, corpus.map((d) => d.id), split);
-      bt = { ...t, vectors: stripExtras(await encoder.encodeTexts(t.texts, { ids: t.queryIds })) };
-    }
+    const bt = await beirTrainingQueriesWith(encoder, data.beir, corpus.map((d) => d.id), split);
     if (bt.owner.length === 0) throw new Error(`train-queries: ${data.beir}/qrels/${split}.tsv gives no usable training query`);
     const owners = Int32Array.from(new Set(bt.owner)).sort();
     const prompts = sampleSorted(owners, o.trainDocs ?? owners.length, o.seed, 556);
@@ -98,13 +91,7 @@ export async function buildTrainingSet(data: ExperimentData | SelfQueryData, o: 
   const icOpts = {
     perDoc: o.queriesPerDoc ?? TRAINING_SET_DEFAULTS.queriesPerDoc, seed: o.seed, removeProb, maxTokens: o.queryTokens ?? TRAINING_SET_DEFAULTS.queryTokens,
   };
-  const icDocs = Array.from(sample, (d) => docTexts[d]);
-  let ic: InverseClozeQueries;
-  if (wv) ic = inverseCloze(wv, icDocs, icOpts);
-  else {
-    const t = inverseClozeTexts(everyToken, icDocs, icOpts);
-    ic = { ...t, vectors: stripExtras(await encoder.encodeTexts(t.texts, { emptyAs: 'zero' })) };
-  }
+  const ic = await inverseClozeWith(encoder, Array.from(sample, (d) => docTexts[d]), icOpts);
   if (removeProb === 0) {
     return {
       docs, queries: ic.vectors, owner: Int32Array.from(ic.owner, (i) => sample[i]), prompts: sample,
@@ -115,7 +102,7 @@ export async function buildTrainingSet(data: ExperimentData | SelfQueryData, o: 
   if (withQuery.length === 0) throw new Error('ict-remove: no training document is long enough to keep a context once its queries are cut out');
   const index = new Map(Array.from(withQuery, (d, i) => [d, i]));
   return {
-    docs: wv ? encodeTexts(wv, Array.from(withQuery, (d) => ic.contexts[d])) : await encoder.encodeTexts(Array.from(withQuery, (d) => ic.contexts[d])),
+    docs: await encoder.encodeTexts(Array.from(withQuery, (d) => ic.contexts[d])),
     queries: ic.vectors,
     owner: Int32Array.from(ic.owner, (d) => index.get(d)!),
     prompts: Int32Array.from(withQuery.keys()),

@@ -16,6 +16,9 @@ import type { CompressEngine } from './weights';
 /** The per-call options: selection, pooling and normalisation (the engine and kernels are fixed at open). */
 export type CallOptions = Pick<CompressOptions, 'select' | 'threshold' | 'topK' | 'ratio' | 'pool' | 'normalize'>;
 
+/** Whether a call names a selection rule; one that does not gets the policy's default (every vector for a keepAll policy). */
+export const namesSelection = (o: CallOptions): boolean => o.select !== undefined || o.topK !== undefined || o.ratio !== undefined || o.threshold !== undefined;
+
 export interface OpenPolicy {
   /** one pooled, L2-normalised vector per document (n x dim, row d for document d) */
   compress(docs: MultiVectorSet, opts?: CallOptions): Promise<Float32Array>;
@@ -44,8 +47,7 @@ export async function openPolicy(dir: string, engine?: CompressEngine, note?: (m
   const pre = readPreprocess(dir, c.dim);
   const prep = (docs: MultiVectorSet) => applyPreprocess(docs, pre);
   /** a call without a selection rule keeps every vector for a keepAll policy */
-  const rule = (o: CallOptions): CallOptions => (pre.keepAll && o.select === undefined && o.topK === undefined && o.ratio === undefined && o.threshold === undefined
-    ? { ...o, select: 'ratio', ratio: 1 } : o);
+  const rule = (o: CallOptions): CallOptions => (pre.keepAll && !namesSelection(o) ? { ...o, select: 'ratio', ratio: 1 } : o);
   const describe = `${c.type} policy (dim ${c.dim}, hidden ${c.hidden}, layers ${c.layers}${pre.center ? ', centred' : ''}${pre.stop ? `, ${pre.stop.df.length} stop vectors` : ''})`;
   const K = getKernels();
   if (engineFor(c.type, engine, K.name) === 'native') {
