@@ -35,7 +35,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { FileFormatError } from '../io/errors';
-import { openRead, readExact, writeFileAtomic } from '../io/fsutil';
+import { byteChunks, openRead, readExact, writeFileAtomic } from '../io/fsutil';
 import type { EncodedSet, EncodeOptions } from './encoder';
 import { fnv32 } from './wordcache';
 
@@ -212,27 +212,37 @@ export function loadUseModel(): Promise<UseModel> {
   return modelMemo;
 }
 
+/** A file of the model package, or an error that says to reinstall it. */
+function readModelFile(f: string): Buffer {
+  const file = path.join(resolveUseModelDir(), f);
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    throw new Error(`--encoder use: ${USE_MODEL_PACKAGE} is installed but ${f} cannot be read (${(e as Error).message}); reinstall it`, { cause: e });
+  }
+}
+
+let tokenizerMemo: UseTokenizer | null = null;
+
+/** The model's tokenizer (its vocabulary only: no model, no tfjs), read once per process. */
+export function useTokenizer(): UseTokenizer {
+  tokenizerMemo ??= new UseTokenizer(JSON.parse(readModelFile('vocab.json').toString('utf8')) as Vocabulary);
+  return tokenizerMemo;
+}
+
 async function loadModelOnce(): Promise<UseModel> {
-  const dir = resolveUseModelDir();
   const t0 = Date.now();
   const { initTf } = await import('../policy/backend');
   const backend = (await initTf()).backend;
   const tf = await import('@tensorflow/tfjs');
-  const read = (f: string) => {
-    try {
-      return fs.readFileSync(path.join(dir, f));
-    } catch (e) {
-      throw new Error(`--encoder use: ${USE_MODEL_PACKAGE} is installed but ${f} cannot be read (${(e as Error).message}); reinstall it`, { cause: e });
-    }
-  };
+  const read = readModelFile;
   const mj = JSON.parse(read('model.json').toString('utf8')) as ModelJson;
-  const vocabulary = JSON.parse(read('vocab.json').toString('utf8')) as Vocabulary;
   const specs = mj.weightsManifest.flatMap((g) => g.weights);
   const all = Buffer.concat(mj.weightsManifest.flatMap((g) => g.paths.map(read)));
   const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
   const model = await tf.loadGraphModel(tf.io.fromMemory({ modelTopology: mj.modelTopology as object, weightSpecs: specs, weightData }));
   const pooled = model.outputs[0].name;
-  const tokenizer = new UseTokenizer(vocabulary);
+  const tokenizer = useTokenizer();
   return {
     tokenizer, backend, loadMs: Date.now() - t0,
     async run(windows) {
@@ -399,6 +409,9 @@ const HEADER = 64;
  * the body, zero to 64 bytes; then offsets (texts + 1 int32), empty (int32), rows (int32), padded to 4
  * bytes, then vectors (vectors x dim float32).
  */
+/** FNV-1a (wordcache.ts) over the body's chunks in order; every chunk but the last is a multiple of 4 bytes. */
+const checksum = (body: Uint8Array[]): number => body.reduce((h, part) => fnv32(part, h), 0x811c9dc5);
+
 export function writeUseCache(file: string, s: EncodedSet): void {
   const n = s.offsets.length - 1;
   const total = s.offsets[n];
@@ -406,16 +419,15 @@ export function writeUseCache(file: string, s: EncodedSet): void {
   ints.set(s.offsets, 0);
   ints.set(s.empty, n + 1);
   ints.set(s.rows, n + 1 + s.empty.length);
-  const intBytes = new Uint8Array(ints.buffer);
-  const vecBytes = new Uint8Array(s.vectors.buffer, s.vectors.byteOffset, total * s.dim * 4);
+  const body = [...byteChunks(ints), ...byteChunks(s.vectors.subarray(0, total * s.dim))];
   const head = Buffer.alloc(HEADER);
   head.write(MAGIC, 0, 'latin1');
   head.writeUInt32LE(s.dim, 8);
   head.writeUInt32LE(n, 12);
   head.writeUInt32LE(total, 16);
   head.writeUInt32LE(s.empty.length, 20);
-  head.writeUInt32LE(fnv32(vecBytes, fnv32(intBytes)), 24);
-  writeFileAtomic(file, (append) => { append(head); append(intBytes); append(vecBytes); });
+  head.writeUInt32LE(checksum(body), 24);
+  writeFileAtomic(file, (append) => { append(head); body.forEach(append); });
 }
 
 export function readUseCache(file: string): EncodedSet {
@@ -429,14 +441,14 @@ export function readUseCache(file: string): EncodedSet {
     const nEmpty = head.readUInt32LE(20);
     const nInts = n + 1 + nEmpty + total;
     if (dim < 1 || HEADER + 4 * nInts + 4 * total * dim !== size) throw new FileFormatError(file, `use cache header declares ${n} texts, ${total} x ${dim} vectors but the file has ${size} bytes`);
-    const all = readExact(fd, file, 0, size, new Uint8Array(new ArrayBuffer(size)));
-    if (fnv32(all.subarray(HEADER)) !== head.readUInt32LE(24)) throw new FileFormatError(file, 'use cache checksum mismatch');
-    const ints = new Int32Array(all.buffer, HEADER, nInts);
+    // two arrays, each read straight from the file: the vectors alone can pass V8's 4 GiB per Uint8Array
+    const ints = readExact(fd, file, HEADER, 4 * nInts, new Int32Array(nInts));
+    const vectors = readExact(fd, file, HEADER + 4 * nInts, 4 * total * dim, new Float32Array(total * dim));
+    if (checksum([...byteChunks(ints), ...byteChunks(vectors)]) !== head.readUInt32LE(24)) throw new FileFormatError(file, 'use cache checksum mismatch');
     const offsets = ints.slice(0, n + 1);
     if (offsets[0] !== 0 || offsets[n] !== total) throw new FileFormatError(file, 'use cache offsets are inconsistent');
     return {
-      dim, offsets, empty: Array.from(ints.subarray(n + 1, n + 1 + nEmpty)), rows: ints.slice(n + 1 + nEmpty),
-      vectors: new Float32Array(all.buffer, HEADER + 4 * nInts, total * dim),
+      dim, offsets, empty: Array.from(ints.subarray(n + 1, n + 1 + nEmpty)), rows: ints.slice(n + 1 + nEmpty), vectors,
     };
   });
 }

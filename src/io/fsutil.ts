@@ -8,23 +8,50 @@ import * as path from 'path';
 import { fileError, FileFormatError } from './errors';
 
 /** Reads exactly `len` bytes at `pos` into `into` (or a new buffer); a short read is an error. */
-export function readExact(fd: number, file: string, pos: number, len: number, into?: Uint8Array): Uint8Array {
-  const buf = into ?? new Uint8Array(len);
-  let done = 0;
-  while (done < len) {
-    const n = fs.readSync(fd, buf, done, Math.min(len - done, 1 << 30), pos + done);
-    if (n === 0) fileError(file, `unexpected end of file: wanted ${len} bytes at offset ${pos}, got ${done}`);
-    done += n;
-  }
-  return buf;
+/**
+ * The bytes of a typed array as views of at most `chunk` bytes each, in order, without a copy: one
+ * Uint8Array cannot span more than 4 GiB (V8's limit), while a Float32Array of a billion floats does.
+ */
+export function byteChunks(a: ArrayBufferView, chunk = 1 << 30): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let off = 0; off < a.byteLength; off += chunk) out.push(new Uint8Array(a.buffer, a.byteOffset + off, Math.min(chunk, a.byteLength - off)));
+  return out;
 }
 
-export async function readExactAsync(fh: fs.promises.FileHandle, file: string, pos: number, len: number, into: Uint8Array): Promise<Uint8Array> {
-  let done = 0;
-  while (done < len) {
-    const { bytesRead } = await fh.read(into, done, Math.min(len - done, 1 << 30), pos + done);
-    if (bytesRead === 0) fileError(file, `unexpected end of file: wanted ${len} bytes at offset ${pos}, got ${done}`);
-    done += bytesRead;
+/** The chunks of `target` that a read of `len` bytes fills, each with its offset into the read; shared by both readers. */
+function fillPlan(target: ArrayBufferView, len: number, file: string): Array<{ part: Uint8Array; from: number }> {
+  if (target.byteLength < len) throw new RangeError(`${file}: a read of ${len} bytes into a buffer of ${target.byteLength}`);
+  let from = 0;
+  return byteChunks(target).map((part) => {
+    const p = { part: part.subarray(0, Math.max(0, Math.min(part.length, len - from))), from };
+    from += part.length;
+    return p;
+  }).filter((p) => p.part.length > 0);
+}
+
+/** Reads exactly `len` bytes at `pos` into `into` (any typed array, of any size), or fails naming the file. */
+export function readExact(fd: number, file: string, pos: number, len: number): Uint8Array;
+export function readExact<T extends ArrayBufferView>(fd: number, file: string, pos: number, len: number, into: T): T;
+export function readExact(fd: number, file: string, pos: number, len: number, into?: ArrayBufferView): ArrayBufferView {
+  const target = into ?? new Uint8Array(len);
+  for (const { part, from } of fillPlan(target, len, file)) {
+    for (let at = 0; at < part.length;) {
+      const n = fs.readSync(fd, part, at, part.length - at, pos + from + at);
+      if (n === 0) fileError(file, `unexpected end of file: wanted ${len} bytes at offset ${pos}, got ${from + at}`);
+      at += n;
+    }
+  }
+  return target;
+}
+
+/** readExact without blocking the event loop. */
+export async function readExactAsync<T extends ArrayBufferView>(fd: number, file: string, pos: number, len: number, into: T): Promise<T> {
+  for (const { part, from } of fillPlan(into, len, file)) {
+    for (let at = 0; at < part.length;) {
+      const n = await new Promise<number>((res, rej) => fs.read(fd, part, at, part.length - at, pos + from + at, (err, b) => (err ? rej(new FileFormatError(file, err.message)) : res(b))));
+      if (n === 0) fileError(file, `unexpected end of file: wanted ${len} bytes at offset ${pos}, got ${from + at}`);
+      at += n;
+    }
   }
   return into;
 }
@@ -116,8 +143,6 @@ export function writeFileOnce(file: string, write: (append: (bytes: Uint8Array) 
   });
 }
 
-/** The bytes of a typed array, as a Uint8Array view (no copy). */
-export const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 /** reinpool's own root directory (its package.json, found by walking up from this file), or null. */
 export function packageRoot(): string | null {

@@ -18,7 +18,7 @@ import type { MultiVectorSet } from '../kernels/types';
 import { checkSet } from '../kernels/validate';
 import { decodeFloats, isFloatType, Tensor } from './dtype';
 import { fileError } from './errors';
-import { bytesOf, openRead, readExact, writeFileAtomic } from './fsutil';
+import { openRead, readExact, writeFileAtomic } from './fsutil';
 import { readIdsFile } from './lines';
 import { encodeNpz } from './npz';
 import { checkFiniteSet, checkOffsets, fromFlat, fromPadded, fromPerDoc, lengthsToOffsets, naturalCompare } from './ragged';
@@ -203,7 +203,7 @@ function loadPerDocSafetensors(file: string, order: string[] | undefined, ids: s
   openRead(file, (fd) => {
     entries.forEach((e, i) => {
       const slot = vectors.subarray(offsets[i] * dim, offsets[i + 1] * dim);
-      if (e.dtype === 'f32') readExact(fd, file, e.begin, e.end - e.begin, bytesOf(slot));
+      if (e.dtype === 'f32') readExact(fd, file, e.begin, e.end - e.begin, slot);
       else decodeFloats(e.dtype, readExact(fd, file, e.begin, e.end - e.begin), e.elements, slot, file);
     });
   });

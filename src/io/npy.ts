@@ -9,7 +9,7 @@
 import { isTypedArray } from '../kernels/validate';
 import { checkedByteSize, decodeTensor, ELEM_SIZE, ElemType, Tensor } from './dtype';
 import { fileError, withFile } from './errors';
-import { bytesOf, openRead, readExact, writeFileAtomic } from './fsutil';
+import { byteChunks, openRead, readExact, writeFileAtomic } from './fsutil';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 /** A header larger than this is not a NumPy header (numpy itself caps it at 10,000 bytes by default). */
@@ -155,7 +155,7 @@ export function readNpy(file: string): Tensor {
   return openRead(file, (fd) => {
     if (info.dtype === 'f32') {
       const out = new Float32Array(info.elements);
-      readExact(fd, file, info.dataOffset, info.dataBytes, bytesOf(out));
+      readExact(fd, file, info.dataOffset, info.dataBytes, out);
       return { dtype: 'f32', shape: info.shape, data: out };
     }
     const raw = readExact(fd, file, info.dataOffset, info.dataBytes);
@@ -215,17 +215,12 @@ function encodeStrings(data: string[], itemSize: number): Uint8Array {
 export function npyParts(data: WritableData, shape: number[]): Uint8Array[] {
   checkShape(data, shape);
   const { descr, itemSize } = descrOf(data);
-  const payload = Array.isArray(data) ? encodeStrings(data, itemSize) : bytesOf(data);
-  return [npyHeader(descr, shape), payload];
+  return [npyHeader(descr, shape), ...(Array.isArray(data) ? [encodeStrings(data, itemSize)] : byteChunks(data))];
 }
 
 /** Serialises an array as one .npy byte buffer. */
 export function encodeNpy(data: WritableData, shape: number[]): Uint8Array {
-  const [h, p] = npyParts(data, shape);
-  const out = new Uint8Array(h.length + p.length);
-  out.set(h, 0);
-  out.set(p, h.length);
-  return out;
+  return Buffer.concat(npyParts(data, shape));
 }
 
 /** Writes a .npy file atomically; numeric data is written from the array itself, not copied first. */

@@ -9,7 +9,7 @@
 import { isTypedArray } from '../kernels/validate';
 import { checkedByteSize, decodeTensor, ElemType, ELEM_SIZE, Tensor } from './dtype';
 import { fileError } from './errors';
-import { bytesOf, openRead, readExact, writeFileAtomic } from './fsutil';
+import { byteChunks, openRead, readExact, writeFileAtomic } from './fsutil';
 
 /** The reference implementation refuses headers over 100 MB; so do we. */
 const MAX_HEADER = 100_000_000;
@@ -99,7 +99,7 @@ export function readSafetensorsEntry(fd: number, file: string, e: SafetensorsEnt
   const len = e.end - e.begin;
   if (e.dtype === 'f32') {
     const out = new Float32Array(e.elements);
-    readExact(fd, file, e.begin, len, bytesOf(out));
+    readExact(fd, file, e.begin, len, out);
     return { dtype: 'f32', shape: e.shape, data: out };
   }
   const raw = readExact(fd, file, e.begin, len);
@@ -162,10 +162,9 @@ export function encodeSafetensors(tensors: Record<string, WritableTensor>, metad
     const n = t.shape.reduce((a, b) => a * b, 1);
     if (n !== t.data.length) throw new RangeError(`${file}: tensor '${name}' shape ${JSON.stringify(t.shape)} has ${n} elements but data has ${t.data.length}`);
     const dtype = stDtypeOf(t.data, file, name);
-    const bytes = bytesOf(t.data);
-    header[name] = { dtype, shape: t.shape, data_offsets: [off, off + bytes.length] };
-    off += bytes.length;
-    parts.push(bytes);
+    header[name] = { dtype, shape: t.shape, data_offsets: [off, off + t.data.byteLength] };
+    off += t.data.byteLength;
+    parts.push(...byteChunks(t.data));
   }
   let json = JSON.stringify(header);
   const padded = Math.ceil(Buffer.byteLength(json, 'utf8') / 8) * 8;

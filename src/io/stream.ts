@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import type { MultiVectorSet } from '../kernels/types';
 import { decodeFloats, ELEM_SIZE, ElemType, isFloatType } from './dtype';
 import { fileError, FileFormatError } from './errors';
-import { bytesOf, readExact } from './fsutil';
+import { readExact, readExactAsync } from './fsutil';
 import { readIdsFile } from './lines';
 import type { TensorRef } from './multivector';
 import { readNpyHeader } from './npy';
@@ -144,7 +144,7 @@ export class MultiVectorStream {
   readDocs(first: number, last: number): VectorChunk {
     const { r0, r1, pos, len } = this.span(first, last);
     const vectors = new Float32Array((r1 - r0) * this.dim);
-    if (this.dtype === 'f32') readExact(this.fd, this.file, pos, len, bytesOf(vectors));
+    if (this.dtype === 'f32') readExact(this.fd, this.file, pos, len, vectors);
     else decodeFloats(this.dtype, readExact(this.fd, this.file, pos, len), vectors.length, vectors, this.file);
     return this.assemble(first, last, r0, vectors);
   }
@@ -153,14 +153,8 @@ export class MultiVectorStream {
   async readDocsAsync(first: number, last: number): Promise<VectorChunk> {
     const { r0, r1, pos, len } = this.span(first, last);
     const vectors = new Float32Array((r1 - r0) * this.dim);
-    const target = this.dtype === 'f32' ? bytesOf(vectors) : new Uint8Array(len);
-    let done = 0;
-    while (done < len) {
-      const n = await new Promise<number>((res, rej) => fs.read(this.fd, target, done, Math.min(len - done, 1 << 30), pos + done, (err, b) => (err ? rej(new FileFormatError(this.file, err.message)) : res(b))));
-      if (n === 0) fileError(this.file, `unexpected end of file at offset ${pos + done}`);
-      done += n;
-    }
-    if (this.dtype !== 'f32') decodeFloats(this.dtype, target, vectors.length, vectors, this.file);
+    if (this.dtype === 'f32') await readExactAsync(this.fd, this.file, pos, len, vectors);
+    else decodeFloats(this.dtype, await readExactAsync(this.fd, this.file, pos, len, new Uint8Array(len)), vectors.length, vectors, this.file);
     return this.assemble(first, last, r0, vectors);
   }
 
