@@ -110,6 +110,8 @@ export interface Encoder {
    * word's vocabulary row (-1 out of vocabulary); use: every token (its pieces cover any text)
    */
   readonly lookup: (word: string) => number;
+  /** the text of the token a vector encodes (EncodedSet.rows): GloVe's word, use's SentencePiece piece */
+  readonly token: (id: number) => string;
   encodeTexts(texts: string[], opts?: EncodeOptions): Promise<EncodedSet>;
 }
 
@@ -126,7 +128,7 @@ export async function loadEncoder(name: EncoderName, opts: EncoderOptions = {}):
   if (name === 'glove') {
     const wv = loadWordVectors({ ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}), log: opts.log });
     return {
-      name, id: 'glove-6b-100d', dim: wv.dim, lookup: wv.lookup,
+      name, id: 'glove-6b-100d', dim: wv.dim, lookup: wv.lookup, token: wv.word,
       describe: `GloVe 6B ${wv.dim}-d word vectors (${wv.count} words; ${wv.origin.kind}, ${wv.origin.ms} ms)`,
       encodeTexts: async (texts, o) => encodeTexts(wv, texts, o),
     };
@@ -135,7 +137,7 @@ export async function loadEncoder(name: EncoderName, opts: EncoderOptions = {}):
     const use = await import('./use');
     use.resolveUseModelDir(); // fails now, naming --encoder and the packages, if the model is not installed
     return {
-      name, id: use.USE_MODEL_ID, dim: use.USE_DIM, lookup: () => 0,
+      name, id: use.USE_MODEL_ID, dim: use.USE_DIM, lookup: () => 0, token: (id) => use.useTokenizer().piece(id),
       describe: `Universal Sentence Encoder lite per-piece vectors (${use.USE_MODEL_ID}, ${use.USE_DIM}-d, windows of ${use.MAX_PIECES} pieces every ${use.STRIDE})`,
       encodeTexts: (texts, o) => use.encodeTextsUse(texts, { ...o, cacheDir: opts.cacheDir, log: opts.log, cache: opts.cache }),
     };

@@ -26,6 +26,7 @@ import { resolveTrainConfig, stepLogger, train } from '../train';
 import { trainContrastive } from '../train/contrastive';
 import type { TrainConfig } from '../train';
 import { budgetSweep, DEFAULT_BUDGETS } from './budgets';
+import { describeDropped, whatTheSelectionDrops } from './dropped';
 import { EXPERIMENT_DEFAULTS } from './presets';
 import { gapClosed, greedySelectionVectors } from './ceilings';
 import { policyCompressor } from './compressor';
@@ -236,6 +237,9 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   let kept = 0;
   for (let i = 0; i < masks.length; i++) kept += masks[i];
   const nDocs = docs.offsets.length - 1;
+  // masks are over the vectors of `docs`, which keep raw's order (centring moves no vector)
+  const dropped = 'corpus' in raw && raw.docs.rows ? whatTheSelectionDrops(raw.docs.rows, docs.offsets, masks, raw.encoder.token) : undefined;
+  if (dropped) describeDropped(dropped).forEach((line) => log(line));
   const budgets = await budgetSweep({ docs, queries, qrels, compressor, budgets: o.budgets ?? DEFAULT_BUDGETS, queryReduce, kernels, selfQueries });
   let ceilings: Record<string, CeilingResult> | undefined;
   if (o.ceilings) {
@@ -289,6 +293,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     queryNormalize: run.config.queryNormalize,
     queryReduce,
     reinpoolKeptPerDoc: kept / nDocs,
+    dropped,
     validation: run.validation,
     selection: keepAll ? 'keep-all (the policy did not beat it on held-out training documents)' : 'policy',
     reinpoolBudgets: budgets,
