@@ -13,6 +13,7 @@
  */
 import * as path from 'path';
 import { dropStopVectors, findStopVectors } from '../encode/stopvectors';
+import { tfBackendInfo } from '../policy';
 import type { SelectOptions } from '../policy';
 import { writePreprocess } from '../policy/preprocess';
 import { Rng } from '../random';
@@ -307,6 +308,8 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     },
     methodInfo: evaluation.methodInfo,
     backend: evaluation.backend,
+    // training's floating-point order depends on it: a seed reproduces its run on the same tfjs backend
+    tfBackend: tfBackendInfo()?.backend,
     perQueryNdcg3: evaluation.perQuery && {
       queryIds: evaluation.perQuery.queryIds,
       methods: Object.fromEntries(Object.entries(evaluation.perQuery.methods).map(([n, m]) => [n, m['ndcg@3']])),
