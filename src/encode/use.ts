@@ -235,10 +235,9 @@ async function loadModelOnce(): Promise<UseModel> {
   const { initTf } = await import('../policy/backend');
   const backend = (await initTf()).backend;
   const tf = await import('@tensorflow/tfjs');
-  const read = readModelFile;
-  const mj = JSON.parse(read('model.json').toString('utf8')) as ModelJson;
+  const mj = JSON.parse(readModelFile('model.json').toString('utf8')) as ModelJson;
   const specs = mj.weightsManifest.flatMap((g) => g.weights);
-  const all = Buffer.concat(mj.weightsManifest.flatMap((g) => g.paths.map(read)));
+  const all = Buffer.concat(mj.weightsManifest.flatMap((g) => g.paths.map(readModelFile)));
   const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
   const model = await tf.loadGraphModel(tf.io.fromMemory({ modelTopology: mj.modelTopology as object, weightSpecs: specs, weightData }));
   const pooled = model.outputs[0].name;
@@ -404,14 +403,14 @@ async function encodeFresh(texts: string[], emptyAs: string, opts: UseEncodeOpti
 const MAGIC = 'RPUSE001';
 const HEADER = 64;
 
+/** FNV-1a (wordcache.ts) over the body's chunks in order; every chunk but the last is a multiple of 4 bytes. */
+const checksum = (body: Uint8Array[]): number => body.reduce((h, part) => fnv32(part, h), 0x811c9dc5);
+
 /**
  * Layout (little endian): 'RPUSE001', u32 dim, u32 texts, u32 vectors, u32 empty count, u32 FNV-1a of
  * the body, zero to 64 bytes; then offsets (texts + 1 int32), empty (int32), rows (int32), padded to 4
  * bytes, then vectors (vectors x dim float32).
  */
-/** FNV-1a (wordcache.ts) over the body's chunks in order; every chunk but the last is a multiple of 4 bytes. */
-const checksum = (body: Uint8Array[]): number => body.reduce((h, part) => fnv32(part, h), 0x811c9dc5);
-
 export function writeUseCache(file: string, s: EncodedSet): void {
   const n = s.offsets.length - 1;
   const total = s.offsets[n];

@@ -58,23 +58,23 @@ export function whatTheSelectionDrops(rows: Int32Array, offsets: Int32Array, mas
   const docs = new Float64Array(maxId + 1);
   // lastDoc[id] = the last document that counted id, so a token repeated in a document counts once
   const lastDoc = new Int32Array(maxId + 1).fill(-1);
-  let allKept = 0;
-  let all = 0;
   for (let d = 0; d < nDocs; d++) {
     for (let t = offsets[d]; t < offsets[d + 1]; t++) {
       const id = rows[t];
       if (id < 0) continue;
       count[id]++;
       kept[id] += masks[t];
-      all++;
-      allKept += masks[t];
       if (lastDoc[id] !== d) { lastDoc[id] = d; docs[id]++; }
     }
   }
   const bands = DF_BANDS.map(() => ({ vectors: 0, kept: 0 }));
   const frequent: DroppedToken[] = [];
+  let all = 0;
+  let allKept = 0;
   for (let id = 0; id <= maxId; id++) {
     if (count[id] === 0) continue;
+    all += count[id];
+    allKept += kept[id];
     const df = docs[id] / nDocs;
     const b = bands[DF_BANDS.findIndex((edge) => df <= edge)];
     b.vectors += count[id];

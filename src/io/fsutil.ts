@@ -7,38 +7,34 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { fileError, FileFormatError } from './errors';
 
-/** Reads exactly `len` bytes at `pos` into `into` (or a new buffer); a short read is an error. */
 /**
  * The bytes of a typed array as views of at most `chunk` bytes each, in order, without a copy: one
  * Uint8Array cannot span more than 4 GiB (V8's limit), while a Float32Array of a billion floats does.
  */
-export function byteChunks(a: ArrayBufferView, chunk = 1 << 30): Uint8Array[] {
+export function byteChunks(a: Pick<ArrayBufferView, 'buffer' | 'byteOffset' | 'byteLength'>, chunk = 1 << 30): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (let off = 0; off < a.byteLength; off += chunk) out.push(new Uint8Array(a.buffer, a.byteOffset + off, Math.min(chunk, a.byteLength - off)));
   return out;
 }
 
-/** The chunks of `target` that a read of `len` bytes fills, each with its offset into the read; shared by both readers. */
-function fillPlan(target: ArrayBufferView, len: number, file: string): Array<{ part: Uint8Array; from: number }> {
+/** The views a read of `len` bytes fills, in order: the first `len` bytes of `target`. */
+function readViews(target: ArrayBufferView, len: number, file: string): Uint8Array[] {
   if (target.byteLength < len) throw new RangeError(`${file}: a read of ${len} bytes into a buffer of ${target.byteLength}`);
-  let from = 0;
-  return byteChunks(target).map((part) => {
-    const p = { part: part.subarray(0, Math.max(0, Math.min(part.length, len - from))), from };
-    from += part.length;
-    return p;
-  }).filter((p) => p.part.length > 0);
+  return byteChunks({ buffer: target.buffer, byteOffset: target.byteOffset, byteLength: len });
 }
 
-/** Reads exactly `len` bytes at `pos` into `into` (any typed array, of any size), or fails naming the file. */
+/** Reads exactly `len` bytes at `pos` into `into` (any typed array, of any size; default a new buffer), or fails naming the file. */
 export function readExact(fd: number, file: string, pos: number, len: number): Uint8Array;
 export function readExact<T extends ArrayBufferView>(fd: number, file: string, pos: number, len: number, into: T): T;
 export function readExact(fd: number, file: string, pos: number, len: number, into?: ArrayBufferView): ArrayBufferView {
   const target = into ?? new Uint8Array(len);
-  for (const { part, from } of fillPlan(target, len, file)) {
+  let done = 0;
+  for (const part of readViews(target, len, file)) {
     for (let at = 0; at < part.length;) {
-      const n = fs.readSync(fd, part, at, part.length - at, pos + from + at);
-      if (n === 0) fileError(file, `unexpected end of file: wanted ${len} bytes at offset ${pos}, got ${from + at}`);
+      const n = fs.readSync(fd, part, at, part.length - at, pos + done);
+      if (n === 0) fileError(file, `unexpected end of file: wanted ${len} bytes at offset ${pos}, got ${done}`);
       at += n;
+      done += n;
     }
   }
   return target;
@@ -46,11 +42,13 @@ export function readExact(fd: number, file: string, pos: number, len: number, in
 
 /** readExact without blocking the event loop. */
 export async function readExactAsync<T extends ArrayBufferView>(fd: number, file: string, pos: number, len: number, into: T): Promise<T> {
-  for (const { part, from } of fillPlan(into, len, file)) {
+  let done = 0;
+  for (const part of readViews(into, len, file)) {
     for (let at = 0; at < part.length;) {
-      const n = await new Promise<number>((res, rej) => fs.read(fd, part, at, part.length - at, pos + from + at, (err, b) => (err ? rej(new FileFormatError(file, err.message)) : res(b))));
-      if (n === 0) fileError(file, `unexpected end of file: wanted ${len} bytes at offset ${pos}, got ${from + at}`);
+      const n = await new Promise<number>((res, rej) => fs.read(fd, part, at, part.length - at, pos + done, (err, b) => (err ? rej(new FileFormatError(file, err.message)) : res(b))));
+      if (n === 0) fileError(file, `unexpected end of file: wanted ${len} bytes at offset ${pos}, got ${done}`);
       at += n;
+      done += n;
     }
   }
   return into;
@@ -142,7 +140,6 @@ export function writeFileOnce(file: string, write: (append: (bytes: Uint8Array) 
     }
   });
 }
-
 
 /** reinpool's own root directory (its package.json, found by walking up from this file), or null. */
 export function packageRoot(): string | null {
