@@ -8,6 +8,7 @@ import { ENCODER_NAMES } from '../encode/encoder';
 import type { EncoderName } from '../encode/encoder';
 import type { EvaluationResult, MetricName } from '../eval';
 import { formatInterval } from '../eval/stats';
+import { EXPERIMENT_DEFAULTS } from '../experiment/presets';
 import type { SeedsSummary } from '../experiment/seeds';
 import { loadMultiVectors, readBeirQrels, readTrecQrels } from '../io';
 import type { QrelEntry } from '../io';
@@ -79,6 +80,19 @@ export const ENCODER_OPTIONS = {
   },
   'cache-dir': { type: 'string', value: 'DIR', desc: 'cache of the GloVe vectors and of --encoder use\'s encoded texts', default: '$REINPOOL_CACHE_DIR or ~/.cache/reinpool' },
 } satisfies Record<string, import('./args').OptionSpec>;
+
+/** How `experiment` and `demo` treat corpus-frequent vectors, in the documents and in the synthetic queries. */
+export const STOP_OPTIONS = {
+  'stop-df': { type: 'string', value: 'X', desc: "remove stop vectors (held by more than X of the corpus's documents) before the policy sees a document; 1 = off. The baseline mean-stopfree (mean pooling without them) is evaluated beside", default: String(EXPERIMENT_DEFAULTS.stopDf) },
+  'query-stop-df': { type: 'string', value: 'X', desc: "take the vectors held by more than X of the corpus's documents (its function words, which an inverse-cloze sentence shares with its own document and real queries do not) out of every synthetic query; 1 = off", default: String(EXPERIMENT_DEFAULTS.queryStopDf) },
+} satisfies Record<string, import('./args').OptionSpec>;
+
+export function stopFromArgs(args: Args): { stopDf?: number; queryStopDf?: number } {
+  return {
+    stopDf: args.num('stop-df', { min: 0, max: 1, exclusiveMin: true }),
+    queryStopDf: args.num('query-stop-df', { min: 0, max: 1, exclusiveMin: true }),
+  };
+}
 
 /** --encoder and --cache-dir. A missing optional package for --encoder use fails here, naming the option. */
 export async function encoderFromArgs(args: Args): Promise<{ encoder: EncoderName; cacheDir?: string }> {

@@ -8,10 +8,9 @@
  */
 import * as path from 'path';
 import { Args, CliError, CliIO, CommandSpec, progress } from './args';
-import { ENCODER_OPTIONS, comparisonTable, encoderFromArgs, intList, seedList, seedsTable } from './common';
+import { ENCODER_OPTIONS, STOP_OPTIONS, comparisonTable, encoderFromArgs, intList, seedList, seedsTable, stopFromArgs } from './common';
 import type { Command } from './main';
 import { DEFAULT_BUDGETS } from '../experiment/budgets';
-import { EXPERIMENT_DEFAULTS } from '../experiment/presets';
 import { DEFAULT_EVAL_METHODS } from '../eval/evaluate';
 import { EMAIL_CORPUS_DEFAULTS as E } from '../demo/email';
 
@@ -46,7 +45,7 @@ export const spec: CommandSpec = {
     steps: { type: 'string', value: 'N', desc: 'GRPO training steps per seed (every other training setting is reinpool experiment\'s default)', default: String(DEMO_DEFAULTS.steps) },
     budgets: { type: 'string', value: 'LIST', desc: 'reinpool top-k keep budgets for the budget chart', default: DEFAULT_BUDGETS.join(',') },
     ...ENCODER_OPTIONS,
-    'stop-df': { type: 'string', value: 'X', desc: "remove stop vectors (held by more than X of the corpus's documents) before the policy sees a message, as reinpool experiment --stop-df; mean-stopfree is evaluated beside", default: String(EXPERIMENT_DEFAULTS.stopDf) },
+    ...STOP_OPTIONS,
   },
   details: 'The task (src/demo/email.ts):\n'
     + '  Query: a message\'s subject line without "Re:"/"Fwd:" prefixes and [list] tags. Document: the message minus its\n'
@@ -76,7 +75,7 @@ export const command: Command = {
     const maxBodyWords = args.int('body-words', { min: E.minBodyWords, default: E.maxBodyWords })!;
     const steps = args.int('steps', { min: 1, default: DEMO_DEFAULTS.steps })!;
     const budgets = intList(args, 'budgets');
-    const stopDf = args.num('stop-df', { min: 0, max: 1, exclusiveMin: true });
+    const stop = stopFromArgs(args);
     const encoding = await encoderFromArgs(args);
 
     const t0 = Date.now();
@@ -102,7 +101,7 @@ export const command: Command = {
 
     const { runSeeds } = await import('../experiment');
     const { runs, summary } = await runSeeds({
-      beir, dataset: 'spamassassin-subjects', split: 'test', trainDocIds: corpus.trainIds, budgets, stopDf, methods: DEMO_DEFAULTS.methods, ...encoding,
+      beir, dataset: 'spamassassin-subjects', split: 'test', trainDocIds: corpus.trainIds, budgets, ...stop, methods: DEMO_DEFAULTS.methods, ...encoding,
       config: { steps },
       policyOut: path.join(out, 'train'),
       json: path.join(out, 'results.json'),

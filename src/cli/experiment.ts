@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Args, CliIO, CommandSpec, UsageError, checkDir, checkFile, progress } from './args';
 import type { ExperimentJson } from '../experiment/run';
-import { ENCODER_OPTIONS, SELF_QUERY_OPTIONS, TRAIN_OPTIONS, encoderFromArgs, ceilingsTable, comparisonTable, intList, loadSetFromArgs, methodList, seedList, seedsTable, selfQueriesLine, selfQueryOptions, trainConfigFromArgs } from './common';
+import { ENCODER_OPTIONS, SELF_QUERY_OPTIONS, STOP_OPTIONS, TRAIN_OPTIONS, encoderFromArgs, ceilingsTable, comparisonTable, intList, loadSetFromArgs, methodList, seedList, seedsTable, selfQueriesLine, selfQueryOptions, stopFromArgs, trainConfigFromArgs } from './common';
 import type { Command } from './main';
 import { DEFAULT_BUDGETS } from '../experiment/budgets';
 import { TRAINING_SET_DEFAULTS as T } from '../experiment/training-set';
@@ -47,9 +47,9 @@ export const spec: CommandSpec = {
     methods: { type: 'string', value: 'LIST', desc: 'baselines evaluated beside reinpool', default: 'maxsim,mean,max,tokenpool-1..32,muvera' },
     budgets: { type: 'string', value: 'LIST', desc: 'reinpool top-k keep budgets for the budget chart', default: DEFAULT_BUDGETS.join(',') },
     ceilings: { type: 'boolean', desc: 'also measure two ceilings (diagnostics that read the test queries, never a method): the policy trained on the test queries themselves, and a greedy per-document selection against them; reports the share of the gap from mean pooling closed' },
-    preset: { type: 'string', value: 'NAME', desc: "default (the best label-free settings, chosen on development queries) or paper (the published method: inverse reward, inverse-cloze queries left in their documents, no centring, no stop vectors, 300 steps); options given beside it win", default: 'default' },
+    preset: { type: 'string', value: 'NAME', desc: "default (the best label-free settings, chosen on development queries) or paper (the published method: inverse reward, inverse-cloze queries left in their documents, no centring, no stop vectors in documents or queries, 300 steps); options given beside it win", default: 'default' },
     center: { type: 'string', value: 'on|off', desc: 'centre every token vector on the corpus mean before training and evaluation (all methods)', default: E.center ? 'on' : 'off' },
-    'stop-df': { type: 'string', value: 'X', desc: "remove stop vectors (held by more than X of the corpus's documents) before the policy sees a document; 1 = off. The baseline mean-stopfree (mean pooling without them) is evaluated beside", default: String(E.stopDf) },
+    ...STOP_OPTIONS,
     'ict-remove': { type: 'string', value: 'P', desc: 'inverse cloze: probability that a query sentence is removed from the document it trains on (a document too short to keep a context gets no query)', default: String(T.removeProb) },
     'ict-tokens': { type: 'string', value: 'N', desc: 'inverse cloze: longest synthetic query in tokens (0 = whole sentences)', default: String(T.queryTokens) },
     'train-queries': { type: 'string', value: 'ict|train', desc: "training queries: inverse cloze, or the dataset's own qrels/train.tsv queries", default: T.source },
@@ -124,7 +124,7 @@ export const command: Command = {
       budgets: intList(args, 'budgets'),
       policyOut, resume,
       center: onOff(args, 'center'),
-      stopDf: args.num('stop-df', { min: 0, max: 1, exclusiveMin: true }),
+      ...stopFromArgs(args),
       ceilings: args.flag('ceilings'),
       trainer: args.choice('trainer', ['grpo', 'contrastive'] as const),
       trainQueries: args.choice('train-queries', ['ict', 'train'] as const),

@@ -32,7 +32,7 @@ import { EXPERIMENT_DEFAULTS } from './presets';
 import { gapClosed, greedySelectionVectors } from './ceilings';
 import { policyCompressor } from './compressor';
 import { loadExperimentData, loadSelfQueryData } from './data';
-import { buildTrainingSet, centerExperiment } from './training-set';
+import { buildTrainingSet, centerExperiment, dropQueryStopVectors } from './training-set';
 import type { TrainingSetOptions } from './training-set';
 
 export interface ExperimentOptions extends Omit<TrainingSetOptions, 'seed' | 'source'> {
@@ -111,6 +111,12 @@ export interface ExperimentOptions extends Omit<TrainingSetOptions, 'seed' | 'so
    * The baseline 'mean-stopfree' (mean pooling of what is left) is evaluated beside it.
    */
   stopDf?: number;
+  /**
+   * take the vectors held by more than this share of the corpus's documents out of every synthetic
+   * training query (training-set.ts dropQueryStopVectors; 1 = off; default
+   * EXPERIMENT_DEFAULTS.queryStopDf). Never applied to a dataset's own training queries.
+   */
+  queryStopDf?: number;
 }
 
 /** A ceiling's metrics and the share of the mean-pooling-to-ceiling gap (NDCG@3) that ReinPool closes. */
@@ -197,6 +203,13 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   if (stop) {
     training = { ...training, docs: dropStopVectors(training.docs, stop) };
     log(`stop vectors: ${stop.df.length} vectors held by more than ${stopDf} of the documents, removed before the policy`);
+  }
+  // a dataset's own training queries are real queries: left as they are
+  const queryStopDf = o.trainQueries === 'train' ? 1 : o.queryStopDf ?? EXPERIMENT_DEFAULTS.queryStopDf;
+  if (queryStopDf < 1) {
+    let removed: number;
+    ({ training, removed } = dropQueryStopVectors(training, docs, queryStopDf));
+    log(`synthetic queries: the ${removed} vectors held by more than ${queryStopDf} of the documents taken out of them`);
   }
   const promptDocs = training.prompts.length;
   log(`${training.kind}: ${training.owner.length} training queries for ${promptDocs} training documents`);
@@ -291,6 +304,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     trainer: o.trainer ?? 'grpo',
     centered: center !== undefined,
     stopVectors: stop ? { maxDf: stopDf, count: stop.df.length } : undefined,
+    queryStopDf: queryStopDf < 1 ? queryStopDf : undefined,
     queryNormalize: run.config.queryNormalize,
     queryReduce,
     reinpoolKeptPerDoc: kept / nDocs,

@@ -16,6 +16,7 @@
  * diagnostic, ceilings.ts), which passes the test split as querySplit.
  */
 import { beirTrainingQueriesWith, centerSet, inverseClozeWith, meanVector, spanQueries, SPAN_DEFAULTS } from '../encode';
+import { dropStopVectors, findStopVectors } from '../encode/stopvectors';
 import { subset } from '../io';
 import type { MultiVectorSet } from '../kernels/types';
 import { sampleSorted, sampleTrainDocs } from '../train/sample';
@@ -158,4 +159,18 @@ export function centerExperiment<D extends { docs: MultiVectorSet; queries: Mult
       queries: centerSet(training.queries, mu),
     },
   };
+}
+
+/**
+ * The training set with the corpus's function words taken out of its synthetic queries: every query
+ * vector held, bit for bit, by more than `maxDf` of the corpus documents (encode/stopvectors.ts). An
+ * inverse-cloze sentence shares its own document's function words ("the", "of", "and"), so a reward
+ * on whole sentences pays a pooled vector for keeping them, and real queries reward the opposite
+ * (docs/training.md, "Function words in the synthetic queries"). Run after centring, on the centred
+ * corpus (a word's centred vector is the same bits in a query and in a document). A query made only of
+ * such vectors keeps them.
+ */
+export function dropQueryStopVectors(training: TrainingSet, corpus: MultiVectorSet, maxDf: number): { training: TrainingSet; removed: number } {
+  const stop = findStopVectors(corpus, maxDf);
+  return { training: { ...training, queries: dropStopVectors(training.queries, stop) }, removed: stop.df.length };
 }

@@ -53,6 +53,7 @@ describe('reinpool: help and usage', () => {
       [['experiment', '--beir', __dirname, '--steps', 'ten'], 'reinpool experiment: --beir:'],
       [['demo', '--docs', 'many'], "reinpool demo: --docs: expected an integer, got 'many'"],
       [['demo', '--stop-df', '2'], 'reinpool demo: --stop-df: must be <= 1, got 2'],
+      [['demo', '--query-stop-df', '0'], 'reinpool demo: --query-stop-df: must be > 0, got 0'],
       [['train', '--docs', __filename, '--synthetic', __filename], 'reinpool train: --out: required'],
       [['compress', '--policy', '/nonexistent/policy'], 'reinpool compress: --policy: directory not found'],
       [['encode', '--out', 'x.safetensors'], 'reinpool encode: --beir or --text: one is required'],

@@ -37,6 +37,8 @@ if (!glove) {
     // --stop-df removes stop vectors before the policy, and evaluates mean pooling without them beside
     expect(j.stopVectors.count).toBeGreaterThan(0);
     expect(Object.keys(j.methods)).toEqual(['maxsim', 'mean', 'max', 'tokenpool-2', 'muvera', 'mean-stopfree', 'reinpool']);
+    // by default the corpus's function words are taken out of the synthetic queries
+    expect(j.queryStopDf).toBe(0.8);
     for (const s of ['encode', 'train', 'eval']) expect(j.seconds[s]).toBeGreaterThan(0);
     // labelled data: each query's words are its document's own vocabulary
     expect(j.methods.maxsim['ndcg@10']).toBeGreaterThan(0.9);
@@ -77,6 +79,8 @@ if (!glove) {
     const ja = JSON.parse(fs.readFileSync(a, 'utf8'));
     expect(ja.trainQueries).toBe('qrels/train.tsv');
     expect(ja.syntheticQueries).toBe(24);
+    // real training queries are left as they are
+    expect(ja.queryStopDf).toBeUndefined();
     expect(ja.trainDocs).toBe(24);
     const b = path.join(dir, 'ict-removed.json');
     expect((await cli('experiment', ...common, '--ict-remove', '1', '--ict-tokens', '3', '--queries-per-doc', '1', '--json', b)).code).toBe(0);
@@ -120,6 +124,7 @@ if (!glove) {
     expect(p.train.config.reward).toBe('inverse');
     expect(p.centered).toBe(false);
     expect(p.stopVectors).toBeUndefined();
+    expect(p.queryStopDf).toBeUndefined();
     expect(p.trainQueries).toBe('inverse-cloze');
     const bad = await cli('experiment', '--beir', beir, '--seeds', '1,1');
     expect(bad.code).toBe(2);
