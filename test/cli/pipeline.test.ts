@@ -37,8 +37,8 @@ if (!glove) {
     // --stop-df removes stop vectors before the policy, and evaluates mean pooling without them beside
     expect(j.stopVectors.count).toBeGreaterThan(0);
     expect(Object.keys(j.methods)).toEqual(['maxsim', 'mean', 'max', 'tokenpool-2', 'muvera', 'mean-stopfree', 'reinpool']);
-    // by default the corpus's function words are taken out of the synthetic queries
-    expect(j.queryStopDf).toBe(0.8);
+    // off by default (docs/training.md)
+    expect(j.queryStopDf).toBeUndefined();
     for (const s of ['encode', 'train', 'eval']) expect(j.seconds[s]).toBeGreaterThan(0);
     // labelled data: each query's words are its document's own vocabulary
     expect(j.methods.maxsim['ndcg@10']).toBeGreaterThan(0.9);
@@ -75,16 +75,17 @@ if (!glove) {
     const common = ['--beir', beir, '--steps', '2', '--batch-docs', '4', '--group-size', '2', '--eval-every', '0',
       '--checkpoint-every', '0', '--methods', 'mean', '--budgets', '2', '-q'];
     const a = path.join(dir, 'train-queries.json');
-    expect((await cli('experiment', ...common, '--train-queries', 'train', '--json', a)).code).toBe(0);
+    expect((await cli('experiment', ...common, '--train-queries', 'train', '--query-stop-df', '0.8', '--json', a)).code).toBe(0);
     const ja = JSON.parse(fs.readFileSync(a, 'utf8'));
     expect(ja.trainQueries).toBe('qrels/train.tsv');
     expect(ja.syntheticQueries).toBe(24);
-    // real training queries are left as they are
+    // real training queries are left as they are, even with --query-stop-df
     expect(ja.queryStopDf).toBeUndefined();
     expect(ja.trainDocs).toBe(24);
     const b = path.join(dir, 'ict-removed.json');
-    expect((await cli('experiment', ...common, '--ict-remove', '1', '--ict-tokens', '3', '--queries-per-doc', '1', '--json', b)).code).toBe(0);
+    expect((await cli('experiment', ...common, '--ict-remove', '1', '--ict-tokens', '3', '--queries-per-doc', '1', '--query-stop-df', '0.8', '--json', b)).code).toBe(0);
     const jb = JSON.parse(fs.readFileSync(b, 'utf8'));
+    expect(jb.queryStopDf).toBe(0.8);
     expect(jb.trainQueries).toBe('inverse-cloze (sentence removed with p=1)');
     expect(jb.methods.reinpool.vectorsPerDoc).toBe(1);
     // documents too short to keep a context once their query is cut out are not trained on
