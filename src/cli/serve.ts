@@ -18,6 +18,7 @@ export const spec: CommandSpec = {
     host: { type: 'string', value: 'ADDR', desc: 'address to listen on', default: '127.0.0.1' },
     engine: { type: 'string', value: 'E', desc: 'native or tfjs (default: native for an MLP policy when the addon loads)' },
     'body-limit-mb': { type: 'string', value: 'N', desc: 'largest safetensors/npz request body, MiB (413 past it)', default: '256' },
+    'body-pool-mb': { type: 'string', value: 'N', desc: 'most memory kept for reuse by request buffers between requests, MiB', default: '512' },
     'json-limit-mb': { type: 'string', value: 'N', desc: 'largest JSON request body, MiB', default: '16' },
     'max-queue': { type: 'string', value: 'N', desc: 'requests waiting for the engine before 429', default: '64' },
     'batch-vectors': { type: 'string', value: 'N', desc: 'input vectors per engine call when requests are batched together', default: '262144' },
@@ -43,6 +44,7 @@ export const command: Command = {
     if (engine !== undefined && engine !== 'native' && engine !== 'tfjs') throw new UsageError(`--engine: use native or tfjs, got '${engine}'`);
     const mb = 1024 * 1024;
     const bodyLimit = args.int('body-limit-mb', { min: 1, default: 256 })! * mb;
+    const bodyPoolBytes = args.int('body-pool-mb', { min: 0, default: 512 })! * mb;
     const jsonLimit = args.int('json-limit-mb', { min: 1, default: 16 })! * mb;
     const maxQueue = args.int('max-queue', { min: 1, default: 64 })!;
     const maxBatchVectors = args.int('batch-vectors', { min: 1, default: 262_144 })!;
@@ -52,7 +54,7 @@ export const command: Command = {
     const { createService } = await import('../serve/server');
     let service: import('../serve/server').Service;
     try {
-      service = await createService({ policyDir, engine, bodyLimit, jsonLimit, maxQueue, maxBatchVectors, soloVectors, retryAfter, logger: args.flag('log') });
+      service = await createService({ policyDir, engine, bodyLimit, bodyPoolBytes, jsonLimit, maxQueue, maxBatchVectors, soloVectors, retryAfter, logger: args.flag('log') });
     } catch (e) {
       throw new CliError(`--policy: ${(e as Error).message}`);
     }

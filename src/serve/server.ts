@@ -16,6 +16,8 @@ import type { OpenPolicy } from '../policy/open';
 import type { CompressEngine } from '../policy/weights';
 import { requireLazily } from '../lazy';
 import { MicroBatcher, QueueFull } from './batcher';
+import { BodyPool, readBody } from './body';
+import type { PooledBody } from './body';
 import { BadRequest, CONTENT_TYPES, decodeBody, encodeAnswer } from './codec';
 import type { WireFormat } from './codec';
 import { callOptions } from './options';
@@ -25,6 +27,8 @@ export interface ServiceOptions {
   engine?: CompressEngine;
   /** largest safetensors/npz body in bytes (default 256 MiB) */
   bodyLimit?: number;
+  /** most bytes kept for reuse by request buffers no request is using (default 512 MiB; body.ts) */
+  bodyPoolBytes?: number;
   /** largest JSON body in bytes (default 16 MiB: JSON is for small batches) */
   jsonLimit?: number;
   /**
@@ -94,7 +98,8 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   const m = metrics(prom, () => batcher.depth, () => inflight);
   const bodyLimit = o.bodyLimit ?? 256 * 1024 * 1024;
   const app = fastify({ logger: o.logger ?? false, bodyLimit: o.jsonLimit ?? 16 * 1024 * 1024, return503OnClosing: true });
-  app.addContentTypeParser([CONTENT_TYPES.safetensors, CONTENT_TYPES.npz], { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
+  const pool = new BodyPool(o.bodyPoolBytes ?? 512 * 1024 * 1024);
+  app.addContentTypeParser([CONTENT_TYPES.safetensors, CONTENT_TYPES.npz], { bodyLimit }, (req: FastifyRequest, payload: http.IncomingMessage) => readBody(payload, req.headers['content-length'], bodyLimit, pool));
 
   app.setErrorHandler((err: Error & { statusCode?: number }, req: FastifyRequest, reply: FastifyReply) => {
     const code = err instanceof BadRequest ? 400 : err instanceof QueueFull ? 429 : err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
@@ -124,10 +129,18 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     if (!format) {
       return reply.code(415).send({ statusCode: 415, error: http.STATUS_CODES[415], message: `content type '${req.headers['content-type'] ?? ''}' is not one of ${Object.values(CONTENT_TYPES).join(', ')}` });
     }
-    const opts = callOptions(req.query as Record<string, unknown>);
-    const set = decodeBody(format, req.body);
-    if (set.dim !== policy.dim) throw new BadRequest(`body: the policy takes ${policy.dim}-d vectors but the documents are ${set.dim}-d`);
-    const vectors = await batcher.submit(set, opts);
+    // a binary body's buffer goes back to the pool once the engine is done with the documents viewing it
+    const pooled = format === 'json' ? undefined : req.body as PooledBody;
+    let set: MultiVectorSet;
+    let vectors: Float32Array;
+    try {
+      const opts = callOptions(req.query as Record<string, unknown>);
+      set = decodeBody(format, pooled ? pooled.bytes : req.body);
+      if (set.dim !== policy.dim) throw new BadRequest(`body: the policy takes ${policy.dim}-d vectors but the documents are ${set.dim}-d`);
+      vectors = await batcher.submit(set, opts);
+    } finally {
+      pooled?.release();
+    }
     const n = set.offsets.length - 1;
     m.documents.inc(n);
     m.vectors.inc(set.offsets[n]);
