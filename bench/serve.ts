@@ -12,7 +12,10 @@
  * once, in the middle, a burst of tiny requests beyond --max-queue to get 429s. Reported: documents/s
  * and vectors/s of the service against in-process compress of the same batch (the same policy and
  * kernels, median of repeated calls, measured before and after the load), p50/p99 latency, errors by
- * status code (the load's own requests), and the server's RSS every 5 s. In-process compress is the
+ * status code (the load's own requests), the server's RSS every 5 s, and the CPU each answered
+ * request cost the server (user and system time) and this process (the load generator), beside the
+ * engine call's own CPU in-process: cpuBoundRatio is the ratio the machine's cores would allow at
+ * those costs if they did nothing else. In-process compress is the
  * engine call alone on documents already in memory, so the ratio charges the service for HTTP,
  * parsing the body and encoding the answer.
  */
@@ -37,6 +40,11 @@ const rss = (pid: number): number => {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
 };
+/** CPU seconds a process has used, user and system (clock ticks of /proc/PID/stat, 100 per second on Linux). */
+const cpuOf = (pid: number): { user: number; system: number } => {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return { user: Number(f[11]) / 100, system: Number(f[12]) / 100 };
+};
 /** The part of autocannon's API used here (the package ships no types). */
 interface Cannon {
   on(event: 'response', fn: (client: unknown, status: number) => void): Cannon;
@@ -59,13 +67,15 @@ async function inProcess(policyDir: string, set: MultiVectorSet, reps: number) {
   const docs = set.offsets.length - 1;
   const vectors = set.offsets[docs];
   const times: number[] = [];
+  const cpu0 = process.cpuUsage();
   for (let r = 0; r < reps; r++) {
     const t0 = process.hrtime.bigint();
     await p.compress(set);
     times.push(Number(process.hrtime.bigint() - t0) / 1e9);
   }
+  const cpu = process.cpuUsage(cpu0);
   const s = median(times);
-  return { docsPerSec: docs / s, vectorsPerSec: vectors / s, secondsPerBatch: s, times, engine: p.describe };
+  return { docsPerSec: docs / s, vectorsPerSec: vectors / s, secondsPerBatch: s, cpuMsPerBatch: (cpu.user + cpu.system) / 1e3 / reps, times, engine: p.describe };
 }
 
 async function main(): Promise<void> {
@@ -101,6 +111,9 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const rssTimer = setInterval(() => rssSeries.push({ t: Math.round((Date.now() - t0) / 1000), mb: Math.round(rss(pid)) }), 5000);
   rssSeries.push({ t: 0, mb: Math.round(rss(pid)) });
+  // CPU of the server and of this process (the load generator and the prober) over the load
+  const serverCpu0 = cpuOf(pid);
+  const clientCpu0 = process.cpuUsage();
 
   const bad: Array<[string, string, Buffer | string, number, RegExp]> = [
     ['', 'application/x-safetensors', Buffer.from('not a tensor file at all'), 400, /body\.safetensors: not a/],
@@ -124,8 +137,13 @@ async function main(): Promise<void> {
       return;
     }
     const j = await r.json() as { message: string };
-    if (r.status === code && msg.test(j.message)) p.asExpected++;
-    if (p.examples.length < 2 && !p.examples.includes(j.message)) p.examples.push(j.message.slice(0, 160));
+    if (r.status === code && msg.test(j.message)) {
+      p.asExpected++;
+      if (p.examples.length < 2 && !p.examples.includes(j.message)) p.examples.push(j.message.slice(0, 160));
+    } else {
+      const why = `unexpected: ${r.status} ${j.message.slice(0, 120)}`;
+      if (!p.examples.includes(why)) p.examples.push(why);
+    }
   };
   let probing = true;
   const prober = (async () => {
@@ -152,6 +170,8 @@ async function main(): Promise<void> {
   });
   inst.on('response', (_c: unknown, status: number) => { codes[status] = (codes[status] ?? 0) + 1; });
   const res = await new Promise<CannonResult>((resolve, reject) => inst.once('done', resolve).once('error', reject));
+  const serverCpu1 = cpuOf(pid);
+  const clientCpu = process.cpuUsage(clientCpu0);
   probing = false;
   await prober;
   const burstResult = await burst;
@@ -165,12 +185,22 @@ async function main(): Promise<void> {
   const svcDocs = (ok * nDocs) / seconds;
   // the median batch time of all the calls, before and after the load
   const inProc = nDocs / median([...before.times, ...after.times]);
+  // CPU per answered request: what bounds throughput when every process shares the machine's cores
+  const perRequestMs = (sec: number) => (1000 * sec) / Math.max(1, ok);
+  const serverUser = perRequestMs(serverCpu1.user - serverCpu0.user);
+  const serverSystem = perRequestMs(serverCpu1.system - serverCpu0.system);
+  const client = perRequestMs((clientCpu.user + clientCpu.system) / 1e6);
+  const engineMs = median([before.cpuMsPerBatch, after.cpuMsPerBatch]);
+  const cpuMsPerRequest = { serverUser, serverSystem, client, inProcessEngine: engineMs, total: serverUser + serverSystem + client };
   const result = {
     data: `SYNTHETIC ColPali-like: ${nDocs} documents x ${T} unit vectors x ${D} per request (random, not ColPali output); random MLP policy hidden ${hidden}`,
     load: { clients, seconds, requestsOk: ok, statusCodes: codes, errors: res.errors, timeouts: res.timeouts, non2xx: res.non2xx },
     service: { docsPerSec: svcDocs, vectorsPerSec: svcDocs * T },
     inProcess: { before, after, docsPerSecMedian: inProc },
     ratio: svcDocs / inProc,
+    cpuMsPerRequest,
+    // all cores busy with these costs per request: the most requests/s this machine can answer
+    cpuBoundRatio: (os.cpus().length * 1000 / cpuMsPerRequest.total) * nDocs / inProc,
     latencyMs: { p50: res.latency.p50, p90: res.latency.p90, p99: res.latency.p99, max: res.latency.max },
     badRequests: probes,
     burst429: burstResult,
