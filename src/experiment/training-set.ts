@@ -8,6 +8,12 @@
  *           that still own a query (one too short to keep a context after its cuts gets none).
  *   train   the dataset's own qrels/train.tsv queries, each owned by its relevant corpus document; the
  *           prompts are those owners (sampled down to trainDocs).
+ *   title   each sampled document's own title as its one query, the document without its title as
+ *           its context (documents whose title has fewer than TITLE_MIN_TOKENS known tokens, or whose
+ *           body has none, are not sampled). A title is written to say what its document is about,
+ *           as a search query is; no query or judgement of the dataset is read.
+ *   auto    (the default) title when at least TITLE_MIN_SHARE of the corpus has such a title, else ict
+ *           (a corpus of vectors: spans).
  *   spans   (a corpus of vectors without text: SelfQueryData) inverse cloze on vectors, encode/spans.ts:
  *           spans of a seeded sample of documents' token vectors, each cut out of the document that
  *           trains on it; the documents are the shortened ones that own a span.
@@ -15,7 +21,7 @@
  * Test queries and their judgements are never read here, except by the test-query ceiling (a
  * diagnostic, ceilings.ts), which passes the test split as querySplit.
  */
-import { beirTrainingQueriesWith, centerSet, inverseClozeWith, meanVector, spanQueries, SPAN_DEFAULTS } from '../encode';
+import { beirTrainingQueriesWith, centerSet, inverseClozeWith, meanVector, spanQueries, SPAN_DEFAULTS, tokenRows } from '../encode';
 import { dropStopVectors, findStopVectors } from '../encode/stopvectors';
 import { subset } from '../io';
 import type { MultiVectorSet } from '../kernels/types';
@@ -24,7 +30,7 @@ import type { ExperimentData, SelfQueryData } from './data';
 
 /** What the training set is made of unless an option says otherwise (the CLI shows these). */
 export const TRAINING_SET_DEFAULTS = {
-  source: 'ict' as const,
+  source: 'auto' as const,
   trainDocs: 5000,
   queriesPerDoc: 3,
   removeProb: 1,
@@ -32,8 +38,8 @@ export const TRAINING_SET_DEFAULTS = {
 };
 
 export interface TrainingSetOptions {
-  /** 'ict' (default) or 'train' (qrels/train.tsv) */
-  source?: 'ict' | 'train';
+  /** 'auto' (default: title where the corpus has titles, else ict), 'ict', 'title' (each document's title) or 'train' (qrels/train.tsv) */
+  source?: 'auto' | 'ict' | 'title' | 'train';
   seed: number;
   /** documents sampled as training prompts (default min(2000, corpus); train: every owner) */
   trainDocs?: number;
@@ -74,7 +80,12 @@ export interface TrainingSet {
 export async function buildTrainingSet(data: ExperimentData | SelfQueryData, o: TrainingSetOptions): Promise<TrainingSet> {
   if (!('corpus' in data)) return spanTrainingSet(data, o);
   const { corpus, docs, docTexts, encoder } = data;
-  if ((o.source ?? TRAINING_SET_DEFAULTS.source) === 'train') {
+  const source = o.source ?? TRAINING_SET_DEFAULTS.source;
+  if (source === 'title' || source === 'auto') {
+    const titled = titledDocs(data);
+    if (source === 'title' || titled.length >= TITLE_MIN_SHARE * corpus.length) return titleTrainingSet(data, titled, o);
+  }
+  if (source === 'train') {
     const split = o.querySplit ?? 'train';
     const bt = await beirTrainingQueriesWith(encoder, data.beir, corpus.map((d) => d.id), split);
     if (bt.owner.length === 0) throw new Error(`train-queries: ${data.beir}/qrels/${split}.tsv gives no usable training query`);
@@ -112,9 +123,39 @@ export async function buildTrainingSet(data: ExperimentData | SelfQueryData, o: 
   };
 }
 
+/** A title needs this many tokens the encoder knows to be a training query. */
+export const TITLE_MIN_TOKENS = 3;
+/** source 'auto' trains on titles when at least this share of the corpus has one */
+export const TITLE_MIN_SHARE = 0.5;
+
+/** Indices of the corpus documents with a title of TITLE_MIN_TOKENS known tokens and a body. */
+function titledDocs(data: ExperimentData): Int32Array {
+  const known = (s: string) => tokenRows(s, data.encoder.lookup).length;
+  const out: number[] = [];
+  data.corpus.forEach((d, i) => { if (known(d.title) >= TITLE_MIN_TOKENS && known(d.text) > 0) out.push(i); });
+  return Int32Array.from(out);
+}
+
+/** Titles as queries (source 'title'): one per sampled document, cut from it. */
+async function titleTrainingSet(data: ExperimentData, titled: Int32Array, o: TrainingSetOptions): Promise<TrainingSet> {
+  const { corpus, encoder } = data;
+  if (titled.length === 0) throw new Error(`train-queries title: no document of ${data.beir} has a title of ${TITLE_MIN_TOKENS} or more known words and a body`);
+  const allowed = o.trainDocIds ? new Set(o.trainDocIds) : undefined;
+  const ids = Array.from(titled, (d) => corpus[d].id).filter((id) => !allowed || allowed.has(id));
+  const sample = sampleListed(data, ids, o.trainDocs ?? TRAINING_SET_DEFAULTS.trainDocs, o.seed);
+  return {
+    docs: await encoder.encodeTexts(Array.from(sample, (d) => corpus[d].text)),
+    queries: await encoder.encodeTexts(Array.from(sample, (d) => corpus[d].title)),
+    owner: Int32Array.from(sample.keys()),
+    prompts: Int32Array.from(sample.keys()),
+    sampled: sample.length,
+    kind: `titles (${titled.length} of ${corpus.length} documents have one; cut from their documents)`,
+  };
+}
+
 /** The training set of a corpus of vectors: span queries cut out of a seeded sample of its documents. */
 function spanTrainingSet(data: SelfQueryData, o: TrainingSetOptions): TrainingSet {
-  if ((o.source ?? 'ict') !== 'ict') throw new Error(`train-queries: a corpus of vectors has no '${String(o.source)}' queries; it trains on spans of its own vectors`);
+  if (o.source !== undefined && o.source !== 'auto' && o.source !== 'ict') throw new Error(`train-queries: a corpus of vectors has no '${String(o.source)}' queries; it trains on spans of its own vectors`);
   const [minTokens, maxTokens] = o.spanTokens ?? [SPAN_DEFAULTS.minTokens, SPAN_DEFAULTS.maxTokens];
   const sample = sampleTrainDocs(data.docs, o.trainDocs ?? TRAINING_SET_DEFAULTS.trainDocs, o.seed);
   const sp = spanQueries(subset(data.docs, sample), { perDoc: o.queriesPerDoc ?? TRAINING_SET_DEFAULTS.queriesPerDoc, minTokens, maxTokens, seed: o.seed });

@@ -52,7 +52,8 @@ export function hasWordVectors(): boolean {
  * common English words (plus shared filler words), and one test query per document made of words of
  * its topic, judged relevant to that document only.
  */
-export function writeTinyBeir(dir: string, topics = 24): void {
+/** `titles`: each document gets a title of its topic's words (as SciFact's do), else none (as NPL). */
+export function writeTinyBeir(dir: string, topics = 24, titles = false): void {
   const vocab = ('apple river mountain doctor guitar winter ocean engine garden pilot bread castle camera forest island '
     + 'hospital library market museum piano rocket school soldier station storm teacher train valley village wheat '
     + 'window bridge cattle coffee copper cotton desert dragon eagle farmer flower harbor horse honey kitchen lemon '
@@ -73,7 +74,8 @@ export function writeTinyBeir(dir: string, topics = 24): void {
       for (let w = 0; w < 10; w++) words.push(rnd() < 0.5 ? pick(own) : pick(filler));
       sentences.push(words.join(' ') + '.');
     }
-    docs.push(JSON.stringify({ _id: `d${t}`, title: '', text: sentences.join(' ') }));
+    const title = titles ? `the ${own[2]} and ${own[0]} of ${own[1]}` : '';
+    docs.push(JSON.stringify({ _id: `d${t}`, title, text: sentences.join(' ') }));
     queries.push(JSON.stringify({ _id: `q${t}`, text: `${own[0]} ${own[1]} ${pick(filler)} ${own[2]}` }));
     qrels.push(`q${t}\td${t}\t1`);
   }

@@ -97,6 +97,29 @@ if (!glove) {
     expect(bad.stderr).toContain('--ict-remove');
   });
 
+  test('titles train by default where the corpus has them; --train-queries ict and title choose; no titles, no title queries', async () => {
+    const titled = path.join(dir, 'beir-titled');
+    writeTinyBeir(titled, 24, true);
+    const common = ['--steps', '2', '--batch-docs', '4', '--group-size', '2', '--eval-every', '0', '--checkpoint-every', '0', '--methods', 'mean', '--budgets', '1', '-q'];
+    const run = async (folder: string, ...extra: string[]) => {
+      const f = path.join(dir, `titles-${extra.join('-') || 'default'}-${path.basename(folder)}.json`);
+      const r = await cli('experiment', '--beir', folder, ...common, ...extra, '--json', f);
+      return { r, j: r.code === 0 ? JSON.parse(fs.readFileSync(f, 'utf8')) : undefined };
+    };
+    const auto = await run(titled);
+    expect(auto.j.trainQueries).toBe('titles (24 of 24 documents have one; cut from their documents)');
+    // one query per document, its title
+    expect(auto.j.syntheticQueries).toBe(24);
+    expect((await run(titled, '--train-queries', 'ict')).j.trainQueries).toBe('inverse-cloze (sentence removed with p=1)');
+    // the folder without titles: inverse cloze by default, and title queries refused with the reason
+    expect((await run(beir)).j.trainQueries).toBe('inverse-cloze (sentence removed with p=1)');
+    const none = await run(beir, '--train-queries', 'title');
+    expect(none.r.code).not.toBe(0);
+    expect(none.r.stderr).toContain('train-queries title: no document of');
+    // the paper's method trains on inverse cloze whatever the corpus has
+    expect((await run(titled, '--preset', 'paper')).j.trainQueries).toBe('inverse-cloze');
+  });
+
   test('--seeds: every metric as a mean with its interval, a paired test and the verdict line; --ceilings; --preset paper', async () => {
     const json = path.join(dir, 'seeds.json');
     const r = await cli('experiment', '--beir', beir, '--seeds', '0,1,2', '--steps', '2', '--batch-docs', '4', '--group-size', '2', '--eval-every', '0',
