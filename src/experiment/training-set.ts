@@ -12,8 +12,8 @@
  *           its context (documents whose title has fewer than TITLE_MIN_TOKENS known tokens, or whose
  *           body has none, are not sampled). A title is written to say what its document is about,
  *           as a search query is; no query or judgement of the dataset is read.
- *   auto    (the default) title when at least TITLE_MIN_SHARE of the corpus has such a title, else ict
- *           (a corpus of vectors: spans).
+ *   auto    (the default) title when at least TITLE_MIN_SHARE of the documents training may use
+ *           (trainDocIds, else the corpus) has such a title, else ict (a corpus of vectors: spans).
  *   spans   (a corpus of vectors without text: SelfQueryData) inverse cloze on vectors, encode/spans.ts:
  *           spans of a seeded sample of documents' token vectors, each cut out of the document that
  *           trains on it; the documents are the shortened ones that own a span.
@@ -82,8 +82,9 @@ export async function buildTrainingSet(data: ExperimentData | SelfQueryData, o: 
   const { corpus, docs, docTexts, encoder } = data;
   const source = o.source ?? TRAINING_SET_DEFAULTS.source;
   if (source === 'title' || source === 'auto') {
-    const titled = titledDocs(data);
-    if (source === 'title' || titled.length >= TITLE_MIN_SHARE * corpus.length) return titleTrainingSet(data, titled, o);
+    const titled = titledDocs(data, o.trainDocIds);
+    const pool = o.trainDocIds?.length ?? corpus.length;
+    if (source === 'title' || titled.length >= TITLE_MIN_SHARE * pool) return titleTrainingSet(data, titled, pool, o);
   }
   if (source === 'train') {
     const split = o.querySplit ?? 'train';
@@ -125,31 +126,31 @@ export async function buildTrainingSet(data: ExperimentData | SelfQueryData, o: 
 
 /** A title needs this many tokens the encoder knows to be a training query. */
 export const TITLE_MIN_TOKENS = 3;
-/** source 'auto' trains on titles when at least this share of the corpus has one */
+/** source 'auto' trains on titles when at least this share of the documents training may use (trainDocIds, else the corpus) has one */
 export const TITLE_MIN_SHARE = 0.5;
 
-/** Indices of the corpus documents with a title of TITLE_MIN_TOKENS known tokens and a body. */
-function titledDocs(data: ExperimentData): Int32Array {
+/** Indices of the corpus documents (those listed, if a list is given) with a title of TITLE_MIN_TOKENS known tokens and a body. */
+function titledDocs(data: ExperimentData, ids?: string[]): Int32Array {
+  const allowed = ids ? new Set(ids) : undefined;
   const known = (s: string) => tokenRows(s, data.encoder.lookup).length;
   const out: number[] = [];
-  data.corpus.forEach((d, i) => { if (known(d.title) >= TITLE_MIN_TOKENS && known(d.text) > 0) out.push(i); });
+  data.corpus.forEach((d, i) => { if ((!allowed || allowed.has(d.id)) && known(d.title) >= TITLE_MIN_TOKENS && known(d.text) > 0) out.push(i); });
   return Int32Array.from(out);
 }
 
 /** Titles as queries (source 'title'): one per sampled document, cut from it. */
-async function titleTrainingSet(data: ExperimentData, titled: Int32Array, o: TrainingSetOptions): Promise<TrainingSet> {
+async function titleTrainingSet(data: ExperimentData, titled: Int32Array, pool: number, o: TrainingSetOptions): Promise<TrainingSet> {
   const { corpus, encoder } = data;
-  if (titled.length === 0) throw new Error(`train-queries title: no document of ${data.beir} has a title of ${TITLE_MIN_TOKENS} or more known words and a body`);
-  const allowed = o.trainDocIds ? new Set(o.trainDocIds) : undefined;
-  const ids = Array.from(titled, (d) => corpus[d].id).filter((id) => !allowed || allowed.has(id));
-  const sample = sampleListed(data, ids, o.trainDocs ?? TRAINING_SET_DEFAULTS.trainDocs, o.seed);
+  const which = o.trainDocIds ? 'training document' : 'document';
+  if (titled.length === 0) throw new Error(`train-queries title: no ${which} of ${data.beir} has a title of ${TITLE_MIN_TOKENS} or more known words and a body`);
+  const sample = sampleListed(data, Array.from(titled, (d) => corpus[d].id), o.trainDocs ?? TRAINING_SET_DEFAULTS.trainDocs, o.seed);
   return {
     docs: await encoder.encodeTexts(Array.from(sample, (d) => corpus[d].text)),
     queries: await encoder.encodeTexts(Array.from(sample, (d) => corpus[d].title)),
     owner: Int32Array.from(sample.keys()),
     prompts: Int32Array.from(sample.keys()),
     sampled: sample.length,
-    kind: `titles (${titled.length} of ${corpus.length} documents have one; cut from their documents)`,
+    kind: `titles (${titled.length} of ${pool} ${which}s have one; cut from their documents)`,
   };
 }
 

@@ -97,6 +97,13 @@ try {
     const owners = c.queries.map((q) => q.docId);
     expect(new Set(owners).size).toBe(owners.length);
     for (const o of owners) expect(train.has(o)).toBe(false);
+    // a training message keeps its subject as its title; a held-out one has none (its subject may be a test query)
+    const subjects = new Set(c.queries.map((q) => q.text));
+    for (const d of c.docs) {
+      if (train.has(d.id)) expect(tokenize(d.title).length).toBeGreaterThanOrEqual(2);
+      else expect(d.title).toBe('');
+      expect(subjects.has(d.title)).toBe(false);
+    }
     // one message per distinct subject, so no other document was written under a test query's subject
     const keys = c.queries.map((q) => tokenize(q.text).join(' '));
     expect(new Set(keys).size).toBe(keys.length);
