@@ -40,6 +40,37 @@ describe('tfjs backend', () => {
   });
 });
 
+describe('mlp policy gradients', () => {
+  // on wasm the first layer's weight gradient is computed by its own rule (network.ts, inputMatMul):
+  // it must give what tfjs's plain cpu backend, the reference, gives with tf.matMul's own gradient
+  test('weight gradients of a loss on the logits match the cpu backend\'s', async () => {
+    const dim = 8;
+    const set = randomSet([3, 7, 1, 5], dim, 2);
+    const b = padBatch(set, [0, 1, 2, 3]);
+    const gradsOn = async (backend: string): Promise<Float32Array[]> => {
+      await tf.setBackend(backend);
+      const p = new Policy({ type: 'mlp', dim, hidden: 16, seed: 5 });
+      const x = tf.tensor3d(b.x, [b.B, b.T, b.D]);
+      const mask = tf.tensor2d(b.mask, [b.B, b.T]);
+      const { value, grads } = tf.variableGrads(() => p.logits(x, mask).mul(mask).square().sum<tf.Scalar>());
+      const out = Object.values(grads).map((g) => g.dataSync() as Float32Array);
+      tf.dispose([value, x, mask, ...Object.values(grads)]);
+      p.dispose();
+      return out;
+    };
+    const used = tf.getBackend();
+    const got = await gradsOn(used);
+    const ref = await gradsOn('cpu');
+    await tf.setBackend(used);
+    expect(got).toHaveLength(4); // mlp0.w, mlp0.b, head.w, head.b
+    got.forEach((g, i) => {
+      const scale = Math.max(...Array.from(ref[i], Math.abs));
+      expect(scale).toBeGreaterThan(0);
+      for (let k = 0; k < g.length; k++) expect(Math.abs(g[k] - ref[i][k])).toBeLessThan(1e-4 * scale);
+    });
+  });
+});
+
 describe.each(['mlp', 'transformer'] as const)('%s policy', (type) => {
   const dim = 8;
   const set = randomSet([3, 7, 1, 5], dim);
