@@ -18,10 +18,10 @@ import { EMAIL_CORPUS_DEFAULTS as E } from '../demo/email';
 export const DEMO_DEFAULTS = {
   seeds: [0, 1, 2],
   /**
-   * fewer than the experiment's default steps: the most that lets three seeds fit in 5 minutes on 2 cores
-   * on tfjs wasm (the held-out validation reward still rises with more: docs/cli.md, demo)
+   * fewer than the experiment's default steps: about the most that lets three seeds fit in 5 minutes on
+   * 2 cores on tfjs wasm (the held-out validation reward still rises with more: docs/cli.md, demo)
    */
-  steps: 200,
+  steps: 300,
   /**
    * every baseline of reinpool experiment but the 10,240-float MUVERA: it takes a third of the demo's
    * evaluation time, and its 100- and 1,024-float sizes stay beside ReinPool's one vector
