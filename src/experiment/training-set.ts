@@ -37,6 +37,9 @@ export const TRAINING_SET_DEFAULTS = {
   queryTokens: 0,
 };
 
+/** Rng stream of every sample drawn from a given list of corpus documents (owners, titled, listed ids). */
+const LISTED_SAMPLE_STREAM = 556;
+
 export interface TrainingSetOptions {
   /** 'auto' (default: title where the corpus has titles, else ict), 'ict', 'title' (each document's title) or 'train' (qrels/train.tsv) */
   source?: 'auto' | 'ict' | 'title' | 'train';
@@ -91,7 +94,7 @@ export async function buildTrainingSet(data: ExperimentData | SelfQueryData, o: 
     const bt = await beirTrainingQueriesWith(encoder, data.beir, corpus.map((d) => d.id), split);
     if (bt.owner.length === 0) throw new Error(`train-queries: ${data.beir}/qrels/${split}.tsv gives no usable training query`);
     const owners = Int32Array.from(new Set(bt.owner)).sort();
-    const prompts = sampleSorted(owners, o.trainDocs ?? owners.length, o.seed, 556);
+    const prompts = sampleSorted(owners, o.trainDocs ?? owners.length, o.seed, LISTED_SAMPLE_STREAM);
     const inTrain = new Set(prompts);
     const keep = Array.from(bt.owner.keys()).filter((q) => inTrain.has(bt.owner[q]));
     return {
@@ -143,7 +146,7 @@ async function titleTrainingSet(data: ExperimentData, titled: Int32Array, pool: 
   const { corpus, encoder } = data;
   const which = o.trainDocIds ? 'training document' : 'document';
   if (titled.length === 0) throw new Error(`train-queries title: no ${which} of ${data.beir} has a title of ${TITLE_MIN_TOKENS} or more known words and a body`);
-  const sample = sampleListed(data, Array.from(titled, (d) => corpus[d].id), o.trainDocs ?? TRAINING_SET_DEFAULTS.trainDocs, o.seed);
+  const sample = sampleSorted(titled, o.trainDocs ?? TRAINING_SET_DEFAULTS.trainDocs, o.seed, LISTED_SAMPLE_STREAM);
   return {
     docs: await encoder.encodeTexts(Array.from(sample, (d) => corpus[d].text)),
     queries: await encoder.encodeTexts(Array.from(sample, (d) => corpus[d].title)),
@@ -180,7 +183,7 @@ function sampleListed(data: ExperimentData, ids: string[], k: number | undefined
     if (i === undefined) throw new Error(`training document '${id}' is not in the corpus`);
     return i;
   }).sort();
-  return sampleSorted(listed, k ?? listed.length, seed, 556);
+  return sampleSorted(listed, k ?? listed.length, seed, LISTED_SAMPLE_STREAM);
 }
 
 /**
