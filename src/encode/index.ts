@@ -10,7 +10,7 @@ export { encodeText, encodeTexts, createTextEncoder, loadEncoder, ENCODER_NAMES 
 export type { EncodedSet, EncodeOptions, EmptyRule, TextEncoder, Encoder, EncoderName, EncoderOptions } from './encoder';
 export { reduceQueries, queryMatrix, normalizeRows, meanVector, centerSet } from './vectors';
 export type { QueryReduce } from './vectors';
-export { loadQueryEmbeddings, inverseCloze, inverseClozeWith, inverseClozeTexts, beirTrainingQueries, beirTrainingQueriesWith, beirTrainingQueryTexts } from './synthetic';
+export { loadQueryEmbeddings, inverseCloze, inverseClozeWith, inverseClozeTexts, beirTrainingQueries, beirTrainingQueriesWith, beirTrainingQueryTexts, keywordQueryTexts, leadQueryTexts, documentFrequencies } from './synthetic';
 export { spanQueries, SPAN_DEFAULTS } from './spans';
 export type { SpanQueries, SpanQueryOptions } from './spans';
 export type {

@@ -211,6 +211,89 @@ export function inverseClozeTexts(lookup: (word: string) => number, docs: string
   return { owner: Int32Array.from(owners), texts, contexts, kinds };
 }
 
+// ---------------------------------------------------------------- (b') keyword queries
+
+export interface KeywordQueryOptions {
+  /** queries per document (default 3) */
+  perDoc?: number;
+  /** PRNG seed (default 0); document d uses mulberry32(mix32(seed, d)) */
+  seed?: number;
+  /** shortest and longest query in words (default [3, 8]; each query's length uniform between) */
+  words?: [number, number];
+}
+
+/** How many of `texts` hold each in-vocabulary word (once per text), and how many texts there are. */
+export interface DocumentFrequencies { df: Map<string, number>; docs: number }
+
+export function documentFrequencies(lookup: (word: string) => number, texts: string[]): DocumentFrequencies {
+  const df = new Map<string, number>();
+  for (const t of texts) for (const w of new Set(tokenize(t))) if (lookup(w) >= 0) df.set(w, (df.get(w) ?? 0) + 1);
+  return { df, docs: texts.length };
+}
+
+/**
+ * Keyword queries for a corpus without titles: per document, `perDoc` bags of its own words, each word
+ * drawn without replacement with probability proportional to tf x idf (idf = ln(N / df) over `freq`,
+ * the corpus). A search query names what its document is about in a few words the corpus rarely uses
+ * elsewhere ("dielectric constant microwave"); an inverse-cloze sentence instead shares its document's
+ * function words, which the reward then pays the policy to keep. A word found in every document
+ * (idf 0) is never drawn; a document with fewer distinct drawable words than the shortest query gets
+ * none. The documents stay whole: the query's words are in its document, as a real query's are.
+ */
+export function keywordQueryTexts(lookup: (word: string) => number, docs: string[], freq: DocumentFrequencies, opts: KeywordQueryOptions = {}): { owner: Int32Array; texts: string[] } {
+  const perDoc = opts.perDoc ?? 3;
+  const seed = opts.seed ?? 0;
+  const [minWords, maxWords] = opts.words ?? [3, 8];
+  if (!(minWords >= 1 && maxWords >= minWords)) throw new RangeError(`keyword queries: words must be [min, max] with 1 <= min <= max, got [${minWords}, ${maxWords}]`);
+  const texts: string[] = [];
+  const owners: number[] = [];
+  docs.forEach((text, d) => {
+    const tf = new Map<string, number>();
+    for (const w of tokenize(text)) if (lookup(w) >= 0) tf.set(w, (tf.get(w) ?? 0) + 1);
+    const words: string[] = [];
+    const weights: number[] = [];
+    for (const [w, n] of tf) {
+      const idf = Math.log(freq.docs / Math.max(1, freq.df.get(w) ?? 1));
+      if (idf > 0) { words.push(w); weights.push(n * idf); }
+    }
+    if (words.length < minWords) return;
+    const rng = mulberry32(mix32(seed, d));
+    for (let q = 0; q < perDoc; q++) {
+      const len = Math.min(words.length, minWords + Math.floor(rng() * (maxWords - minWords + 1)));
+      // weighted sampling without replacement (Efraimidis-Spirakis): the len largest u^(1/w)
+      const keys = weights.map((w, i) => ({ i, k: Math.log(rng()) / w }));
+      keys.sort((a, b) => b.k - a.k);
+      texts.push(keys.slice(0, len).map((e) => e.i).sort((a, b) => a - b).map((i) => words[i]).join(' '));
+      owners.push(d);
+    }
+  });
+  return { owner: Int32Array.from(owners), texts };
+}
+
+/**
+ * Lead queries: each document's first 3-8 known words (length seeded per document) as its one query,
+ * the rest of the document (known words, in order) as its context; a document needs a context of at
+ * least as many known words as its query. A document's opening names its subject, as a title does
+ * (the lead of an abstract or a news story), and cut from it the query cannot find itself.
+ */
+export function leadQueryTexts(lookup: (word: string) => number, docs: string[], opts: KeywordQueryOptions = {}): { owner: Int32Array; texts: string[]; contexts: string[] } {
+  const seed = opts.seed ?? 0;
+  const [minWords, maxWords] = opts.words ?? [3, 8];
+  if (!(minWords >= 1 && maxWords >= minWords)) throw new RangeError(`lead queries: words must be [min, max] with 1 <= min <= max, got [${minWords}, ${maxWords}]`);
+  const texts: string[] = [];
+  const contexts: string[] = [];
+  const owners: number[] = [];
+  docs.forEach((text, d) => {
+    const toks = tokenize(text).filter((t) => lookup(t) >= 0);
+    const len = minWords + Math.floor(mulberry32(mix32(seed, d))() * (maxWords - minWords + 1));
+    if (toks.length < 2 * len) return;
+    texts.push(toks.slice(0, len).join(' '));
+    contexts.push(toks.slice(len).join(' '));
+    owners.push(d);
+  });
+  return { owner: Int32Array.from(owners), texts, contexts };
+}
+
 function stripExtras(s: MultiVectorSet): MultiVectorSet {
   const out: MultiVectorSet = { dim: s.dim, vectors: s.vectors, offsets: s.offsets };
   if (s.ids) out.ids = s.ids;

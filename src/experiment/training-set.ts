@@ -8,12 +8,19 @@
  *           that still own a query (one too short to keep a context after its cuts gets none).
  *   train   the dataset's own qrels/train.tsv queries, each owned by its relevant corpus document; the
  *           prompts are those owners (sampled down to trainDocs).
+ *   keywords  per sampled document, queriesPerDoc bags of 3-8 words of its body drawn by tf x idf over
+ *           the corpus (encode/synthetic.ts, keywordQueryTexts); the documents are the corpus, whole.
+ *           For corpora without titles: a few rare words, as a search query names its subject.
  *   title   each sampled document's own title as its one query, the document without its title as
  *           its context (documents whose title has fewer than TITLE_MIN_TOKENS known tokens, or whose
  *           body has none, are not sampled). A title is written to say what its document is about,
  *           as a search query is; no query or judgement of the dataset is read.
  *   auto    (the default) title when at least TITLE_MIN_SHARE of the documents training may use
- *           (trainDocIds, else the corpus) has such a title, else ict (a corpus of vectors: spans).
+ *           (trainDocIds, else the corpus) has such a title, else keywords (a corpus of vectors:
+ *           spans). Chosen on SciFact's development queries with its titles withheld, where keywords,
+ *           lead and ict tie on NDCG@3 and keywords lead on NDCG@10 and recall@100 (docs/training.md).
+ *   lead    each sampled document's first 3-8 known words (of its body; a title would be its lead)
+ *           as its one query, cut from it.
  *   spans   (a corpus of vectors without text: SelfQueryData) inverse cloze on vectors, encode/spans.ts:
  *           spans of a seeded sample of documents' token vectors, each cut out of the document that
  *           trains on it; the documents are the shortened ones that own a span.
@@ -21,7 +28,7 @@
  * Test queries and their judgements are never read here, except by the test-query ceiling (a
  * diagnostic, ceilings.ts), which passes the test split as querySplit.
  */
-import { beirTrainingQueriesWith, centerSet, inverseClozeWith, meanVector, spanQueries, SPAN_DEFAULTS, tokenRows } from '../encode';
+import { beirTrainingQueriesWith, centerSet, documentFrequencies, inverseClozeWith, keywordQueryTexts, leadQueryTexts, meanVector, spanQueries, SPAN_DEFAULTS, tokenRows } from '../encode';
 import { dropStopVectors, findStopVectors } from '../encode/stopvectors';
 import { subset } from '../io';
 import type { MultiVectorSet } from '../kernels/types';
@@ -41,8 +48,8 @@ export const TRAINING_SET_DEFAULTS = {
 const LISTED_SAMPLE_STREAM = 556;
 
 export interface TrainingSetOptions {
-  /** 'auto' (default: title where the corpus has titles, else ict), 'ict', 'title' (each document's title) or 'train' (qrels/train.tsv) */
-  source?: 'auto' | 'ict' | 'title' | 'train';
+  /** 'auto' (default: title where the corpus has titles, else keywords), 'ict', 'keywords' (tf x idf words), 'lead' (first words), 'title' (each document's title) or 'train' (qrels/train.tsv) */
+  source?: 'auto' | 'ict' | 'keywords' | 'lead' | 'title' | 'train';
   seed: number;
   /** documents sampled as training prompts (default min(2000, corpus); train: every owner) */
   trainDocs?: number;
@@ -83,11 +90,12 @@ export interface TrainingSet {
 export async function buildTrainingSet(data: ExperimentData | SelfQueryData, o: TrainingSetOptions): Promise<TrainingSet> {
   if (!('corpus' in data)) return spanTrainingSet(data, o);
   const { corpus, docs, docTexts, encoder } = data;
-  const source = o.source ?? TRAINING_SET_DEFAULTS.source;
+  let source = o.source ?? TRAINING_SET_DEFAULTS.source;
   if (source === 'title' || source === 'auto') {
     const titled = titledDocs(data, o.trainDocIds);
     const pool = o.trainDocIds?.length ?? corpus.length;
     if (source === 'title' || titled.length >= TITLE_MIN_SHARE * pool) return titleTrainingSet(data, titled, pool, o);
+    source = 'keywords';
   }
   if (source === 'train') {
     const split = o.querySplit ?? 'train';
@@ -103,6 +111,26 @@ export async function buildTrainingSet(data: ExperimentData | SelfQueryData, o: 
     };
   }
   const sample = o.trainDocIds ? sampleListed(data, o.trainDocIds, o.trainDocs, o.seed) : sampleTrainDocs(docs, o.trainDocs ?? TRAINING_SET_DEFAULTS.trainDocs, o.seed);
+  if (source === 'keywords') {
+    // drawn from the body: where a corpus has titles (an explicit --train-queries keywords), the title is not the query's source
+    const kw = keywordQueryTexts(encoder.lookup, Array.from(sample, (d) => corpus[d].text), documentFrequencies(encoder.lookup, docTexts), {
+      perDoc: o.queriesPerDoc ?? TRAINING_SET_DEFAULTS.queriesPerDoc, seed: o.seed,
+    });
+    if (kw.owner.length === 0) throw new Error('train-queries keywords: no training document has 3 or more words that some other document lacks');
+    return {
+      docs, queries: await encoder.encodeTexts(kw.texts), owner: Int32Array.from(kw.owner, (i) => sample[i]),
+      prompts: Int32Array.from(new Set(Array.from(kw.owner, (i) => sample[i]))), sampled: sample.length, kind: 'keywords (tf x idf)',
+    };
+  }
+  if (source === 'lead') {
+    // the body only: a title, where there is one, would be the lead
+    const lead = leadQueryTexts(encoder.lookup, Array.from(sample, (d) => corpus[d].text), { seed: o.seed });
+    if (lead.owner.length === 0) throw new Error('train-queries lead: no training document has twice as many known words as its lead');
+    return {
+      docs: await encoder.encodeTexts(lead.contexts), queries: await encoder.encodeTexts(lead.texts), owner: Int32Array.from(lead.owner.keys()),
+      prompts: Int32Array.from(lead.owner.keys()), sampled: sample.length, kind: 'lead words (3-8, cut from their documents)',
+    };
+  }
   const removeProb = o.removeProb ?? TRAINING_SET_DEFAULTS.removeProb;
   const icOpts = {
     perDoc: o.queriesPerDoc ?? TRAINING_SET_DEFAULTS.queriesPerDoc, seed: o.seed, removeProb, maxTokens: o.queryTokens ?? TRAINING_SET_DEFAULTS.queryTokens,

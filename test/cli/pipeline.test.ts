@@ -83,7 +83,7 @@ if (!glove) {
     expect(ja.queryStopDf).toBeUndefined();
     expect(ja.trainDocs).toBe(24);
     const b = path.join(dir, 'ict-removed.json');
-    expect((await cli('experiment', ...common, '--ict-remove', '1', '--ict-tokens', '3', '--queries-per-doc', '1', '--query-stop-df', '0.8', '--json', b)).code).toBe(0);
+    expect((await cli('experiment', ...common, '--train-queries', 'ict', '--ict-remove', '1', '--ict-tokens', '3', '--queries-per-doc', '1', '--query-stop-df', '0.8', '--json', b)).code).toBe(0);
     const jb = JSON.parse(fs.readFileSync(b, 'utf8'));
     expect(jb.queryStopDf).toBe(0.8);
     expect(jb.trainQueries).toBe('inverse-cloze (sentence removed with p=1)');
@@ -97,7 +97,7 @@ if (!glove) {
     expect(bad.stderr).toContain('--ict-remove');
   });
 
-  test('titles train by default where the corpus has them; --train-queries ict and title choose; no titles, no title queries', async () => {
+  test('titles train by default where the corpus has them, keywords where it has none; --train-queries chooses; no titles, no title queries', async () => {
     const titled = path.join(dir, 'beir-titled');
     writeTinyBeir(titled, 24, true);
     const common = ['--steps', '2', '--batch-docs', '4', '--group-size', '2', '--eval-every', '0', '--checkpoint-every', '0', '--methods', 'mean', '--budgets', '1', '-q'];
@@ -111,8 +111,18 @@ if (!glove) {
     // one query per document, its title
     expect(auto.j.syntheticQueries).toBe(24);
     expect((await run(titled, '--train-queries', 'ict')).j.trainQueries).toBe('inverse-cloze (sentence removed with p=1)');
-    // the folder without titles: inverse cloze by default, and title queries refused with the reason
-    expect((await run(beir)).j.trainQueries).toBe('inverse-cloze (sentence removed with p=1)');
+    // the folder without titles: keywords by default (3 per document), lead on request (1 per document),
+    // and title queries refused with the reason
+    const untitled = await run(beir);
+    expect(untitled.j.trainQueries).toBe('keywords (tf x idf)');
+    expect(untitled.j.syntheticQueries).toBe(3 * 24);
+    const lead = await run(beir, '--train-queries', 'lead');
+    expect(lead.j.trainQueries).toBe('lead words (3-8, cut from their documents)');
+    expect(lead.j.syntheticQueries).toBe(24);
+    // inverse cloze's options need inverse cloze
+    const stray = await run(beir, '--ict-remove', '0.5');
+    expect(stray.r.code).toBe(2);
+    expect(stray.r.stderr).toContain('--ict-remove: only with --train-queries ict');
     const none = await run(beir, '--train-queries', 'title');
     expect(none.r.code).not.toBe(0);
     expect(none.r.stderr).toContain('train-queries title: no document of');

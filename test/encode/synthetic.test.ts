@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { WordVectors } from '../../src/encode';
 import {
-  beirTrainingQueries, centerSet, inverseCloze, loadQueryEmbeddings, meanVector, normalizeRows, reduceQueries,
+  beirTrainingQueries, centerSet, documentFrequencies, inverseCloze, keywordQueryTexts, leadQueryTexts, loadQueryEmbeddings, meanVector, normalizeRows, reduceQueries,
 } from '../../src/encode';
 import { encodeNpy, writeMultiVectors } from '../../src/io';
 
@@ -142,4 +142,59 @@ test('inverse cloze maxTokens: long sentences become a contiguous span of at mos
   // without the option the whole sentences are the queries
   const whole = inverseCloze(wv, [text], { perDoc: 2, seed: 3 });
   expect(whole.texts.every((t) => t.split(' ').length >= 8)).toBe(true);
+});
+
+test('keywordQueryTexts: words of the document only, never one in every document, lengths in range, seeded', () => {
+  const docs = ['the cell and the gene of a b', 'the protein and cells c d e', 'the of and', 'the gene f g h i j k l'];
+  const freq = documentFrequencies(wv.lookup, [...docs, 'zz the']);
+  expect(freq.docs).toBe(5);
+  expect(freq.df.get('the')).toBe(5);
+  expect(freq.df.get('gene')).toBe(2);
+  expect(freq.df.has('zz')).toBe(false); // out of vocabulary
+  const q = keywordQueryTexts(wv.lookup, docs, freq, { perDoc: 4, seed: 3, words: [2, 3] });
+  // 'the of and': 'the' is in every document (idf 0) and of/and leave 2 words: still a query
+  const owners = Array.from(q.owner);
+  expect(owners).toEqual([0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]);
+  q.texts.forEach((t, i) => {
+    const words = t.split(' ');
+    expect(words.length).toBeGreaterThanOrEqual(2);
+    expect(words.length).toBeLessThanOrEqual(3);
+    expect(new Set(words).size).toBe(words.length);
+    for (const w of words) {
+      expect(w).not.toBe('the');
+      expect(docs[owners[i]].split(' ')).toContain(w);
+    }
+  });
+  expect(keywordQueryTexts(wv.lookup, docs, freq, { perDoc: 4, seed: 3, words: [2, 3] })).toEqual(q);
+  expect(keywordQueryTexts(wv.lookup, docs, freq, { perDoc: 4, seed: 4, words: [2, 3] }).texts).not.toEqual(q.texts);
+  // too few drawable words: no query
+  expect(keywordQueryTexts(wv.lookup, ['the of'], freq, { words: [3, 8] }).owner.length).toBe(0);
+  expect(() => keywordQueryTexts(wv.lookup, docs, freq, { words: [4, 2] })).toThrow(/words must be/);
+});
+
+test('keywordQueryTexts: a rare word is drawn far more often than a common one of the same count', () => {
+  const docs = ['a b', ...Array.from({ length: 40 }, () => 'b c')];
+  const freq = documentFrequencies(wv.lookup, docs);
+  const q = keywordQueryTexts(wv.lookup, ['a b c d e f g h'], freq, { perDoc: 400, seed: 1, words: [1, 1] });
+  const count = (w: string) => q.texts.filter((t) => t === w).length;
+  // idf: a 3.71, b 0, c 0.025, d..h 3.71 (df 0 counts as 1): b never, c rarely
+  expect(count('b')).toBe(0);
+  expect(count('c')).toBeLessThan(count('a') / 10);
+});
+
+test('leadQueryTexts: the first known words as the query, the rest as the context; too short, no query', () => {
+  const docs = ['Cell cells, protein (zz) gene a b c d e f g h i j k l m n o p', 'a b c', 'The gene of a cell and the protein'];
+  const q = leadQueryTexts(wv.lookup, docs, { seed: 5, words: [3, 4] });
+  expect(Array.from(q.owner)).toEqual([0, 2]); // 'a b c' has no context of 3 words left
+  q.texts.forEach((t, i) => {
+    const d = q.owner[i];
+    const known = docs[d].toLowerCase().match(/[a-z]+/g)!.filter((w) => wv.lookup(w) >= 0);
+    const n = t.split(' ').length;
+    expect(n).toBeGreaterThanOrEqual(3);
+    expect(n).toBeLessThanOrEqual(4);
+    expect(t).toBe(known.slice(0, n).join(' '));
+    expect(q.contexts[i]).toBe(known.slice(n).join(' '));
+  });
+  expect(leadQueryTexts(wv.lookup, docs, { seed: 5, words: [3, 4] })).toEqual(q);
+  expect(() => leadQueryTexts(wv.lookup, docs, { words: [0, 2] })).toThrow(/words must be/);
 });
