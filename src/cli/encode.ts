@@ -13,7 +13,7 @@ export const spec: CommandSpec = {
   name: 'encode',
   summary: 'Encode text into multi-vector token embeddings (GloVe 6B 100-d, lowercase [a-z0-9]+ tokens, out-of-vocabulary '
     + 'tokens dropped, unit-norm; or --encoder use: contextual USE lite vectors per SentencePiece piece): a BEIR corpus '
-    + '(and optionally its test queries and inverse-cloze synthetic queries), or a text file with one document per line.',
+    + '(and optionally its test queries and synthetic training queries), or a text file with one document per line.',
   synopsis: '(--beir DIR | --text FILE) --out FILE [options]',
   options: {
     beir: { type: 'string', value: 'DIR', desc: 'BEIR folder: encodes corpus.jsonl (title + text)' },
@@ -21,17 +21,24 @@ export const spec: CommandSpec = {
     out: { type: 'string', value: 'FILE', desc: 'output: .safetensors (default) or .npz with vectors, offsets and ids' },
     queries: { type: 'string', value: 'FILE', desc: 'with --beir: also encode the queries judged in --split into FILE (ids = query ids)' },
     split: { type: 'string', value: 'NAME', desc: 'qrels split for --queries', default: 'test' },
-    synthetic: { type: 'string', value: 'FILE', desc: 'also write inverse-cloze synthetic training queries (ids = the owning document ids) for `reinpool train`' },
+    synthetic: { type: 'string', value: 'FILE', desc: 'also write synthetic training queries (ids = the owning document ids) for `reinpool train`' },
+    'synthetic-kind': { type: 'string', value: 'keywords|ict', desc: "keywords: 3-8 words of each document drawn by tf x idf over the corpus (reinpool experiment's choice where documents have no title); ict: inverse-cloze sentences (the paper's), both left in their documents", default: 'keywords' },
     'queries-per-doc': { type: 'string', value: 'N', desc: 'synthetic queries per document', default: '3' },
     seed: { type: 'string', value: 'N', desc: 'seed of the synthetic queries', default: '0' },
     ...ENCODER_OPTIONS,
   },
   examples: [
-    'reinpool encode --beir ../shared/data/scifact --out scifact.safetensors --queries scifact-test.safetensors --synthetic scifact-ic.safetensors',
+    'reinpool encode --beir ../shared/data/scifact --out scifact.safetensors --queries scifact-test.safetensors --synthetic scifact-synthetic.safetensors',
     'reinpool encode --text docs.txt --out docs.npz',
     'reinpool encode --encoder use --beir ../shared/data/npl --out npl-use.safetensors --queries npl-use-test.safetensors',
   ],
 };
+
+/** Keyword queries of every document, document frequencies over the same documents. */
+async function keywordQueries(enc: typeof import('../encode'), encoder: import('../encode').Encoder, texts: string[], perDoc: number, seed: number) {
+  const kw = enc.keywordQueryTexts(encoder.lookup, texts, enc.documentFrequencies(encoder.lookup, texts), { perDoc, seed });
+  return { vectors: await encoder.encodeTexts(kw.texts), owner: kw.owner };
+}
 
 /** Plain text, one document per line (ids: line numbers from 0). */
 function readTextLines(file: string): { ids: string[]; texts: string[] } {
@@ -52,6 +59,8 @@ export const command: Command = {
     const out = args.output('out', true)!;
     const queriesOut = args.output('queries');
     const syntheticOut = args.output('synthetic');
+    const syntheticKind = args.choice('synthetic-kind', ['keywords', 'ict'] as const, 'keywords')!;
+    if (args.has('synthetic-kind') && !syntheticOut) throw new UsageError('--synthetic-kind: needs --synthetic FILE');
     if (queriesOut && !beir) throw new UsageError('--queries: needs --beir (the queries come from queries.jsonl and qrels/SPLIT.tsv)');
     const split = args.str('split') ?? 'test';
     if (beir && queriesOut && !fs.existsSync(path.join(beir, 'qrels', `${split}.tsv`))) throw new UsageError(`--split: ${path.join(args.str('beir')!, 'qrels', `${split}.tsv`)} not found`);
@@ -96,12 +105,14 @@ export const command: Command = {
       io.stdout.write(`${queriesOut}: ${qs.length} queries judged in qrels/${split}.tsv (qrels: ${path.join(beir, 'qrels', `${split}.tsv`)})\n`);
     }
     if (syntheticOut) {
-      const ic = await enc.inverseClozeWith(encoder, texts, { perDoc, seed });
-      const { vectors } = ic;
-      const ownerIds = Array.from(ic.owner, (d) => ids[d]);
+      const { vectors, owner } = syntheticKind === 'ict'
+        ? await enc.inverseClozeWith(encoder, texts, { perDoc, seed })
+        : await keywordQueries(enc, encoder, texts, perDoc, seed);
+      const kind = syntheticKind === 'ict' ? 'inverse-cloze' : 'keywords';
+      const ownerIds = Array.from(owner, (d) => ids[d]);
       ioMod.writeMultiVectors(syntheticOut, { dim: vectors.dim, vectors: vectors.vectors, offsets: vectors.offsets, ids: ownerIds },
-        { metadata: { ...meta, kind: 'inverse-cloze', 'ids-are': 'owner document ids', seed: String(seed) } });
-      io.stdout.write(`${syntheticOut}: ${ic.owner.length} inverse-cloze queries (${perDoc} per document; ids = owning document ids)\n`);
+        { metadata: { ...meta, kind, 'ids-are': 'owner document ids', seed: String(seed) } });
+      io.stdout.write(`${syntheticOut}: ${owner.length} ${kind} queries (${perDoc} per document; ids = owning document ids)\n`);
     }
     return 0;
   },

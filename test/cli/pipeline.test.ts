@@ -193,6 +193,14 @@ if (!glove) {
     const r = await cli('encode', '--beir', beir, '--out', out, '--queries', q, '--synthetic', syn, '--queries-per-doc', '2', '-q');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('24 documents');
+    // keyword queries by default: 2 per document, each of words its owner holds
+    expect(r.stdout).toContain(`${syn}: 48 keywords queries (2 per document`);
+    const ict = await cli('encode', '--beir', beir, '--out', path.join(dir, 'docs2.safetensors'), '--synthetic', path.join(dir, 'syn-ict.safetensors'), '--synthetic-kind', 'ict', '-q');
+    expect(ict.code).toBe(0);
+    expect(ict.stdout).toContain('72 inverse-cloze queries (3 per document');
+    const stray = await cli('encode', '--beir', beir, '--out', path.join(dir, 'docs3.safetensors'), '--synthetic-kind', 'ict');
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toContain('--synthetic-kind: needs --synthetic FILE');
     const json = path.join(dir, 'enc.json');
     const e = await cli('eval', '--docs', out, '--queries', q, '--qrels', path.join(beir, 'qrels', 'test.tsv'), '--methods', 'maxsim,mean', '--json', json, '-q');
     expect(e.code).toBe(0);
