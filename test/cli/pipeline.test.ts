@@ -111,11 +111,12 @@ if (!glove) {
     // one query per document, its title
     expect(auto.j.syntheticQueries).toBe(24);
     expect((await run(titled, '--train-queries', 'ict')).j.trainQueries).toBe('inverse-cloze (sentence removed with p=1)');
-    // the folder without titles: keywords by default (3 per document), lead on request (1 per document),
-    // and title queries refused with the reason
-    const untitled = await run(beir);
-    expect(untitled.j.trainQueries).toBe('keywords (tf x idf)');
-    expect(untitled.j.syntheticQueries).toBe(3 * 24);
+    // the folder without titles: inverse cloze by default; keywords (3 per document) and lead (1 per
+    // document) on request, and title queries refused with the reason
+    expect((await run(beir)).j.trainQueries).toBe('inverse-cloze (sentence removed with p=1)');
+    const keywords = await run(beir, '--train-queries', 'keywords');
+    expect(keywords.j.trainQueries).toBe('keywords (tf x idf)');
+    expect(keywords.j.syntheticQueries).toBe(3 * 24);
     const lead = await run(beir, '--train-queries', 'lead');
     expect(lead.j.trainQueries).toBe('lead words (3-8, cut from their documents)');
     expect(lead.j.syntheticQueries).toBe(24);
@@ -193,11 +194,10 @@ if (!glove) {
     const r = await cli('encode', '--beir', beir, '--out', out, '--queries', q, '--synthetic', syn, '--queries-per-doc', '2', '-q');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('24 documents');
-    // keyword queries by default: 2 per document, each of words its owner holds
-    expect(r.stdout).toContain(`${syn}: 48 keywords queries (2 per document`);
-    const ict = await cli('encode', '--beir', beir, '--out', path.join(dir, 'docs2.safetensors'), '--synthetic', path.join(dir, 'syn-ict.safetensors'), '--synthetic-kind', 'ict', '-q');
-    expect(ict.code).toBe(0);
-    expect(ict.stdout).toContain('72 inverse-cloze queries (3 per document');
+    expect(r.stdout).toContain(`${syn}: 48 inverse-cloze queries (2 per document`);
+    const kw = await cli('encode', '--beir', beir, '--out', path.join(dir, 'docs2.safetensors'), '--synthetic', path.join(dir, 'syn-kw.safetensors'), '--synthetic-kind', 'keywords', '-q');
+    expect(kw.code).toBe(0);
+    expect(kw.stdout).toContain('72 keywords queries (3 per document');
     const stray = await cli('encode', '--beir', beir, '--out', path.join(dir, 'docs3.safetensors'), '--synthetic-kind', 'ict');
     expect(stray.code).toBe(2);
     expect(stray.stderr).toContain('--synthetic-kind: needs --synthetic FILE');
