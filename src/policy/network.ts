@@ -71,20 +71,32 @@ function initValues(spec: ParamSpec, c: PolicyConfig, rng: Rng): Float32Array {
 export type { WeightMap } from './weights';
 
 /**
- * features @ w for a first layer whose input is data (no gradient reaches it). On tfjs-backend-wasm
- * the weight gradient features^T @ dy, which tf.matMul's own gradient asks for as a transposed matMul,
- * runs about 10x slower than a matMul of an explicitly transposed copy (1.6 against 21 GFLOPS at
- * 5,000 x 303 x 64 here), and it was most of a wasm training step; so on wasm the gradient transposes
- * first. Other backends keep tf.matMul and its gradient, so their results do not change.
+ * x @ w for a layer's weights. On tfjs-backend-wasm the gradients tf.matMul's own gradient asks for as
+ * transposed matMuls (x^T @ dy for the weights, dy @ w^T for the input) run far slower than a matMul
+ * of an explicitly transposed copy (x^T @ dy: 1.6 against 21 GFLOPS at 5,000 x 303 x 64 here), and they
+ * were most of a wasm training step; so on wasm the gradients transpose first. `input: 'data'` (a
+ * first layer, whose input no gradient reaches) differentiates w alone. Other backends keep tf.matMul
+ * and its gradient, so their results do not change.
  */
-function inputMatMul(features: tf.Tensor2D, w: tf.Variable): tf.Tensor2D {
-  if (tf.getBackend() !== 'wasm') return tf.matMul(features, w);
+function dense(x: tf.Tensor2D, w: tf.Variable, input: 'data' | 'activation' = 'activation'): tf.Tensor2D {
+  if (tf.getBackend() !== 'wasm') return tf.matMul(x, w);
+  if (input === 'data') {
+    const f = tf.customGrad<tf.Tensor2D>((...args) => {
+      // saved, so that the engine keeps x until the backward pass (logits() tidies it away)
+      (args[1] as tf.GradSaveFunc)([x]);
+      return { value: tf.matMul(x, args[0] as tf.Tensor), gradFunc: (dy, [saved]) => tf.matMul(saved.transpose(), dy) };
+    });
+    return f(w);
+  }
   const f = tf.customGrad<tf.Tensor2D>((...args) => {
-    // saved, so that the engine keeps the features until the backward pass (logits() tidies them away)
-    (args[1] as tf.GradSaveFunc)([features]);
-    return { value: tf.matMul(features, args[0] as tf.Tensor), gradFunc: (dy, [saved]) => tf.matMul(saved.transpose(), dy) };
+    const [a, b] = args as [tf.Tensor2D, tf.Tensor2D];
+    (args[2] as tf.GradSaveFunc)([a, b]);
+    return {
+      value: tf.matMul(a, b),
+      gradFunc: (dy, [sa, sb]) => [tf.matMul(dy, sb.transpose()), tf.matMul(sa.transpose(), dy)],
+    };
   });
-  return f(w);
+  return f(x, w);
 }
 
 export class Policy {
@@ -176,7 +188,9 @@ export class Policy {
     const cos = x.mul(mean).sum(2, true).div(xNorm.mul(mNorm).add(1e-6));
     const pos = positionFraction(mask, B, T); // [B,T,1]
     const features = tf.concat([x, meanT, x.mul(mean), cos, xNorm, pos], 2).reshape<tf.Tensor2D>([B * T, 3 * D + 3]);
-    let h: tf.Tensor = tf.relu(inputMatMul(features, this.p('mlp0.w')).add(this.p('mlp0.b')));
+    let h: tf.Tensor = tf.relu(dense(features, this.p('mlp0.w'), 'data').add(this.p('mlp0.b')));
+    // the hidden and head layers keep tf.matMul: with dense() there the default MLP's wasm step was no
+    // faster (bench:tfjs, 2026-12-03), and so wasm-trained MLP results stay as they were
     for (let l = 1; l < this.config.layers; l++) h = tf.relu(h.matMul(this.p(`mlp${l}.w`)).add(this.p(`mlp${l}.b`)));
     return h.matMul(this.p('head.w')).add(this.p('head.b')).reshape([B, T]);
   }
@@ -187,25 +201,25 @@ export class Policy {
     const nh = this.config.heads;
     const dh = H / nh;
     const pos = positionFraction(mask, B, T);
-    let h = tf.concat([x, pos], 2).reshape([B * T, D + 1]).matMul(this.p('in.w')).add(this.p('in.b')); // [B*T,H]
+    let h: tf.Tensor = dense(tf.concat([x, pos], 2).reshape([B * T, D + 1]), this.p('in.w'), 'data').add(this.p('in.b')); // [B*T,H]
     // additive key mask: 0 for real keys, -1e9 for padding; exp() of it underflows to exactly 0
     const keyBias = tf.sub(1, mask).mul(-1e9).reshape([B, 1, 1, T]);
     const heads = (t: tf.Tensor) => t.reshape([B, T, nh, dh]).transpose([0, 2, 1, 3]); // [B,nh,T,dh]
     for (let l = 0; l < this.config.layers; l++) {
       const p = `l${l}.`;
-      const a = layerNorm(h, this.p(p + 'ln1.g'), this.p(p + 'ln1.b'));
-      const q = heads(a.matMul(this.p(p + 'attn.wq')));
-      const k = heads(a.matMul(this.p(p + 'attn.wk')));
-      const v = heads(a.matMul(this.p(p + 'attn.wv')));
+      const a = layerNorm(h, this.p(p + 'ln1.g'), this.p(p + 'ln1.b')) as tf.Tensor2D;
+      const q = heads(dense(a, this.p(p + 'attn.wq')));
+      const k = heads(dense(a, this.p(p + 'attn.wk')));
+      const v = heads(dense(a, this.p(p + 'attn.wv')));
       const att = tf.softmax(tf.matMul(q, k, false, true).mul(1 / Math.sqrt(dh)).add(keyBias), -1);
-      const o = tf.matMul(att, v).transpose([0, 2, 1, 3]).reshape([B * T, H]);
-      h = h.add(o.matMul(this.p(p + 'attn.wo')).add(this.p(p + 'attn.bo')));
-      const f = layerNorm(h, this.p(p + 'ln2.g'), this.p(p + 'ln2.b'));
-      const ff = gelu(f.matMul(this.p(p + 'ffn.w1')).add(this.p(p + 'ffn.b1'))).matMul(this.p(p + 'ffn.w2')).add(this.p(p + 'ffn.b2'));
+      const o = tf.matMul(att, v).transpose([0, 2, 1, 3]).reshape<tf.Tensor2D>([B * T, H]);
+      h = h.add(dense(o, this.p(p + 'attn.wo')).add(this.p(p + 'attn.bo')));
+      const f = layerNorm(h, this.p(p + 'ln2.g'), this.p(p + 'ln2.b')) as tf.Tensor2D;
+      const ff = dense(gelu(dense(f, this.p(p + 'ffn.w1')).add(this.p(p + 'ffn.b1'))) as tf.Tensor2D, this.p(p + 'ffn.w2')).add(this.p(p + 'ffn.b2'));
       h = h.add(ff);
     }
     h = layerNorm(h, this.p('lnf.g'), this.p('lnf.b'));
-    return h.matMul(this.p('head.w')).add(this.p('head.b')).reshape([B, T]);
+    return dense(h as tf.Tensor2D, this.p('head.w')).add(this.p('head.b')).reshape([B, T]);
   }
 }
 

@@ -40,16 +40,20 @@ describe('tfjs backend', () => {
   });
 });
 
-describe('mlp policy gradients', () => {
-  // on wasm the first layer's weight gradient is computed by its own rule (network.ts, inputMatMul):
-  // it must give what tfjs's plain cpu backend, the reference, gives with tf.matMul's own gradient
-  test('weight gradients of a loss on the logits match the cpu backend\'s', async () => {
+describe('policy gradients', () => {
+  // on wasm every layer's gradients are computed by their own rule (network.ts, dense): they must
+  // give what tfjs's plain cpu backend, the reference, gives with tf.matMul's own gradient
+  test.each([
+    ['mlp, one hidden layer', { type: 'mlp' as const, layers: 1 }, 4], // mlp0.w, mlp0.b, head.w, head.b
+    ['mlp, two hidden layers', { type: 'mlp' as const, layers: 2 }, 6],
+    ['transformer', { type: 'transformer' as const, layers: 1, heads: 2 }, 19], // in, one block of 13, final norm, head
+  ])('%s: weight gradients of a loss on the logits match the cpu backend\'s', async (_name, cfg, params) => {
     const dim = 8;
     const set = randomSet([3, 7, 1, 5], dim, 2);
     const b = padBatch(set, [0, 1, 2, 3]);
     const gradsOn = async (backend: string): Promise<Float32Array[]> => {
       await tf.setBackend(backend);
-      const p = new Policy({ type: 'mlp', dim, hidden: 16, seed: 5 });
+      const p = new Policy({ ...cfg, dim, hidden: 16, seed: 5 });
       const x = tf.tensor3d(b.x, [b.B, b.T, b.D]);
       const mask = tf.tensor2d(b.mask, [b.B, b.T]);
       const { value, grads } = tf.variableGrads(() => p.logits(x, mask).mul(mask).square().sum<tf.Scalar>());
@@ -62,7 +66,7 @@ describe('mlp policy gradients', () => {
     const got = await gradsOn(used);
     const ref = await gradsOn('cpu');
     await tf.setBackend(used);
-    expect(got).toHaveLength(4); // mlp0.w, mlp0.b, head.w, head.b
+    expect(got).toHaveLength(params);
     got.forEach((g, i) => {
       const scale = Math.max(...Array.from(ref[i], Math.abs));
       expect(scale).toBeGreaterThan(0);
