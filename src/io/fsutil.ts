@@ -81,10 +81,49 @@ export function openRead<T>(file: string, fn: (fd: number, size: number) => T): 
   }
 }
 
+/** The name prefix of the temp files writeFileAtomic and writeFileOnce stage `file` in. */
+const tempPrefix = (file: string): string => `.${path.basename(file)}.tmp-`;
+
+/**
+ * Removes the temp files that writers of `file` killed on this machine left beside it (a SIGKILL or
+ * an uncaught Ctrl-C skips the clean-up): those whose writer's pid is not running and which are older
+ * than `minAgeMs`. For a cache on local disk, where a pid names a process on this machine; never for
+ * outputs on storage other machines write to, where a pid here says nothing about theirs. Returns
+ * how many it removed; never throws.
+ */
+export function removeStaleTemps(file: string, minAgeMs = 10 * 60_000): number {
+  const dir = path.dirname(path.resolve(file));
+  const prefix = tempPrefix(file);
+  let removed = 0;
+  let names: string[];
+  try { names = fs.readdirSync(dir); } catch { return 0; }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(/^(\d+)-/.exec(name.slice(prefix.length))?.[1]);
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || isRunning(pid)) continue;
+    const tmp = path.join(dir, name);
+    try {
+      if (Date.now() - fs.statSync(tmp).mtimeMs < minAgeMs) continue;
+      fs.unlinkSync(tmp);
+      removed++;
+    } catch { /* gone already, or not ours to remove */ }
+  }
+  return removed;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
+  }
+}
+
 /** Writes a temp file beside `file` (fsynced) and hands its path to `commit`; the temp file never outlives the call. */
 function viaTempFile<T>(file: string, write: (append: (bytes: Uint8Array) => void) => void, commit: (tmp: string) => T): T {
   const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
+  const tmp = path.join(dir, `${tempPrefix(file)}${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
   let fd = -1;
   let result: T;
   try {

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { byteChunks, openRead, readExact, readExactAsync } from '../../src/io/fsutil';
+import { spawnSync } from 'child_process';
+import { byteChunks, openRead, readExact, readExactAsync, removeStaleTemps, writeFileAtomic } from '../../src/io/fsutil';
 
 describe('chunked byte views (V8 caps one Uint8Array at 4 GiB; arrays of vectors pass it)', () => {
   test('byteChunks covers a typed array with views of at most `chunk` bytes, in order, without a copy', () => {
@@ -35,4 +36,34 @@ describe('chunked byte views (V8 caps one Uint8Array at 4 GiB; arrays of vectors
     expect(() => openRead(file, (d) => readExact(d, file, 0, 16, new Uint8Array(8)))).toThrow(/a read of 16 bytes into a buffer of 8/);
     fs.rmSync(dir, { recursive: true });
   });
+});
+
+test('removeStaleTemps: a dead writer\'s old temp files go; a live, a fresh or an unrelated file stays', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reinpool-stale-'));
+  try {
+    const file = path.join(dir, 'cache.bin');
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid; // exited: its pid is not running (reuse this soon is unlikely)
+    const old = Date.now() / 1000 - 3600;
+    const make = (name: string, ageOld: boolean) => {
+      const f = path.join(dir, name);
+      fs.writeFileSync(f, 'x');
+      if (ageOld) fs.utimesSync(f, old, old);
+      return f;
+    };
+    const stale = make(`.cache.bin.tmp-${dead}-abc`, true);
+    const fresh = make(`.cache.bin.tmp-${dead}-def`, false);
+    const mine = make(`.cache.bin.tmp-${process.pid}-ghi`, true);
+    const parent = make(`.cache.bin.tmp-${process.ppid}-jkl`, true);
+    const other = make(`.other.bin.tmp-${dead}-mno`, true);
+    const odd = make('.cache.bin.tmp-notapid', true);
+    expect(removeStaleTemps(file)).toBe(1);
+    expect(fs.existsSync(stale)).toBe(false);
+    for (const f of [fresh, mine, parent, other, odd]) expect(fs.existsSync(f)).toBe(true);
+    // writers still write beside them, and a missing folder is no error
+    writeFileAtomic(file, (append) => append(Uint8Array.of(1, 2, 3)));
+    expect(Array.from(fs.readFileSync(file))).toEqual([1, 2, 3]);
+    expect(removeStaleTemps(path.join(dir, 'nope', 'x.bin'))).toBe(0);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
