@@ -52,6 +52,7 @@ export const spec: CommandSpec = {
     ...STOP_OPTIONS,
     'ict-remove': { type: 'string', value: 'P', desc: 'inverse cloze: probability that a query sentence is removed from the document it trains on (a document too short to keep a context gets no query)', default: String(T.removeProb) },
     'ict-tokens': { type: 'string', value: 'N', desc: 'inverse cloze: longest synthetic query in tokens (0 = whole sentences)', default: String(T.queryTokens) },
+    'ict-max-cut': { type: 'string', value: 'F', desc: 'inverse cloze with removal: a document too short for sentence queries gives at most this share of its tokens to its cut windows (at least one window)', default: String(T.maxCut) },
     'train-queries': { type: 'string', value: 'auto|ict|keywords|lead|title|train', desc: "training queries: each document's title where most documents have one (auto), else inverse cloze; or always inverse cloze (ict), keywords (3-8 words of the document drawn by tf x idf), the document's first 3-8 words (lead), titles, or the dataset's own qrels/train.tsv queries", default: T.source },
     ...TRAIN_OPTIONS,
   },
@@ -82,7 +83,7 @@ export const command: Command = {
       if (args.has('beir')) throw new UsageError('--beir: not with --docs (give one corpus)');
       if (!self) throw new UsageError('--docs: needs --self-queries (a corpus of vectors has no test queries: each document is one, MaxSim\'s neighbours the judgements)');
       args.file('docs', true);
-      for (const o of ['split', 'train-queries', 'ict-remove', 'ict-tokens', 'ceilings']) {
+      for (const o of ['split', 'train-queries', 'ict-remove', 'ict-tokens', 'ict-max-cut', 'ceilings']) {
         if (args.has(o)) throw new UsageError(`--${o}: not with --self-queries (it needs text or test queries; a corpus of vectors trains on spans of its own vectors)`);
       }
       if (args.has('encoder')) throw new UsageError('--encoder: not with --docs (the vectors are already encoded)');
@@ -110,7 +111,7 @@ export const command: Command = {
     if (resume) checkDir('policy-out', policyOut!);
     const preset = args.choice('preset', Object.keys(PRESETS) as PresetName[], 'default')!;
     const trainQueries = args.choice('train-queries', ['auto', 'ict', 'keywords', 'lead', 'title', 'train'] as const);
-    for (const o of ['ict-remove', 'ict-tokens']) {
+    for (const o of ['ict-remove', 'ict-tokens', 'ict-max-cut']) {
       if (args.has(o) && (trainQueries ?? PRESETS[preset].trainQueries) !== 'ict') throw new UsageError(`--${o}: only with --train-queries ict (inverse cloze)`);
     }
     const { runSeeds } = await import('../experiment');
@@ -135,6 +136,7 @@ export const command: Command = {
       trainQueries,
       removeProb: args.num('ict-remove', { min: 0, max: 1 }),
       queryTokens: args.int('ict-tokens', { min: 0 }),
+      maxCut: args.num('ict-max-cut', { min: 0, max: 1 }),
       json: args.output('json'),
       runs: args.str('runs') !== undefined ? path.resolve(args.required('runs')) : undefined,
       report: args.str('report') !== undefined ? path.resolve(args.required('report')) : undefined,

@@ -103,6 +103,12 @@ export interface InverseClozeOptions {
    * windows are cut to this length too.
    */
   maxTokens?: number;
+  /**
+   * with removal, a document cut into windows (too few sentences) gives at most this share of its
+   * known tokens to its windows: min(perDoc, floor(maxCut x tokens / window)) windows, at least one
+   * (default 1: perDoc windows whatever the length)
+   */
+  maxCut?: number;
 }
 
 export interface InverseClozeQueries extends SyntheticQueries {
@@ -159,6 +165,7 @@ export function inverseClozeTexts(lookup: (word: string) => number, docs: string
   const maxTokens = opts.maxTokens ?? 0;
   const window = Math.max(1, Math.min(opts.window ?? 12, maxTokens > 0 ? maxTokens : Infinity));
   const removeProb = opts.removeProb ?? 0;
+  const maxCut = opts.maxCut ?? 1;
   // A random contiguous span of at most `n` in-vocabulary tokens of `sentence`.
   const span = (sentence: string, n: number, rng: () => number): string => {
     const toks = tokenize(sentence).filter((t) => wv.lookup(t) >= 0);
@@ -194,7 +201,8 @@ export function inverseClozeTexts(lookup: (word: string) => number, docs: string
     for (let s = 0; s + window < toks.length; s += stride) starts.push(s);
     const last = Math.max(0, toks.length - window);
     if (starts.length === 0 || starts[starts.length - 1] !== last) starts.push(last);
-    const pick = sampleDistinct(starts.length, perDoc, rng);
+    const windowsHere = removeProb > 0 && maxCut < 1 ? Math.max(1, Math.min(perDoc, Math.floor((maxCut * toks.length) / window))) : perDoc;
+    const pick = sampleDistinct(starts.length, windowsHere, rng);
     const cut = new Uint8Array(toks.length);
     const windows = pick.map((p) => toks.slice(starts[p], starts[p] + window).join(' '));
     for (const p of pick) if (removeProb > 0 && rng() < removeProb) cut.fill(1, starts[p], starts[p] + window);

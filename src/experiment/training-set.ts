@@ -44,6 +44,7 @@ export const TRAINING_SET_DEFAULTS = {
   queriesPerDoc: 3,
   removeProb: 1,
   queryTokens: 0,
+  maxCut: 1,
 };
 
 /** Rng stream of every sample drawn from a given list of corpus documents (owners, titled, listed ids). */
@@ -63,6 +64,8 @@ export interface TrainingSetOptions {
   removeProb?: number;
   /** inverse cloze: longest query in tokens (0: whole sentences) */
   queryTokens?: number;
+  /** inverse cloze with removal: the largest share of a windowed document its windows take (default 1) */
+  maxCut?: number;
   /** spans: shortest and longest span in vectors (default SPAN_DEFAULTS: 4 and 16) */
   spanTokens?: [number, number];
   /** source 'train': the qrels split whose queries train (default 'train'; the test-query ceiling passes the test split) */
@@ -136,6 +139,7 @@ export async function buildTrainingSet(data: ExperimentData | SelfQueryData, o: 
   const removeProb = o.removeProb ?? TRAINING_SET_DEFAULTS.removeProb;
   const icOpts = {
     perDoc: o.queriesPerDoc ?? TRAINING_SET_DEFAULTS.queriesPerDoc, seed: o.seed, removeProb, maxTokens: o.queryTokens ?? TRAINING_SET_DEFAULTS.queryTokens,
+    maxCut: o.maxCut ?? TRAINING_SET_DEFAULTS.maxCut,
   };
   const ic = await inverseClozeWith(encoder, Array.from(sample, (d) => docTexts[d]), icOpts);
   if (removeProb === 0) {

@@ -124,6 +124,9 @@ if (!glove) {
     const stray = await run(beir, '--ict-remove', '0.5');
     expect(stray.r.code).toBe(2);
     expect(stray.r.stderr).toContain('--ict-remove: only with --train-queries ict');
+    expect((await run(beir, '--ict-max-cut', '0.5')).r.stderr).toContain('--ict-max-cut: only with --train-queries ict');
+    const capped = await run(beir, '--train-queries', 'ict', '--ict-max-cut', '0.3');
+    expect(capped.r.code).toBe(0);
     const none = await run(beir, '--train-queries', 'title');
     expect(none.r.code).not.toBe(0);
     expect(none.r.stderr).toContain('train-queries title: no document of');

@@ -81,6 +81,24 @@ describe('inverse cloze', () => {
     expect(three.kinds).toEqual(['sentence', 'sentence']);
     expect(splitCount(three.contexts[0])).toBe(1);
   });
+
+  test('maxCut: a windowed document gives at most that share of its tokens to its windows, at least one window', () => {
+    const words = VOCAB.filter((w) => w.length === 1); // a..p: 16 known words, no sentence breaks
+    const long = [...words, ...words, ...words].join(' '); // 48 tokens
+    const all = inverseCloze(wv, [long], { perDoc: 3, seed: 1, removeProb: 1 });
+    expect(all.owner.length).toBe(3);
+    // 0.5 x 48 / 12 = 2 windows; 0.1 x 48 / 12 < 1: still one
+    const half = inverseCloze(wv, [long], { perDoc: 3, seed: 1, removeProb: 1, maxCut: 0.5 });
+    expect(half.owner.length).toBe(2);
+    expect(half.contexts[0].split(' ').length).toBeGreaterThanOrEqual(48 - 24);
+    expect(inverseCloze(wv, [long], { perDoc: 3, seed: 1, removeProb: 1, maxCut: 0.1 }).owner.length).toBe(1);
+    // a short document that three cut windows would leave without a context now gets one query
+    const short = words.concat(words.slice(0, 8)).join(' '); // 24 tokens
+    expect(inverseCloze(wv, [short], { perDoc: 3, seed: 1, removeProb: 1 }).owner.length).toBe(0);
+    expect(inverseCloze(wv, [short], { perDoc: 3, seed: 1, removeProb: 1, maxCut: 0.34 }).owner.length).toBe(1);
+    // without removal nothing is cut, so the cap does not apply
+    expect(inverseCloze(wv, [long], { perDoc: 3, seed: 1, maxCut: 0.1 }).owner.length).toBe(3);
+  });
 });
 const splitCount = (s: string) => s.split(/(?<=\.)\s+/).length;
 
