@@ -1,5 +1,5 @@
 /** encode: real text -> multi-vector sets (GloVe token vectors) and synthetic training queries. */
-export { tokenize, tokenRows } from './tokenize';
+export { knownTokens, tokenize, tokenRows } from './tokenize';
 export { splitSentences } from './sentences';
 export { loadWordVectors, defaultCacheFile, clearWordVectorMemo, CACHE_NAME } from './wordvectors';
 export type { WordVectors, WordVectorOptions } from './wordvectors';

@@ -16,7 +16,7 @@ import { encodeTexts } from './encoder';
 import type { Encoder } from './encoder';
 import { mix32, mulberry32, sampleDistinct } from '../random';
 import { splitSentences } from './sentences';
-import { tokenize, tokenRows } from './tokenize';
+import { knownTokens, tokenize, tokenRows } from './tokenize';
 import type { WordVectors } from './wordvectors';
 
 export interface SyntheticQueries {
@@ -168,7 +168,7 @@ export function inverseClozeTexts(lookup: (word: string) => number, docs: string
   const maxCut = opts.maxCut ?? 1;
   // A random contiguous span of at most `n` in-vocabulary tokens of `sentence`.
   const span = (sentence: string, n: number, rng: () => number): string => {
-    const toks = tokenize(sentence).filter((t) => wv.lookup(t) >= 0);
+    const toks = knownTokens(sentence, wv.lookup);
     if (toks.length <= n) return sentence;
     const start = Math.floor(rng() * (toks.length - n + 1));
     return toks.slice(start, start + n).join(' ');
@@ -193,7 +193,7 @@ export function inverseClozeTexts(lookup: (word: string) => number, docs: string
       contexts.push(removed.size ? sentences.filter((_, i) => !removed.has(i)).join(' ') : text);
       return;
     }
-    const toks = tokenize(text).filter((t) => wv.lookup(t) >= 0);
+    const toks = knownTokens(text, wv.lookup);
     if (toks.length === 0) { contexts.push(text); return; }
     const stride = Math.max(1, Math.floor(window / 2));
     const starts: number[] = [];
@@ -221,13 +221,24 @@ export function inverseClozeTexts(lookup: (word: string) => number, docs: string
 
 // ---------------------------------------------------------------- (b') keyword queries
 
-export interface KeywordQueryOptions {
-  /** queries per document (default 3) */
-  perDoc?: number;
+/** Options of the word-bag generators (lead; keywords adds perDoc). */
+export interface WordQueryOptions {
   /** PRNG seed (default 0); document d uses mulberry32(mix32(seed, d)) */
   seed?: number;
   /** shortest and longest query in words (default [3, 8]; each query's length uniform between) */
   words?: [number, number];
+}
+
+export interface KeywordQueryOptions extends WordQueryOptions {
+  /** queries per document (default 3) */
+  perDoc?: number;
+}
+
+/** opts.words, checked: [min, max] with 1 <= min <= max. */
+function wordRange(opts: WordQueryOptions, what: string): [number, number] {
+  const [minWords, maxWords] = opts.words ?? [3, 8];
+  if (!(minWords >= 1 && maxWords >= minWords)) throw new RangeError(`${what} queries: words must be [min, max] with 1 <= min <= max, got [${minWords}, ${maxWords}]`);
+  return [minWords, maxWords];
 }
 
 /** How many of `texts` hold each in-vocabulary word (once per text), and how many texts there are. */
@@ -251,13 +262,12 @@ export function documentFrequencies(lookup: (word: string) => number, texts: str
 export function keywordQueryTexts(lookup: (word: string) => number, docs: string[], freq: DocumentFrequencies, opts: KeywordQueryOptions = {}): { owner: Int32Array; texts: string[] } {
   const perDoc = opts.perDoc ?? 3;
   const seed = opts.seed ?? 0;
-  const [minWords, maxWords] = opts.words ?? [3, 8];
-  if (!(minWords >= 1 && maxWords >= minWords)) throw new RangeError(`keyword queries: words must be [min, max] with 1 <= min <= max, got [${minWords}, ${maxWords}]`);
+  const [minWords, maxWords] = wordRange(opts, 'keyword');
   const texts: string[] = [];
   const owners: number[] = [];
   docs.forEach((text, d) => {
     const tf = new Map<string, number>();
-    for (const w of tokenize(text)) if (lookup(w) >= 0) tf.set(w, (tf.get(w) ?? 0) + 1);
+    for (const w of knownTokens(text, lookup)) tf.set(w, (tf.get(w) ?? 0) + 1);
     const words: string[] = [];
     const weights: number[] = [];
     for (const [w, n] of tf) {
@@ -284,15 +294,14 @@ export function keywordQueryTexts(lookup: (word: string) => number, docs: string
  * least as many known words as its query. A document's opening names its subject, as a title does
  * (the lead of an abstract or a news story), and cut from it the query cannot find itself.
  */
-export function leadQueryTexts(lookup: (word: string) => number, docs: string[], opts: KeywordQueryOptions = {}): { owner: Int32Array; texts: string[]; contexts: string[] } {
+export function leadQueryTexts(lookup: (word: string) => number, docs: string[], opts: WordQueryOptions = {}): { owner: Int32Array; texts: string[]; contexts: string[] } {
   const seed = opts.seed ?? 0;
-  const [minWords, maxWords] = opts.words ?? [3, 8];
-  if (!(minWords >= 1 && maxWords >= minWords)) throw new RangeError(`lead queries: words must be [min, max] with 1 <= min <= max, got [${minWords}, ${maxWords}]`);
+  const [minWords, maxWords] = wordRange(opts, 'lead');
   const texts: string[] = [];
   const contexts: string[] = [];
   const owners: number[] = [];
   docs.forEach((text, d) => {
-    const toks = tokenize(text).filter((t) => lookup(t) >= 0);
+    const toks = knownTokens(text, lookup);
     const len = minWords + Math.floor(mulberry32(mix32(seed, d))() * (maxWords - minWords + 1));
     if (toks.length < 2 * len) return;
     texts.push(toks.slice(0, len).join(' '));

@@ -12,6 +12,11 @@ export function tokenize(text: string): string[] {
   return text.toLowerCase().match(TOKEN) ?? [];
 }
 
+/** The in-vocabulary tokens of `text` (those with lookup(token) >= 0), in order. */
+export function knownTokens(text: string, lookup: (word: string) => number): string[] {
+  return tokenize(text).filter((t) => lookup(t) >= 0);
+}
+
 /** Word-vector rows of the in-vocabulary tokens of `text`, in order (OOV dropped). */
 export function tokenRows(text: string, lookup: (word: string) => number): Int32Array {
   const toks = tokenize(text);

@@ -35,7 +35,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { FileFormatError } from '../io/errors';
-import { byteChunks, openRead, readExact, removeStaleTemps, writeFileAtomic } from '../io/fsutil';
+import { byteChunks, openRead, readExact, writeCacheFileAtomic } from '../io/fsutil';
 import type { EncodedSet, EncodeOptions } from './encoder';
 import { fnv32 } from './wordcache';
 
@@ -426,8 +426,7 @@ export function writeUseCache(file: string, s: EncodedSet): void {
   head.writeUInt32LE(total, 16);
   head.writeUInt32LE(s.empty.length, 20);
   head.writeUInt32LE(checksum(body), 24);
-  removeStaleTemps(file); // a killed run's half-written cache (140 MB for GloVe) is not left behind forever
-  writeFileAtomic(file, (append) => { append(head); body.forEach(append); });
+  writeCacheFileAtomic(file, (append) => { append(head); body.forEach(append); });
 }
 
 export function readUseCache(file: string): EncodedSet {

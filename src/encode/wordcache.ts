@@ -12,7 +12,7 @@
  * fails a check and is rebuilt rather than trusted.
  */
 import { FileFormatError } from '../io/errors';
-import { openRead, readExact, removeStaleTemps, writeFileAtomic } from '../io/fsutil';
+import { openRead, readExact, writeCacheFileAtomic } from '../io/fsutil';
 import { WordTable } from './wordtable';
 
 const MAGIC = 'RPWVEC02';
@@ -67,8 +67,7 @@ export function writeWordCache(file: string, wv: WordVectorData, info: CacheInfo
   head.writeUInt32LE(fnv32(mat, fnv32(body)), 28);
   head.writeDoubleLE(info.sourceSize, 32);
   head.writeDoubleLE(info.sourceMtimeMs, 40);
-  removeStaleTemps(file); // a killed run's half-written cache (140 MB for GloVe) is not left behind forever
-  writeFileAtomic(file, (append) => {
+  writeCacheFileAtomic(file, (append) => {
     append(head);
     append(body);
     append(mat);

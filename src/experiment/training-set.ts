@@ -122,9 +122,9 @@ export async function buildTrainingSet(data: ExperimentData | SelfQueryData, o: 
       perDoc: o.queriesPerDoc ?? TRAINING_SET_DEFAULTS.queriesPerDoc, seed: o.seed,
     });
     if (kw.owner.length === 0) throw new Error('train-queries keywords: no training document has 3 or more words that some other document lacks');
+    const owner = Int32Array.from(kw.owner, (i) => sample[i]);
     return {
-      docs, queries: await encoder.encodeTexts(kw.texts), owner: Int32Array.from(kw.owner, (i) => sample[i]),
-      prompts: Int32Array.from(new Set(Array.from(kw.owner, (i) => sample[i]))), sampled: sample.length, kind: 'keywords (tf x idf)',
+      docs, queries: await encoder.encodeTexts(kw.texts), owner, prompts: Int32Array.from(new Set(owner)), sampled: sample.length, kind: 'keywords (tf x idf)',
     };
   }
   if (source === 'lead') {

@@ -161,6 +161,15 @@ export function writeFileAtomic(file: string, write: (append: (bytes: Uint8Array
 }
 
 /**
+ * writeFileAtomic for a cache on local disk: first removes the temp files killed writers of it left
+ * (removeStaleTemps; a GloVe cache's is 140 MB), which a shared output must never do.
+ */
+export function writeCacheFileAtomic(file: string, write: (append: (bytes: Uint8Array) => void) => void): void {
+  removeStaleTemps(file);
+  writeFileAtomic(file, write);
+}
+
+/**
  * Creates `file` atomically unless it exists: the temp file is hard-linked to the name (link, unlike
  * rename, fails when the name is taken, on local file systems and NFS alike) and then removed. Returns
  * false, writing nothing, when another writer created `file` first: of several processes writing the
