@@ -10,7 +10,8 @@
  * judged on the held-out documents of the OTHER generators, never its own (whose quirks it learnt), by
  * its forward reward's relative gain over keeping every vector there. The policy that helps most on
  * kinds of query it never trained on is kept: the real queries are a kind none of the generators is.
- * If none gains on average, ReinPool keeps every vector, as the single-generator hold-out check does.
+ * If none gains on average, ReinPool keeps every vector, as the single-generator hold-out check does;
+ * a corpus too small to hold documents out (under 50) keeps the first candidate, inverse cloze.
  *
  * The held-out corpus documents are one seeded set shared by every candidate, so no candidate trains
  * on a document that another is judged on.
@@ -74,6 +75,8 @@ export interface QueryChoice {
   chosen: number;
   /** true when no candidate's gain is above 0: ReinPool keeps every vector */
   keepAll: boolean;
+  /** false when no candidate could be judged (too few documents to hold any out): the first is kept */
+  judged: boolean;
   candidates: CandidateScore[];
 }
 
@@ -97,9 +100,10 @@ export function chooseCandidate(candidates: Candidate[], kernels?: Kernels): Que
       trainSeconds: candidates[i].run.seconds, judged, gain: gains.length ? gains.reduce((a, b) => a + b, 0) / gains.length : NaN,
     };
   });
-  let chosen = 0;
-  scores.forEach((s, i) => { if (s.gain > scores[chosen].gain || Number.isNaN(scores[chosen].gain)) chosen = i; });
-  return { chosen, keepAll: !(scores[chosen].gain > 0), candidates: scores };
+  if (scores.every((s) => Number.isNaN(s.gain))) return { chosen: 0, keepAll: false, judged: false, candidates: scores };
+  let chosen = scores.findIndex((s) => !Number.isNaN(s.gain));
+  scores.forEach((s, i) => { if (s.gain > scores[chosen].gain) chosen = i; });
+  return { chosen, keepAll: !(scores[chosen].gain > 0), judged: true, candidates: scores };
 }
 
 /** Log lines: each candidate's gain on the others' held-out documents, and the choice. */
@@ -108,7 +112,8 @@ export function describeChoice(choice: QueryChoice): string[] {
     + `${Number.isNaN(s.gain) ? 'n/a' : `${(100 * s.gain).toFixed(1)}%`} over keeping every vector on the others' held-out documents (`
     + s.judged.map((v) => `${v.by}${v.by === s.source ? ' (own)' : ''} ${v.policyReward.toFixed(4)} vs ${v.keepAllReward.toFixed(4)}`).join(', ') + ')');
   const c = choice.candidates[choice.chosen];
-  lines.push(choice.keepAll ? `query choice: no generator's policy gains on the others' queries; ReinPool keeps every vector`
-    : `query choice: ${c.source}'s policy is kept`);
+  lines.push(!choice.judged ? `query choice: no held-out documents to judge on (too few documents); the first candidate, ${c.source}, is kept`
+    : choice.keepAll ? `query choice: no generator's policy gains on the others' queries; ReinPool keeps every vector`
+      : `query choice: ${c.source}'s policy is kept`);
   return lines;
 }

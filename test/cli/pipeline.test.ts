@@ -97,7 +97,7 @@ if (!glove) {
     expect(bad.stderr).toContain('--ict-remove');
   });
 
-  test('titles train by default where the corpus has them, keywords where it has none; --train-queries chooses; no titles, no title queries', async () => {
+  test('titles train by default where the corpus has them, inverse cloze where it has none; --train-queries picks or chooses; no titles, no title queries', async () => {
     const titled = path.join(dir, 'beir-titled');
     writeTinyBeir(titled, 24, true);
     const common = ['--steps', '2', '--batch-docs', '4', '--group-size', '2', '--eval-every', '0', '--checkpoint-every', '0', '--methods', 'mean', '--budgets', '1', '-q'];
@@ -120,10 +120,16 @@ if (!glove) {
     const lead = await run(beir, '--train-queries', 'lead');
     expect(lead.j.trainQueries).toBe('lead words (3-8, cut from their documents)');
     expect(lead.j.syntheticQueries).toBe(24);
+    // choose: a policy per generator; 24 documents are too few to hold any out, so the first is kept
+    const chosen = await run(beir, '--train-queries', 'choose', '--ict-max-cut', '0.5');
+    expect(chosen.r.code).toBe(0);
+    expect(chosen.j.trainQueries).toBe("inverse-cloze (sentence removed with p=1): chosen of ict, lead, keywords on the others' held-out documents");
+    expect(chosen.j.queryChoice).toMatchObject({ chosen: 0, judged: false, keepAll: false });
+    expect(chosen.j.queryChoice.candidates.map((c: { source: string }) => c.source)).toEqual(['ict', 'lead', 'keywords']);
     // inverse cloze's options need inverse cloze
     const stray = await run(beir, '--ict-remove', '0.5');
     expect(stray.r.code).toBe(2);
-    expect(stray.r.stderr).toContain('--ict-remove: only with --train-queries ict');
+    expect(stray.r.stderr).toContain('--ict-remove: only with --train-queries ict (inverse cloze) or choose');
     expect((await run(beir, '--ict-max-cut', '0.5')).r.stderr).toContain('--ict-max-cut: only with --train-queries ict');
     const capped = await run(beir, '--train-queries', 'ict', '--ict-max-cut', '0.3');
     expect(capped.r.code).toBe(0);
