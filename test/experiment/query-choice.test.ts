@@ -63,7 +63,8 @@ describe('chooseCandidate', () => {
       // the own judge is train()'s own hold-out check
       expect(c.judged[i]).toEqual({ by: c.source, ...cands[i].run.validation });
       const others = c.judged.filter((v) => v.by !== c.source);
-      expect(c.gain).toBeCloseTo((others[0].policyReward / others[0].keepAllReward + others[1].policyReward / others[1].keepAllReward) / 2 - 1, 10);
+      const closed = (v: { policyReward: number; keepAllReward: number }) => (v.policyReward - v.keepAllReward) / (1 - v.keepAllReward);
+      expect(c.gain).toBeCloseTo((closed(others[0]) + closed(others[1])) / 2, 10);
       // keeping every vector scores the same whoever is judged
       others.forEach((v) => expect(v.keepAllReward).toBe(choice.candidates[(['ict', 'lead', 'keywords'] as const).indexOf(v.by as 'ict')].judged.find((w) => w.by === v.by)!.keepAllReward));
     });
