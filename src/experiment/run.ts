@@ -59,7 +59,7 @@ export interface ExperimentOptions extends Omit<TrainingSetOptions, 'seed' | 'so
   /** seed of the document sample, the synthetic queries and training (default 0) */
   seed?: number;
   /**
-   * training queries: 'auto' (default: titles where most documents have one, else inverse cloze),
+   * training queries: 'auto' (default: titles where most documents have one, else 'choose'),
    * 'choose' (a policy per generator of CHOICE_SOURCES, the one that gains most on the others'
    * held-out documents kept: query-choice.ts), 'ict', 'keywords', 'lead', 'title', or 'train' the
    * dataset's qrels/train.tsv queries

@@ -17,10 +17,10 @@
  *           body has none, are not sampled). A title is written to say what its document is about,
  *           as a search query is; no query or judgement of the dataset is read.
  *   auto    (the default) title when at least TITLE_MIN_SHARE of the documents training may use
- *           (trainDocIds, else the corpus) has such a title, else ict (a corpus of vectors: spans).
- *           Without titles ict, keywords and lead tie on SciFact's development queries (titles
- *           withheld) and ict scores best on NDCG@3; keywords lost on NPL's test queries
- *           (docs/training.md, "Queries for corpora without titles").
+ *           (trainDocIds, else the corpus) has such a title, else choose (a corpus of vectors:
+ *           spans). Without titles ict, keywords and lead tie on SciFact's development queries
+ *           (titles withheld), so the choice among them is made per corpus (docs/training.md,
+ *           "Choosing the generator per corpus").
  *   lead    each sampled document's first 3-8 known words (of its body; a title would be its lead)
  *           as its one query, cut from it.
  *   choose  one policy per generator of CHOICE_SOURCES (ict, lead, keywords), each judged on the other
@@ -60,7 +60,7 @@ export const CHOICE_SOURCES = ['ict', 'lead', 'keywords'] as const;
 export type SingleSource = Exclude<QuerySource, 'auto' | 'choose'>;
 
 export interface TrainingSetOptions {
-  /** 'auto' (default: title where the corpus has titles, else ict), 'choose' (ict, lead or keywords, per corpus: query-choice.ts), 'ict', 'keywords' (tf x idf words), 'lead' (first words), 'title' (each document's title) or 'train' (qrels/train.tsv) */
+  /** 'auto' (default: title where the corpus has titles, else choose), 'choose' (ict, lead or keywords, per corpus: query-choice.ts), 'ict', 'keywords' (tf x idf words), 'lead' (first words), 'title' (each document's title) or 'train' (qrels/train.tsv) */
   source?: QuerySource;
   seed: number;
   /** documents sampled as training prompts (default min(2000, corpus); train: every owner) */
@@ -177,7 +177,7 @@ export async function buildTrainingSet(data: ExperimentData | SelfQueryData, o: 
 
 /**
  * The training sets a run trains on: one source, or (choose) the candidates of CHOICE_SOURCES. 'auto'
- * is 'title' where at least TITLE_MIN_SHARE of the documents training may use have a title, else ict.
+ * is 'title' where at least TITLE_MIN_SHARE of the documents training may use have a title, else choose.
  */
 export function trainingSources(data: ExperimentData | SelfQueryData, o: Pick<TrainingSetOptions, 'source' | 'trainDocIds'>): SingleSource[] {
   const source = o.source ?? TRAINING_SET_DEFAULTS.source;
@@ -188,7 +188,7 @@ export function trainingSources(data: ExperimentData | SelfQueryData, o: Pick<Tr
   if (source === 'choose') return [...CHOICE_SOURCES];
   if (source !== 'auto') return [source];
   const titled = titledDocs(data, o.trainDocIds);
-  return titled.length >= TITLE_MIN_SHARE * (o.trainDocIds?.length ?? data.corpus.length) ? ['title'] : ['ict'];
+  return titled.length >= TITLE_MIN_SHARE * (o.trainDocIds?.length ?? data.corpus.length) ? ['title'] : [...CHOICE_SOURCES];
 }
 
 function identity(n: number): Int32Array {

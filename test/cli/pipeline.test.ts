@@ -97,7 +97,7 @@ if (!glove) {
     expect(bad.stderr).toContain('--ict-remove');
   });
 
-  test('titles train by default where the corpus has them, inverse cloze where it has none; --train-queries picks or chooses; no titles, no title queries', async () => {
+  test('titles train by default where the corpus has them, the choice of generator where it has none; --train-queries picks one; no titles, no title queries', async () => {
     const titled = path.join(dir, 'beir-titled');
     writeTinyBeir(titled, 24, true);
     const common = ['--steps', '2', '--batch-docs', '4', '--group-size', '2', '--eval-every', '0', '--checkpoint-every', '0', '--methods', 'mean', '--budgets', '1', '-q'];
@@ -111,9 +111,9 @@ if (!glove) {
     // one query per document, its title
     expect(auto.j.syntheticQueries).toBe(24);
     expect((await run(titled, '--train-queries', 'ict')).j.trainQueries).toBe('inverse-cloze (sentence removed with p=1)');
-    // the folder without titles: inverse cloze by default; keywords (3 per document) and lead (1 per
-    // document) on request, and title queries refused with the reason
-    expect((await run(beir)).j.trainQueries).toBe('inverse-cloze (sentence removed with p=1)');
+    // the folder without titles: the choice among inverse cloze, lead and keywords by default (below);
+    // each on request, and title queries refused with the reason
+    expect((await run(beir)).j.trainQueries).toBe("inverse-cloze (sentence removed with p=1): chosen of ict, lead, keywords on the others' held-out documents");
     const keywords = await run(beir, '--train-queries', 'keywords');
     expect(keywords.j.trainQueries).toBe('keywords (tf x idf)');
     expect(keywords.j.syntheticQueries).toBe(3 * 24);
