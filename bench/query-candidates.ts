@@ -6,8 +6,11 @@
  * `node dist/bench/query-candidates.js --beir DIR --split S --policies POL [--seeds 0,1,2] [--json FILE]`
  * scores each generator's policy (POL/seed-N/candidates/GEN/policy) on the split's queries as the
  * experiment scores the chosen one (GloVe vectors centred on the corpus mean, default selection), so the
- * choice can be compared with what each candidate would have given. Test queries read here never
- * feed back into a choice: this is the ablation table of docs/training.md, not a method.
+ * choice can be compared with what each candidate would have given, and a fourth row, `ensemble`:
+ * the three one-layer MLPs as one MLP of three times the width whose keep-logit is the mean of
+ * theirs (hidden units side by side, head weights divided by three), what an average of the
+ * candidates would give without a choice. Test queries read here never feed back into a choice:
+ * this is the ablation table of docs/training.md, not a method.
  */
 import * as path from 'path';
 import { centerSet, meanVector } from '../src/encode';
@@ -16,12 +19,37 @@ import { meanInterval, pairedRandomizationTest } from '../src/eval/stats';
 import { loadExperimentData, policyCompressor } from '../src/experiment';
 import { CHOICE_SOURCES } from '../src/experiment/training-set';
 import { getKernels } from '../src/kernels';
-import { initTf, loadPolicy } from '../src/policy';
+import { initTf, loadPolicy, Policy } from '../src/policy';
+import type { WeightMap } from '../src/policy/weights';
 import { writeJsonAtomic } from '../src/io/json';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+/** One MLP whose keep-logit is the mean of the given one-layer MLPs' logits. */
+function meanOfMlps(policies: Policy[]): Policy {
+  const c = policies[0].config;
+  if (policies.some((p) => p.config.type !== 'mlp' || p.config.layers !== 1 || p.config.hidden !== c.hidden || p.config.dim !== c.dim)) {
+    throw new Error('ensemble: needs one-layer MLP policies of one width and dimension');
+  }
+  const w = policies.map((p) => p.getWeights());
+  const H = c.hidden;
+  const K = policies.length;
+  const inW = w[0].get('mlp0.w')!.shape[0];
+  const w0 = new Float32Array(inW * K * H);
+  for (let k = 0; k < K; k++) {
+    const src = w[k].get('mlp0.w')!.data;
+    for (let r = 0; r < inW; r++) w0.set(src.subarray(r * H, (r + 1) * H), r * K * H + k * H);
+  }
+  const out: WeightMap = new Map([
+    ['mlp0.w', { shape: [inW, K * H], data: w0 }],
+    ['mlp0.b', { shape: [K * H], data: Float32Array.from(w.flatMap((m) => Array.from(m.get('mlp0.b')!.data))) }],
+    ['head.w', { shape: [K * H, 1], data: Float32Array.from(w.flatMap((m) => Array.from(m.get('head.w')!.data, (x) => x / K))) }],
+    ['head.b', { shape: [1], data: Float32Array.of(w.reduce((a, m) => a + m.get('head.b')!.data[0], 0) / K) }],
+  ]);
+  return new Policy({ ...c, hidden: K * H }, out);
 }
 
 async function main(): Promise<void> {
@@ -39,12 +67,20 @@ async function main(): Promise<void> {
   const out: Record<string, unknown> = { dataset: path.basename(path.resolve(beir)), split, seeds };
   console.log('| generator | NDCG@3 per seed | NDCG@3 | NDCG@10 | R@100 | vs mean pooling (paired test over queries) |');
   console.log('|---|--:|--:|--:|--:|--:|');
-  for (const source of CHOICE_SOURCES) {
+  for (const source of [...CHOICE_SOURCES, 'ensemble' as const]) {
     const per: { ndcg3: number[]; ndcg10: number[]; r100: number[] } = { ndcg3: [], ndcg10: [], r100: [] };
     const perQuery: number[][] = [];
     let meanPerQuery: number[] = [];
     for (const seed of seeds) {
-      const policy = loadPolicy(path.join(policies, `seed-${seed}`, 'candidates', source, 'policy'));
+      const load = (gen: string) => loadPolicy(path.join(policies, `seed-${seed}`, 'candidates', gen, 'policy'));
+      let policy: Policy;
+      if (source === 'ensemble') {
+        const parts = CHOICE_SOURCES.map(load);
+        policy = meanOfMlps(parts);
+        parts.forEach((p) => p.dispose());
+      } else {
+        policy = load(source);
+      }
       const ev = await evaluate({
         docs, queries, qrels: raw.qrels, queryReduce: 'sum', kernels, methods: ['mean', 'reinpool'],
         reinpool: policyCompressor(policy, 'mean', kernels).with({}), perQuery: true,
