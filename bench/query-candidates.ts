@@ -19,37 +19,15 @@ import { meanInterval, pairedRandomizationTest } from '../src/eval/stats';
 import { loadExperimentData, policyCompressor } from '../src/experiment';
 import { CHOICE_SOURCES } from '../src/experiment/training-set';
 import { getKernels } from '../src/kernels';
-import { initTf, loadPolicy, Policy } from '../src/policy';
-import type { WeightMap } from '../src/policy/weights';
+import { initTf, loadPolicy, meanOfMlps } from '../src/policy';
+import type { Policy } from '../src/policy';
+import { keepLogits } from '../src/policy/infer';
+import { subset } from '../src/io';
 import { writeJsonAtomic } from '../src/io/json';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-/** One MLP whose keep-logit is the mean of the given one-layer MLPs' logits. */
-function meanOfMlps(policies: Policy[]): Policy {
-  const c = policies[0].config;
-  if (policies.some((p) => p.config.type !== 'mlp' || p.config.layers !== 1 || p.config.hidden !== c.hidden || p.config.dim !== c.dim)) {
-    throw new Error('ensemble: needs one-layer MLP policies of one width and dimension');
-  }
-  const w = policies.map((p) => p.getWeights());
-  const H = c.hidden;
-  const K = policies.length;
-  const inW = w[0].get('mlp0.w')!.shape[0];
-  const w0 = new Float32Array(inW * K * H);
-  for (let k = 0; k < K; k++) {
-    const src = w[k].get('mlp0.w')!.data;
-    for (let r = 0; r < inW; r++) w0.set(src.subarray(r * H, (r + 1) * H), r * K * H + k * H);
-  }
-  const out: WeightMap = new Map([
-    ['mlp0.w', { shape: [inW, K * H], data: w0 }],
-    ['mlp0.b', { shape: [K * H], data: Float32Array.from(w.flatMap((m) => Array.from(m.get('mlp0.b')!.data))) }],
-    ['head.w', { shape: [K * H, 1], data: Float32Array.from(w.flatMap((m) => Array.from(m.get('head.w')!.data, (x) => x / K))) }],
-    ['head.b', { shape: [1], data: Float32Array.of(w.reduce((a, m) => a + m.get('head.b')!.data[0], 0) / K) }],
-  ]);
-  return new Policy({ ...c, hidden: K * H }, out);
 }
 
 async function main(): Promise<void> {
@@ -77,6 +55,14 @@ async function main(): Promise<void> {
       if (source === 'ensemble') {
         const parts = CHOICE_SOURCES.map(load);
         policy = meanOfMlps(parts);
+        // the merged network against the mean of its parts' logits, on the first 200 documents
+        const probe = subset(docs, Int32Array.from({ length: 200 }, (_, i) => i));
+        const got = keepLogits(policy, probe);
+        const want = parts.map((p) => keepLogits(p, probe));
+        let worst = 0;
+        got.forEach((g, t) => { worst = Math.max(worst, Math.abs(g - (want[0][t] + want[1][t] + want[2][t]) / 3)); });
+        if (!(worst < 1e-4)) throw new Error(`ensemble: merged logits differ from the mean of the parts' by ${worst}`);
+        console.error(`seed ${seed}: merged logits within ${worst.toExponential(1)} of the parts' mean`);
         parts.forEach((p) => p.dispose());
       } else {
         policy = load(source);

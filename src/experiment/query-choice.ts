@@ -21,9 +21,11 @@
  * on a document that another is judged on.
  */
 import type { Kernels } from '../kernels/types';
+import { meanOfMlps } from '../policy';
+import type { Policy } from '../policy';
 import { Rng } from '../random';
 import { validatePolicy } from '../train';
-import type { TrainResult, Validation } from '../train';
+import type { TrainConfig, TrainResult, Validation } from '../train';
 import type { SingleSource, TrainingSet } from './training-set';
 
 /**
@@ -90,24 +92,58 @@ export interface QueryChoice {
  * whose keep-all reward is already perfect (1) leaves no gap and is skipped.
  */
 export function chooseCandidate(candidates: Candidate[], kernels?: Kernels): QueryChoice {
-  const scores = candidates.map((c, i): CandidateScore => {
-    const judged = candidates.filter((j) => j.validation.length > 0).map((j) => ({
-      by: j.source,
-      ...(j === c && c.run.validation ? c.run.validation : validatePolicy(c.run.policy, {
-        docs: j.training.docs, queries: j.training.queries, queryOwner: j.training.owner, validationDocs: j.validation,
-        config: c.run.config, kernels,
-      })),
-    }));
-    const gains = judged.filter((v) => v.by !== c.source && v.keepAllReward < 1).map((v) => (v.policyReward - v.keepAllReward) / (1 - v.keepAllReward));
+  const scores = candidates.map((c): CandidateScore => {
+    const judged = judgeOn(candidates, c.run.policy, c.run.config, kernels, c);
     return {
       source: c.source, kind: c.training.kind, promptDocs: c.training.prompts.length, syntheticQueries: c.training.owner.length,
-      trainSeconds: candidates[i].run.seconds, judged, gain: gains.length ? gains.reduce((a, b) => a + b, 0) / gains.length : NaN,
+      trainSeconds: c.run.seconds, judged, gain: gapShare(judged.filter((v) => v.by !== c.source)),
     };
   });
   if (scores.every((s) => Number.isNaN(s.gain))) return { chosen: 0, keepAll: false, judged: false, candidates: scores };
   let chosen = scores.findIndex((s) => !Number.isNaN(s.gain));
   scores.forEach((s, i) => { if (s.gain > scores[chosen].gain) chosen = i; });
   return { chosen, keepAll: !(scores[chosen].gain > 0), judged: true, candidates: scores };
+}
+
+/** A policy on every candidate's held-out documents (a candidate's own policy reuses its train() check). */
+function judgeOn(candidates: Candidate[], policy: Policy, config: TrainConfig, kernels: Kernels | undefined, own?: Candidate): ({ by: SingleSource } & Validation)[] {
+  return candidates.filter((j) => j.validation.length > 0).map((j) => ({
+    by: j.source,
+    ...(j === own && own.run.validation ? own.run.validation : validatePolicy(policy, {
+      docs: j.training.docs, queries: j.training.queries, queryOwner: j.training.owner, validationDocs: j.validation, config, kernels,
+    })),
+  }));
+}
+
+/** Mean share of the gap from keep-all to a perfect reward closed; NaN with no judge (a perfect keep-all leaves no gap). */
+function gapShare(judged: Validation[]): number {
+  const gains = judged.filter((v) => v.keepAllReward < 1).map((v) => (v.policyReward - v.keepAllReward) / (1 - v.keepAllReward));
+  return gains.length ? gains.reduce((a, b) => a + b, 0) / gains.length : NaN;
+}
+
+export interface QueryEnsemble {
+  /** the candidates' one-layer MLPs as one: its keep-logit is the mean of theirs (policy/ensemble.ts) */
+  policy: Policy;
+  sources: SingleSource[];
+  /** the mean policy on every candidate's held-out documents */
+  judged: ({ by: SingleSource } & Validation)[];
+  /** mean share of the gap closed over all of them (NaN when nothing is held out) */
+  gain: number;
+  /** true when gain is not above 0: ReinPool keeps every vector */
+  keepAll: boolean;
+}
+
+/**
+ * The mean of the candidates' policies (`--train-queries ensemble`, what `auto` does without titles):
+ * on SciFact's development queries with the titles withheld it beat every candidate on every seed
+ * (docs/training.md). Judged on every candidate's held-out documents; kept unless it closes no gap
+ * there on average (nothing held out: kept).
+ */
+export function ensembleCandidates(candidates: Candidate[], kernels?: Kernels): QueryEnsemble {
+  const policy = meanOfMlps(candidates.map((c) => c.run.policy));
+  const judged = judgeOn(candidates, policy, candidates[0].run.config, kernels);
+  const gain = gapShare(judged);
+  return { policy, sources: candidates.map((c) => c.source), judged, gain, keepAll: judged.length > 0 && !(gain > 0) };
 }
 
 /** Log lines: each candidate's gain on the others' held-out documents, and the choice. */

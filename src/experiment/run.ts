@@ -14,6 +14,7 @@
 import * as path from 'path';
 import { dropStopVectors, findStopVectors } from '../encode/stopvectors';
 import { savePolicy, tfBackendInfo } from '../policy';
+import { resolvePolicyOptions } from '../policy/config';
 import type { SelectOptions } from '../policy';
 import { writePreprocess } from '../policy/preprocess';
 import { DEFAULT_EVAL_METHODS, evaluate, poolMethod, reinpoolMethod, writeReport } from '../eval';
@@ -31,9 +32,9 @@ import { EXPERIMENT_DEFAULTS } from './presets';
 import { gapClosed, greedySelectionVectors } from './ceilings';
 import { policyCompressor } from './compressor';
 import { loadExperimentData, loadSelfQueryData } from './data';
-import { chooseCandidate, describeChoice, sharedHoldOut } from './query-choice';
-import type { Candidate, QueryChoice } from './query-choice';
-import { buildTrainingSet, centerExperiment, dropQueryStopVectors, trainingSources } from './training-set';
+import { chooseCandidate, describeChoice, ensembleCandidates, sharedHoldOut } from './query-choice';
+import type { Candidate, QueryChoice, QueryEnsemble } from './query-choice';
+import { buildTrainingSet, centerExperiment, dropQueryStopVectors, trainingPlan } from './training-set';
 import type { SingleSource, TrainingSet, TrainingSetOptions } from './training-set';
 
 export interface ExperimentOptions extends Omit<TrainingSetOptions, 'seed' | 'source'> {
@@ -59,10 +60,11 @@ export interface ExperimentOptions extends Omit<TrainingSetOptions, 'seed' | 'so
   /** seed of the document sample, the synthetic queries and training (default 0) */
   seed?: number;
   /**
-   * training queries: 'auto' (default: titles where most documents have one, else 'choose'),
+   * training queries: 'auto' (default: titles where most documents have one, else 'ensemble'),
    * 'choose' (a policy per generator of CHOICE_SOURCES, the one that gains most on the others'
-   * held-out documents kept: query-choice.ts), 'ict', 'keywords', 'lead', 'title', or 'train' the
-   * dataset's qrels/train.tsv queries
+   * held-out documents kept: query-choice.ts), 'ensemble' (the mean of those policies' keep-logits,
+   * one MLP; with a policy other than a one-layer MLP, auto chooses instead), 'ict', 'keywords',
+   * 'lead', 'title', or 'train' the dataset's qrels/train.tsv queries
    */
   trainQueries?: TrainingSetOptions['source'];
   /**
@@ -184,8 +186,17 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   const raw = o.vectors ? await loadSelfQueryData(o.vectors, { judged: o.judged, grading: o.grading }, log) : await loadExperimentData(o.beir!, split, log, { encoder: o.encoder, cacheDir: o.cacheDir });
   let data = raw;
   // one training set, or one per candidate generator when the run chooses among them (query-choice.ts)
-  const sources = trainingSources(raw, { source: o.trainQueries, trainDocIds: o.trainDocIds });
+  const plan = trainingPlan(raw, { source: o.trainQueries, trainDocIds: o.trainDocIds });
+  const { sources } = plan;
   const choosing = sources.length > 1;
+  // the mean of policies is one MLP only for one-layer MLPs (policy/ensemble.ts)
+  const policyKind = resolvePolicyOptions(config.policy);
+  const mergeable = policyKind.type === 'mlp' && policyKind.layers === 1;
+  if (plan.combine === 'ensemble' && !mergeable) {
+    if (o.trainQueries === 'ensemble') throw new RangeError(`train-queries ensemble: averages one-layer MLP policies, not a ${policyKind.layers}-layer ${policyKind.type}; use choose`);
+    plan.combine = 'choose';
+    log(`training queries: a ${policyKind.layers}-layer ${policyKind.type} policy cannot be averaged into one, so the run chooses among the generators instead`);
+  }
   let sets: { source: SingleSource; training: TrainingSet }[] = [];
   for (const source of sources) {
     try {
@@ -244,21 +255,30 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     candidates.push({ source, training: ts, run, validation: held[i].validation });
   }
   let choice: QueryChoice | undefined;
-  if (choosing) {
+  let ensemble: QueryEnsemble | undefined;
+  if (plan.combine === 'choose') {
     choice = chooseCandidate(candidates, kernels);
     describeChoice(choice).forEach((line) => log(line));
+  } else if (plan.combine === 'ensemble') {
+    ensemble = ensembleCandidates(candidates, kernels);
+    log(`ensemble: the mean of the ${sources.join(', ')} policies closes ${(100 * ensemble.gain).toFixed(1)}% of the gap from keeping every vector to a perfect reward on their held-out documents (`
+      + ensemble.judged.map((v) => `${v.by} ${v.policyReward.toFixed(4)} vs ${v.keepAllReward.toFixed(4)}`).join(', ') + ')');
   }
-  const { run, training } = candidates[choice?.chosen ?? 0];
-  for (const c of candidates) if (c.run !== run) c.run.policy.dispose();
+  const picked = candidates[choice?.chosen ?? 0];
+  const { training } = picked;
+  // the ensemble is a new policy; the candidates' runs give its config and training record
+  const run = ensemble ? { ...picked.run, policy: ensemble.policy, validation: undefined } : picked.run;
+  for (const c of candidates) if (c.run.policy !== run.policy) c.run.policy.dispose();
   const promptDocs = training.prompts.length;
   const secTrain = now() - t;
   // the policy's selection is kept only if it beats keeping every vector on held-out training documents
-  const keepAll = choice ? choice.keepAll : run.validation !== undefined && !(run.validation.policyReward > run.validation.keepAllReward);
+  const keepAll = choice ? choice.keepAll : ensemble ? ensemble.keepAll : run.validation !== undefined && !(run.validation.policyReward > run.validation.keepAllReward);
   if (run.validation) {
     const v = run.validation;
     log(`validation on ${v.docs} held-out training documents: reward ${v.policyReward.toFixed(4)} (policy, keeps ${(100 * v.keepRatio).toFixed(0)}%) vs ${v.keepAllReward.toFixed(4)} (every vector)`
       + (keepAll ? ': the policy does not help here, ReinPool keeps every vector (after stop vectors)' : ''));
   }
+  if (ensemble && keepAll) log('ensemble: the mean policy does not help on the held-out documents, ReinPool keeps every vector (after stop vectors)');
   const select: SelectOptions = keepAll ? { select: 'ratio', ratio: 1 } : {};
   if (choosing && o.policyOut) savePolicy(run.policy, path.join(o.policyOut, 'policy'));
   // what `reinpool compress --policy` must do to a corpus before this policy sees it
@@ -326,8 +346,10 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     trainDocs: training.sampled,
     promptDocs,
     syntheticQueries: training.owner.length,
-    trainQueries: choice ? `${training.kind}: chosen of ${sources.join(', ')} on the others' held-out documents` : training.kind,
+    trainQueries: choice ? `${training.kind}: chosen of ${sources.join(', ')} on the others' held-out documents`
+      : ensemble ? `the mean of the ${sources.join(', ')} policies' keep-logits` : training.kind,
     queryChoice: choice,
+    queryEnsemble: ensemble && { sources: ensemble.sources, judged: ensemble.judged, gain: ensemble.gain, keepAll: ensemble.keepAll },
     selfQueries: 'judged' in raw ? { judged: raw.judged, grading: raw.grading, reference: 'maxsim', center: center !== undefined, hubness: raw.hubness } : undefined,
     trainer: o.trainer ?? 'grpo',
     centered: center !== undefined,

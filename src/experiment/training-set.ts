@@ -17,15 +17,16 @@
  *           body has none, are not sampled). A title is written to say what its document is about,
  *           as a search query is; no query or judgement of the dataset is read.
  *   auto    (the default) title when at least TITLE_MIN_SHARE of the documents training may use
- *           (trainDocIds, else the corpus) has such a title, else choose (a corpus of vectors:
+ *           (trainDocIds, else the corpus) has such a title, else ensemble (a corpus of vectors:
  *           spans). Without titles ict, keywords and lead tie on SciFact's development queries
- *           (titles withheld), so the choice among them is made per corpus (docs/training.md,
- *           "Choosing the generator per corpus").
+ *           (titles withheld) and the mean of their three policies beats each of them there
+ *           (docs/training.md, "Choosing the generator per corpus").
  *   lead    each sampled document's first 3-8 known words (of its body; a title would be its lead)
  *           as its one query, cut from it.
  *   choose  one policy per generator of CHOICE_SOURCES (ict, lead, keywords), each judged on the other
- *           generators' held-out documents; the best is kept (query-choice.ts). trainingSources names
+ *           generators' held-out documents; the best is kept (query-choice.ts). trainingPlan names
  *           the candidates; buildTrainingSet builds one of them at a time.
+ *   ensemble  the same three policies, their keep-logits averaged into one MLP (policy/ensemble.ts).
  *   spans   (a corpus of vectors without text: SelfQueryData) inverse cloze on vectors, encode/spans.ts:
  *           spans of a seeded sample of documents' token vectors, each cut out of the document that
  *           trains on it; the documents are the shortened ones that own a span.
@@ -54,13 +55,15 @@ export const TRAINING_SET_DEFAULTS = {
 const LISTED_SAMPLE_STREAM = 556;
 
 /** Where the synthetic queries come from (the CLI's --train-queries). */
-export type QuerySource = 'auto' | 'choose' | 'ict' | 'keywords' | 'lead' | 'title' | 'train';
+export type QuerySource = 'auto' | 'choose' | 'ensemble' | 'ict' | 'keywords' | 'lead' | 'title' | 'train';
 /** The generators `choose` trains a policy on each, and judges each policy on the others' held-out documents. */
 export const CHOICE_SOURCES = ['ict', 'lead', 'keywords'] as const;
-export type SingleSource = Exclude<QuerySource, 'auto' | 'choose'>;
+export type SingleSource = Exclude<QuerySource, 'auto' | 'choose' | 'ensemble'>;
+/** How a run turns its training sets into one policy: the one set's, the choice's, or the candidates' mean. */
+export type Combine = 'single' | 'choose' | 'ensemble';
 
 export interface TrainingSetOptions {
-  /** 'auto' (default: title where the corpus has titles, else choose), 'choose' (ict, lead or keywords, per corpus: query-choice.ts), 'ict', 'keywords' (tf x idf words), 'lead' (first words), 'title' (each document's title) or 'train' (qrels/train.tsv) */
+  /** 'auto' (default: title where the corpus has titles, else ensemble), 'choose', 'ensemble' (their mean) (ict, lead or keywords, per corpus: query-choice.ts), 'ict', 'keywords' (tf x idf words), 'lead' (first words), 'title' (each document's title) or 'train' (qrels/train.tsv) */
   source?: QuerySource;
   seed: number;
   /** documents sampled as training prompts (default min(2000, corpus); train: every owner) */
@@ -106,8 +109,8 @@ export interface TrainingSet {
 export async function buildTrainingSet(data: ExperimentData | SelfQueryData, o: TrainingSetOptions): Promise<TrainingSet> {
   if (!('corpus' in data)) return spanTrainingSet(data, o);
   const { corpus, docs, docTexts, encoder } = data;
-  const sources = trainingSources(data, o);
-  if (sources.length !== 1) throw new RangeError(`train-queries ${String(o.source)}: ${sources.length} candidate sets; build each of trainingSources() in turn`);
+  const { sources } = trainingPlan(data, o);
+  if (sources.length !== 1) throw new RangeError(`train-queries ${String(o.source)}: ${sources.length} candidate sets; build each of trainingPlan().sources in turn`);
   const source = sources[0];
   if (source === 'title') {
     const titled = titledDocs(data, o.trainDocIds);
@@ -176,19 +179,21 @@ export async function buildTrainingSet(data: ExperimentData | SelfQueryData, o: 
 }
 
 /**
- * The training sets a run trains on: one source, or (choose) the candidates of CHOICE_SOURCES. 'auto'
- * is 'title' where at least TITLE_MIN_SHARE of the documents training may use have a title, else choose.
+ * The training sets a run trains on and how it combines them: one source, or the candidates of
+ * CHOICE_SOURCES, chosen among (choose) or averaged (ensemble). 'auto' is 'title' where at least
+ * TITLE_MIN_SHARE of the documents training may use have a title, else ensemble.
  */
-export function trainingSources(data: ExperimentData | SelfQueryData, o: Pick<TrainingSetOptions, 'source' | 'trainDocIds'>): SingleSource[] {
+export function trainingPlan(data: ExperimentData | SelfQueryData, o: Pick<TrainingSetOptions, 'source' | 'trainDocIds'>): { sources: SingleSource[]; combine: Combine } {
   const source = o.source ?? TRAINING_SET_DEFAULTS.source;
   if (!('corpus' in data)) {
     if (source !== 'auto' && source !== 'ict') throw new Error(`train-queries: a corpus of vectors has no '${source}' queries; it trains on spans of its own vectors`);
-    return ['ict'];
+    return { sources: ['ict'], combine: 'single' };
   }
-  if (source === 'choose') return [...CHOICE_SOURCES];
-  if (source !== 'auto') return [source];
+  if (source === 'choose' || source === 'ensemble') return { sources: [...CHOICE_SOURCES], combine: source };
+  if (source !== 'auto') return { sources: [source], combine: 'single' };
   const titled = titledDocs(data, o.trainDocIds);
-  return titled.length >= TITLE_MIN_SHARE * (o.trainDocIds?.length ?? data.corpus.length) ? ['title'] : [...CHOICE_SOURCES];
+  return titled.length >= TITLE_MIN_SHARE * (o.trainDocIds?.length ?? data.corpus.length)
+    ? { sources: ['title'], combine: 'single' } : { sources: [...CHOICE_SOURCES], combine: 'ensemble' };
 }
 
 function identity(n: number): Int32Array {

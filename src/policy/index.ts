@@ -3,6 +3,7 @@ export type { TfBackendInfo, TfBackendRequest } from './backend';
 export { DEFAULT_POLICY_CONFIG, resolvePolicyConfig, resolvePolicyOptions } from './config';
 export type { PolicyConfig, PolicyType } from './config';
 export { Policy, mlpInputWidth } from './network';
+export { meanOfMlps } from './ensemble';
 export type { WeightMap } from './network';
 export { padBatch, lengthChunks } from './batch';
 export type { PaddedBatch } from './batch';

@@ -97,7 +97,7 @@ if (!glove) {
     expect(bad.stderr).toContain('--ict-remove');
   });
 
-  test('titles train by default where the corpus has them, the choice of generator where it has none; --train-queries picks one; no titles, no title queries', async () => {
+  test('titles train by default where the corpus has them, the mean of three generators\' policies where it has none; --train-queries picks one; no titles, no title queries', async () => {
     const titled = path.join(dir, 'beir-titled');
     writeTinyBeir(titled, 24, true);
     const common = ['--steps', '2', '--batch-docs', '4', '--group-size', '2', '--eval-every', '0', '--checkpoint-every', '0', '--methods', 'mean', '--budgets', '1', '-q'];
@@ -113,7 +113,10 @@ if (!glove) {
     expect((await run(titled, '--train-queries', 'ict')).j.trainQueries).toBe('inverse-cloze (sentence removed with p=1)');
     // the folder without titles: the choice among inverse cloze, lead and keywords by default (below);
     // each on request, and title queries refused with the reason
-    expect((await run(beir)).j.trainQueries).toBe("inverse-cloze (sentence removed with p=1): chosen of ict, lead, keywords on the others' held-out documents");
+    const ens = await run(beir);
+    expect(ens.j.trainQueries).toBe("the mean of the ict, lead, keywords policies' keep-logits");
+    // 24 documents hold nothing out: the mean policy is kept unjudged
+    expect(ens.j.queryEnsemble).toMatchObject({ sources: ['ict', 'lead', 'keywords'], judged: [], keepAll: false });
     const keywords = await run(beir, '--train-queries', 'keywords');
     expect(keywords.j.trainQueries).toBe('keywords (tf x idf)');
     expect(keywords.j.syntheticQueries).toBe(3 * 24);
@@ -129,7 +132,7 @@ if (!glove) {
     // inverse cloze's options need inverse cloze
     const stray = await run(beir, '--ict-remove', '0.5');
     expect(stray.r.code).toBe(2);
-    expect(stray.r.stderr).toContain('--ict-remove: only with --train-queries ict (inverse cloze) or choose');
+    expect(stray.r.stderr).toContain('--ict-remove: only with --train-queries ict (inverse cloze), choose or ensemble');
     expect((await run(beir, '--ict-max-cut', '0.5')).r.stderr).toContain('--ict-max-cut: only with --train-queries ict');
     const capped = await run(beir, '--train-queries', 'ict', '--ict-max-cut', '0.3');
     expect(capped.r.code).toBe(0);

@@ -3,7 +3,7 @@
  * task (train/synthetic.ts): held-out documents shared by every candidate, each policy judged on the
  * others' held-out documents only, the highest mean gain kept.
  */
-import { chooseCandidate, describeChoice, sharedHoldOut } from '../../src/experiment/query-choice';
+import { chooseCandidate, describeChoice, ensembleCandidates, sharedHoldOut } from '../../src/experiment/query-choice';
 import type { Candidate } from '../../src/experiment/query-choice';
 import type { TrainingSet } from '../../src/experiment/training-set';
 import { syntheticTask, train } from '../../src/train';
@@ -73,6 +73,20 @@ describe('chooseCandidate', () => {
     expect(choice.keepAll).toBe(!(best > 0));
     expect(describeChoice(choice).pop()).toMatch(choice.keepAll ? /keeps every vector/ : new RegExp(`${choice.candidates[choice.chosen].source}'s policy is kept`));
     for (const c of cands) c.run.policy.dispose();
+  });
+
+  test('ensemble: the mean policy judged on every held-out set, kept unless it closes no gap on average', async () => {
+    const cands = [await candidate('ict', 1), await candidate('lead', 2, 1), await candidate('keywords', 3)];
+    const e = ensembleCandidates(cands);
+    expect(e.sources).toEqual(['ict', 'lead', 'keywords']);
+    expect(e.policy.config.hidden).toBe(3 * 16);
+    expect(e.judged.map((v) => v.by)).toEqual(['ict', 'lead', 'keywords']);
+    const closed = e.judged.map((v) => (v.policyReward - v.keepAllReward) / (1 - v.keepAllReward));
+    expect(e.gain).toBeCloseTo(closed.reduce((a, b) => a + b, 0) / 3, 10);
+    expect(e.keepAll).toBe(!(e.gain > 0));
+    // keep-all scores what it scores for the candidates' own checks
+    e.judged.forEach((v, i) => expect(v.keepAllReward).toBe(cands[i].run.validation!.keepAllReward));
+    [...cands.map((c) => c.run.policy), e.policy].forEach((p) => p.dispose());
   });
 
   test('with nothing held out, the first candidate is kept and says why', async () => {
