@@ -246,7 +246,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   const trainer = o.trainer === 'contrastive' ? trainContrastive : train;
   const candidates: Candidate[] = [];
   for (const [i, { source, training: ts }] of sets.entries()) {
-    log(`training${choosing ? ` (query choice, ${source})` : ''}: ${config.steps} GRPO steps on ${held[i].train.length} documents`);
+    log(`training${choosing ? ` (${plan.combine === 'choose' ? 'query choice' : plan.combine}, ${source})` : ''}: ${config.steps} GRPO steps on ${held[i].train.length} documents`);
     const run = await trainer({
       docs: ts.docs, queries: ts.queries, queryOwner: ts.owner, trainDocs: held[i].train, validationDocs: held[i].validation.length ? held[i].validation : undefined,
       config, outDir: o.policyOut && (choosing ? path.join(o.policyOut, 'candidates', source) : o.policyOut), resume: o.resume, progress: o.progress,
