@@ -24,8 +24,8 @@ import type { Kernels } from '../kernels/types';
 import { meanOfMlps } from '../policy';
 import type { Policy } from '../policy';
 import { Rng } from '../random';
-import { validatePolicy } from '../train';
-import type { TrainConfig, TrainResult, Validation } from '../train';
+import { validatePolicies } from '../train';
+import type { TrainResult, Validation } from '../train';
 import type { SingleSource, TrainingSet } from './training-set';
 
 /**
@@ -87,13 +87,14 @@ export interface QueryChoice {
 }
 
 /**
- * Judges every candidate's policy on every candidate's held-out documents (validatePolicy: the
- * judge's queries and reward, the policy's own reward settings) and picks the highest gain. A judge
+ * Judges every candidate's policy on every candidate's held-out documents (validatePolicies: the
+ * judge's queries and reward, the policies' reward settings) and picks the highest gain. A judge
  * whose keep-all reward is already perfect (1) leaves no gap and is skipped.
  */
 export function chooseCandidate(candidates: Candidate[], kernels?: Kernels): QueryChoice {
-  const scores = candidates.map((c): CandidateScore => {
-    const judged = judgeOn(candidates, c.run.policy, c.run.config, kernels, c);
+  const byJudge = judgeOn(candidates, candidates.map((c) => c.run.policy), kernels);
+  const scores = candidates.map((c, i): CandidateScore => {
+    const judged = byJudge.map((j) => ({ by: j.by, ...j.validations[i] }));
     return {
       source: c.source, kind: c.training.kind, promptDocs: c.training.prompts.length, syntheticQueries: c.training.owner.length,
       trainSeconds: c.run.seconds, judged, gain: gapShare(judged.filter((v) => v.by !== c.source)),
@@ -105,13 +106,14 @@ export function chooseCandidate(candidates: Candidate[], kernels?: Kernels): Que
   return { chosen, keepAll: !(scores[chosen].gain > 0), judged: true, candidates: scores };
 }
 
-/** A policy on every candidate's held-out documents (a candidate's own policy reuses its train() check). */
-function judgeOn(candidates: Candidate[], policy: Policy, config: TrainConfig, kernels: Kernels | undefined, own?: Candidate): ({ by: SingleSource } & Validation)[] {
+/** The policies on each candidate's held-out documents (one reward handle per judge; candidates share their reward settings). */
+function judgeOn(candidates: Candidate[], policies: Policy[], kernels: Kernels | undefined): { by: SingleSource; validations: Validation[] }[] {
+  const config = candidates[0].run.config;
   return candidates.filter((j) => j.validation.length > 0).map((j) => ({
     by: j.source,
-    ...(j === own && own.run.validation ? own.run.validation : validatePolicy(policy, {
+    validations: validatePolicies(policies, {
       docs: j.training.docs, queries: j.training.queries, queryOwner: j.training.owner, validationDocs: j.validation, config, kernels,
-    })),
+    }),
   }));
 }
 
@@ -141,7 +143,7 @@ export interface QueryEnsemble {
  */
 export function ensembleCandidates(candidates: Candidate[], kernels?: Kernels): QueryEnsemble {
   const policy = meanOfMlps(candidates.map((c) => c.run.policy));
-  const judged = judgeOn(candidates, policy, candidates[0].run.config, kernels);
+  const judged = judgeOn(candidates, [policy], kernels).map((j) => ({ by: j.by, ...j.validations[0] }));
   const gain = gapShare(judged);
   return { policy, sources: candidates.map((c) => c.source), judged, gain, keepAll: judged.length > 0 && !(gain > 0) };
 }

@@ -63,7 +63,7 @@ export type SingleSource = Exclude<QuerySource, 'auto' | 'choose' | 'ensemble'>;
 export type Combine = 'single' | 'choose' | 'ensemble';
 
 export interface TrainingSetOptions {
-  /** 'auto' (default: title where the corpus has titles, else ensemble), 'choose', 'ensemble' (their mean) (ict, lead or keywords, per corpus: query-choice.ts), 'ict', 'keywords' (tf x idf words), 'lead' (first words), 'title' (each document's title) or 'train' (qrels/train.tsv) */
+  /** 'auto' (default: title where the corpus has titles, else ensemble), 'choose' (the best of ict, lead and keywords on the others' held-out documents: query-choice.ts), 'ensemble' (the mean of those three policies), 'ict', 'keywords' (tf x idf words), 'lead' (first words), 'title' (each document's title) or 'train' (qrels/train.tsv) */
   source?: QuerySource;
   seed: number;
   /** documents sampled as training prompts (default min(2000, corpus); train: every owner) */

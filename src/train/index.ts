@@ -1,4 +1,4 @@
-export { train, greedyReward, validatePolicy } from './train';
+export { train, greedyReward, validatePolicies } from './train';
 export { trainContrastive, CONTRASTIVE_DEFAULTS } from './contrastive';
 export { createReward, competitorScores } from './reward';
 export type { RewardFn, RewardKind, RewardSpec, RunReward } from './reward';

@@ -96,7 +96,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
   try {
     const result = await trainLoop(input, wanted, queries, trainDocs, run.reward, t0);
     const vd = input.validationDocs;
-    if (vd && vd.length) result.validation = validationOf(result.policy, docs, vd, run.reward);
+    if (vd && vd.length) [result.validation] = validationsOf([result.policy], docs, vd, run.reward);
     return result;
   } finally {
     run.dispose();
@@ -245,29 +245,33 @@ async function trainLoop(input: TrainInput, wanted: TrainConfig, queries: DenseM
 }
 
 /** Mean reward of the deterministic (p > 0.5, fallback) selection; `set` holds the corpus documents docIndex. */
-function validationOf(policy: Policy, docs: MultiVectorSet, vd: Int32Array, reward: RewardFn): Validation {
+/** Each policy's default selection on the validation documents, against keeping every vector (scored once). */
+function validationsOf(policies: Policy[], docs: MultiVectorSet, vd: Int32Array, reward: RewardFn): Validation[] {
   const set = subset(docs, vd);
-  const own = greedyReward(policy, set, vd, reward);
   const all = mean(reward(vd, new Uint8Array(set.offsets[vd.length]).fill(1), 1));
-  return { docs: vd.length, policyReward: own.reward, keepAllReward: all, keepRatio: own.keepRatio };
+  return policies.map((policy) => {
+    const own = greedyReward(policy, set, vd, reward);
+    return { docs: vd.length, policyReward: own.reward, keepAllReward: all, keepRatio: own.keepRatio };
+  });
 }
 
 /**
- * The held-out check of a trained policy on another training set: the reward of its default selection
- * and of keeping every vector on `validationDocs` of `docs`, with that set's queries and the policy's
- * own reward settings (config: its TrainResult.config). The experiment's choice of query generator
- * judges each candidate's policy on the other generators' held-out documents with it.
+ * The held-out check of trained policies on another training set: the reward of each one's default
+ * selection and of keeping every vector on `validationDocs` of `docs`, with that set's queries and the
+ * given reward settings (config: the policies' TrainResult.config), through one reward handle. The
+ * experiment's choice of query generator judges every candidate's policy on each generator's held-out
+ * documents with it.
  */
-export function validatePolicy(
-  policy: Policy,
+export function validatePolicies(
+  policies: Policy[],
   input: Pick<TrainInput, 'docs' | 'queries' | 'queryOwner' | 'kernels'> & { validationDocs: Int32Array; config: TrainConfig },
-): Validation {
+): Validation[] {
   const { docs, queryOwner, config } = input;
-  if (input.validationDocs.length === 0) throw new RangeError('validatePolicy: no validation documents');
+  if (input.validationDocs.length === 0) throw new RangeError('validatePolicies: no validation documents');
   const queries = queryMatrix(input.queries, config.queryReduce, config.queryNormalize);
   const run = createReward(docs, queries, queryOwner, { kind: config.reward, k: config.rewardK, pool: config.pool }, input.kernels ?? getKernels());
   try {
-    return validationOf(policy, docs, input.validationDocs, run.reward);
+    return validationsOf(policies, docs, input.validationDocs, run.reward);
   } finally {
     run.dispose();
   }
