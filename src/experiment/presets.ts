@@ -21,6 +21,8 @@ export const EXPERIMENT_DEFAULTS = {
    * and NPL; the choice of off is informed by test queries, docs/training.md says so)
    */
   queryStopDf: 1,
+  /** who a synthetic query is relevant to: the document it was made from (training-set.ts TrainLabels) */
+  trainLabels: 'source' as 'source' | 'maxsim',
   /** keep the policy's selection only where it beats keeping every vector on held-out training documents */
   validate: true,
 };

@@ -34,8 +34,8 @@ import { policyCompressor } from './compressor';
 import { loadExperimentData, loadSelfQueryData } from './data';
 import { chooseCandidate, describeChoice, ensembleCandidates, sharedHoldOut } from './query-choice';
 import type { Candidate, QueryChoice, QueryEnsemble } from './query-choice';
-import { buildTrainingSet, centerExperiment, dropQueryStopVectors, trainingPlan } from './training-set';
-import type { SingleSource, TrainingSet, TrainingSetOptions } from './training-set';
+import { buildTrainingSet, centerExperiment, dropQueryStopVectors, labelByMaxSim, trainingPlan } from './training-set';
+import type { SingleSource, TrainingSet, TrainingSetOptions, TrainLabels } from './training-set';
 
 export interface ExperimentOptions extends Omit<TrainingSetOptions, 'seed' | 'source'> {
   /** the BEIR folder: corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv (or `vectors`) */
@@ -125,6 +125,12 @@ export interface ExperimentOptions extends Omit<TrainingSetOptions, 'seed' | 'so
    * EXPERIMENT_DEFAULTS.queryStopDf). Never applied to a dataset's own training queries.
    */
   queryStopDf?: number;
+  /**
+   * who a synthetic query is relevant to: 'source' (default: EXPERIMENT_DEFAULTS), the document it was
+   * made from, or 'maxsim', the training document full MaxSim ranks first for it (training-set.ts
+   * labelByMaxSim). Not with trainQueries 'train', whose queries have their judgements.
+   */
+  trainLabels?: TrainLabels;
 }
 
 /** A ceiling's metrics and the share of the mean-pooling-to-ceiling gap (NDCG@3) that ReinPool closes. */
@@ -180,6 +186,9 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   const primaryMetric: MetricName = selfQueries ? 'ndcg@10' : 'ndcg@3';
   // every option is checked before anything is read or encoded
   const config = resolveTrainConfig({ seed, ...o.config });
+  const trainLabels = o.trainLabels ?? EXPERIMENT_DEFAULTS.trainLabels;
+  if (trainLabels !== 'source' && trainLabels !== 'maxsim') throw new RangeError(`trainLabels must be 'source' or 'maxsim', got '${String(trainLabels)}'`);
+  if (trainLabels === 'maxsim' && o.trainQueries === 'train') throw new RangeError("trainLabels 'maxsim': not with trainQueries 'train' (the dataset's own queries have their judgements)");
 
   // ---------------------------------------------------------------- data, training set
   let t = now();
@@ -233,12 +242,21 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
       return { ...st, training };
     });
   }
+  const kernels = getKernels();
+  const relabelled: Record<string, number> = {};
+  if (trainLabels === 'maxsim') {
+    sets = sets.map((st) => {
+      const { training, changed } = labelByMaxSim(st.training, kernels);
+      relabelled[st.source] = changed;
+      log(`${st.source} queries: ${changed} of ${training.owner.length} owned by another document than their own, the one MaxSim ranks first`);
+      return { ...st, training };
+    });
+  }
   for (const st of sets) log(`${st.training.kind}: ${st.training.owner.length} training queries for ${st.training.prompts.length} training documents`);
   const secEncode = now() - t;
 
   // ---------------------------------------------------------------- train
   t = now();
-  const kernels = getKernels();
   // the held-out documents are the same corpus documents for every candidate
   const held = choosing || (o.validate ?? EXPERIMENT_DEFAULTS.validate)
     ? sharedHoldOut(sets.map((st) => st.training), seed)
@@ -355,6 +373,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     centered: center !== undefined,
     stopVectors: stop ? { maxDf: stopDf, count: stop.df.length } : undefined,
     queryStopDf: queryStopDf < 1 ? queryStopDf : undefined,
+    trainLabels: trainLabels === 'maxsim' ? { labels: trainLabels, relabelled } : trainLabels,
     queryNormalize: run.config.queryNormalize,
     queryReduce,
     reinpoolKeptPerDoc: kept / nDocs,

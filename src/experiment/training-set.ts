@@ -37,7 +37,7 @@
 import { beirTrainingQueriesWith, centerSet, documentFrequencies, inverseClozeWith, keywordQueryTexts, leadQueryTexts, meanVector, spanQueries, SPAN_DEFAULTS, tokenRows } from '../encode';
 import { dropStopVectors, findStopVectors } from '../encode/stopvectors';
 import { subset } from '../io';
-import type { MultiVectorSet } from '../kernels/types';
+import type { Kernels, MultiVectorSet } from '../kernels/types';
 import { sampleSorted, sampleTrainDocs } from '../train/sample';
 import type { ExperimentData, SelfQueryData } from './data';
 
@@ -293,4 +293,34 @@ export function centerExperiment<D extends { docs: MultiVectorSet; queries: Mult
 export function dropQueryStopVectors(training: TrainingSet, corpus: MultiVectorSet, maxDf: number): { training: TrainingSet; removed: number } {
   const stop = findStopVectors(corpus, maxDf);
   return { training: { ...training, queries: dropStopVectors(training.queries, stop) }, removed: stop.df.length };
+}
+
+/**
+ * Who a synthetic query is relevant to (the CLI's --train-labels): 'source', the document it was made
+ * from (cut from it, or drawn from it), or 'maxsim', the training document that full MaxSim over every
+ * vector ranks first for it. What ReinPool's pooled vector must do is retrieve as MaxSim does, and a
+ * query cut from its document often has none of its words left there: on NPL, MaxSim ranks an
+ * inverse-cloze query's own document first for 5% of the queries and in its top 10 for 13%, so most
+ * rewards are ones no selection can earn (SciFact, titles withheld: 38% and 61%).
+ */
+export type TrainLabels = 'source' | 'maxsim';
+
+/**
+ * The training set with every query owned by the training document MaxSim ranks first for it (ties:
+ * the lower index, the kernel's order); the prompts become the documents that own a query. The
+ * multi-vector index itself is the teacher: no label is read. `changed` counts the queries whose owner
+ * moved. Run it on the set as training sees it (centred, stop vectors out): the teacher then ranks
+ * the same vectors the reward does.
+ */
+export function labelByMaxSim(training: TrainingSet, kernels: Pick<Kernels, 'maxSimTopK'>): { training: TrainingSet; changed: number } {
+  const { queries } = training;
+  const { ids } = kernels.maxSimTopK({ queries, docs: training.docs, k: 1 });
+  // a query without vectors (or a set of empty documents) ranks nothing: it keeps its source
+  const owner = Int32Array.from(ids, (d, q) => (d >= 0 && queries.offsets[q + 1] > queries.offsets[q] ? d : training.owner[q]));
+  let changed = 0;
+  for (let q = 0; q < owner.length; q++) if (owner[q] !== training.owner[q]) changed++;
+  return {
+    training: { ...training, owner, prompts: Int32Array.from(new Set(owner)).sort(), kind: `${training.kind}, each owned by its MaxSim-first document` },
+    changed,
+  };
 }

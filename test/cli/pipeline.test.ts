@@ -136,6 +136,17 @@ if (!glove) {
     expect((await run(beir, '--ict-max-cut', '0.5')).r.stderr).toContain('--ict-max-cut: only with --train-queries ict');
     const capped = await run(beir, '--train-queries', 'ict', '--ict-max-cut', '0.3');
     expect(capped.r.code).toBe(0);
+    // MaxSim as the teacher: every query owned by the document full MaxSim ranks first, counted in the JSON
+    const taught = await run(beir, '--train-queries', 'ict', '--train-labels', 'maxsim');
+    expect(taught.r.code).toBe(0);
+    expect(taught.j.trainQueries).toBe('inverse-cloze (sentence removed with p=1), each owned by its MaxSim-first document');
+    expect(taught.j.trainLabels.labels).toBe('maxsim');
+    expect(taught.j.trainLabels.relabelled.ict).toBeGreaterThanOrEqual(0);
+    expect(taught.j.trainLabels.relabelled.ict).toBeLessThanOrEqual(taught.j.syntheticQueries);
+    expect(ens.j.trainLabels).toBe('source');
+    const judged = await run(beir, '--train-queries', 'train', '--train-labels', 'maxsim');
+    expect(judged.r.code).toBe(2);
+    expect(judged.r.stderr).toContain('--train-labels maxsim: not with --train-queries train');
     const none = await run(beir, '--train-queries', 'title');
     expect(none.r.code).not.toBe(0);
     expect(none.r.stderr).toContain('train-queries title: no document of');

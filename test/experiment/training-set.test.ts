@@ -1,4 +1,5 @@
-import { dropQueryStopVectors } from '../../src/experiment/training-set';
+import { dropQueryStopVectors, labelByMaxSim } from '../../src/experiment/training-set';
+import { getKernels } from '../../src/kernels';
 import type { TrainingSet } from '../../src/experiment/training-set';
 import type { MultiVectorSet } from '../../src/kernels/types';
 
@@ -45,5 +46,40 @@ describe('dropQueryStopVectors', () => {
     const c = dropQueryStopVectors(training, corpus, 1);
     expect(c.removed).toBe(0);
     expect(c.training.queries).toBe(training.queries);
+  });
+});
+
+describe('labelByMaxSim', () => {
+  // training documents of the synthetic words: the MaxSim-first document of each query is known by hand
+  const docs = set([['the', 'of'], ['cell', 'the'], ['rare'], ['of', 'rare']]);
+  const base = (queries: MultiVectorSet, owner: number[]): TrainingSet => ({
+    docs, queries, owner: Int32Array.from(owner), prompts: Int32Array.from(new Set(owner)), corpusDoc: Int32Array.from([7, 8, 9, 10]), sampled: 4, kind: 'inverse-cloze',
+  });
+
+  test('each query goes to the document full MaxSim ranks first; the prompts become the owners', () => {
+    // q0 'cell': doc 1 (cell . cell = 4.25); q1 'rare rare': docs 2 and 3 tie at 36, the lower index wins;
+    // q2 'cell the': doc 1 (4.25 + 1; doc 0 scores 0.5 + 1, doc 3 -2 + 3)
+    const training = base(set([['cell'], ['rare', 'rare'], ['cell', 'the']]), [0, 3, 0]);
+    const k = getKernels();
+    const scores = k.maxSimTopK({ queries: training.queries, docs, k: 4 });
+    const { training: out, changed } = labelByMaxSim(training, k);
+    expect(Array.from(out.owner)).toEqual([scores.ids[0], scores.ids[4], scores.ids[8]]);
+    expect(Array.from(out.owner)).toEqual([1, 2, 1]);
+    expect(changed).toBe(3);
+    expect(Array.from(out.prompts)).toEqual([1, 2]);
+    // the documents, queries and their corpus documents are the set's own
+    expect(out.docs).toBe(docs);
+    expect(out.queries).toBe(training.queries);
+    expect(out.corpusDoc).toBe(training.corpusDoc);
+    expect(out.kind).toMatch(/MaxSim-first/);
+    expect(Array.from(training.owner)).toEqual([0, 3, 0]);
+  });
+
+  test('a query already owned by its MaxSim-first document, or one without vectors, keeps its owner', () => {
+    const queries: MultiVectorSet = { dim: 2, vectors: Float32Array.from([0.5, -2]), offsets: Int32Array.from([0, 1, 1]) };
+    const { training: out, changed } = labelByMaxSim(base(queries, [1, 3]), getKernels());
+    expect(Array.from(out.owner)).toEqual([1, 3]);
+    expect(changed).toBe(0);
+    expect(Array.from(out.prompts)).toEqual([1, 3]);
   });
 });
