@@ -6,6 +6,7 @@
  * in their documents (never titles), no centring, no stop vectors (in documents or queries), 300 steps.
  */
 import type { ExperimentOptions } from './run';
+import type { TrainLabels } from './training-set';
 
 export const EXPERIMENT_DEFAULTS = {
   /** centre every token vector on the corpus mean (all methods alike) */
@@ -22,7 +23,7 @@ export const EXPERIMENT_DEFAULTS = {
    */
   queryStopDf: 1,
   /** who a synthetic query is relevant to: the document it was made from (training-set.ts TrainLabels) */
-  trainLabels: 'source' as 'source' | 'maxsim',
+  trainLabels: 'source' as TrainLabels,
   /** keep the policy's selection only where it beats keeping every vector on held-out training documents */
   validate: true,
 };

@@ -244,8 +244,10 @@ async function trainLoop(input: TrainInput, wanted: TrainConfig, queries: DenseM
   return { policy, history, step: done, config: fullCfg, seconds: (Date.now() - t0) / 1000 };
 }
 
-/** Mean reward of the deterministic (p > 0.5, fallback) selection; `set` holds the corpus documents docIndex. */
-/** Each policy's default selection on the validation documents, against keeping every vector (scored once). */
+/**
+ * Each policy's mean reward of its deterministic (p > 0.5, fallback) selection on the validation
+ * documents `vd` of `docs`, against keeping every vector (scored once for all of them).
+ */
 function validationsOf(policies: Policy[], docs: MultiVectorSet, vd: Int32Array, reward: RewardFn): Validation[] {
   const set = subset(docs, vd);
   const all = mean(reward(vd, new Uint8Array(set.offsets[vd.length]).fill(1), 1));
