@@ -1,0 +1,52 @@
+/**
+ * A development collection in NPL's form, made from a titled BEIR collection:
+ *
+ *   node dist/bench/untitled-collection.js --beir ../shared/data/scifact --split train --out DIR
+ *
+ * NPL's documents are a title and an abstract run together, lower case, with no punctuation and no
+ * digits ("compact memories have flexible capacities a digital data storage system with capacity up
+ * to bits ..."), and no title field. SciFact with its titles withheld from the generators kept its
+ * punctuation (so inverse cloze cut sentences where NPL's cuts 12-word windows) and kept the title
+ * apart from the body (so the lead words were the abstract's first words, where NPL's lead is its
+ * title). This writes each document as NPL writes one (title and text joined, lower case, letters
+ * only) with an empty title, and copies the queries and the one qrels split asked for, so settings for
+ * untitled corpora can be chosen on queries that are not NPL's test queries. Only that split is
+ * written, so a run on DIR cannot read the source's test judgements by mistake.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { readBeirCorpus, readBeirQueries } from '../src/io/beir';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+/** NPL's form of a text: lower case, every run of non-letters one space. */
+export const nplForm = (text: string): string => text.toLowerCase().replace(/[^a-z]+/g, ' ').trim();
+
+function main(): void {
+  const beir = arg('beir');
+  const out = arg('out');
+  const split = arg('split') ?? 'train';
+  if (!beir || !out) throw new Error('usage: untitled-collection --beir DIR --out DIR [--split train]');
+  const qrels = path.join(beir, 'qrels', `${split}.tsv`);
+  if (!fs.existsSync(qrels)) throw new Error(`--split ${split}: ${qrels} does not exist`);
+  const corpus = readBeirCorpus(path.join(beir, 'corpus.jsonl'));
+  const queries = readBeirQueries(path.join(beir, 'queries.jsonl'));
+  fs.mkdirSync(path.join(out, 'qrels'), { recursive: true });
+  const lines = corpus.map((d) => JSON.stringify({ _id: d.id, title: '', text: nplForm(`${d.title} ${d.text}`) }));
+  fs.writeFileSync(path.join(out, 'corpus.jsonl'), lines.join('\n') + '\n');
+  fs.writeFileSync(path.join(out, 'queries.jsonl'), queries.map((q) => JSON.stringify({ _id: q.id, text: q.text })).join('\n') + '\n');
+  fs.copyFileSync(qrels, path.join(out, 'qrels', `${split}.tsv`));
+  console.log(`${out}: ${corpus.length} documents in NPL's form, ${queries.length} queries, qrels/${split}.tsv`);
+}
+
+if (require.main === module) {
+  try {
+    main();
+  } catch (e: unknown) {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  }
+}
