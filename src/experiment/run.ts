@@ -60,10 +60,10 @@ export interface ExperimentOptions extends Omit<TrainingSetOptions, 'seed' | 'so
   /** seed of the document sample, the synthetic queries and training (default 0) */
   seed?: number;
   /**
-   * training queries: 'auto' (default: titles where most documents have one, else 'ensemble'),
+   * training queries: 'auto' (default: titles where most documents have one, else 'lead'),
    * 'choose' (a policy per generator of CHOICE_SOURCES, the one that gains most on the others'
    * held-out documents kept: query-choice.ts), 'ensemble' (the mean of those policies' keep-logits,
-   * one MLP; with a policy other than a one-layer MLP, auto chooses instead), 'ict', 'keywords',
+   * one MLP; one-layer MLP policies only), 'ict', 'keywords',
    * 'lead', 'title', or 'train' the dataset's qrels/train.tsv queries
    */
   trainQueries?: TrainingSetOptions['source'];
@@ -202,9 +202,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   const policyKind = resolvePolicyOptions(config.policy);
   const mergeable = policyKind.type === 'mlp' && policyKind.layers === 1;
   if (plan.combine === 'ensemble' && !mergeable) {
-    if (o.trainQueries === 'ensemble') throw new RangeError(`train-queries ensemble: averages one-layer MLP policies, not a ${policyKind.layers}-layer ${policyKind.type}; use choose`);
-    plan.combine = 'choose';
-    log(`training queries: a ${policyKind.layers}-layer ${policyKind.type} policy cannot be averaged into one, so the run chooses among the generators instead`);
+    throw new RangeError(`train-queries ensemble: averages one-layer MLP policies, not a ${policyKind.layers}-layer ${policyKind.type}; use choose`);
   }
   let sets: { source: SingleSource; training: TrainingSet }[] = [];
   for (const source of sources) {

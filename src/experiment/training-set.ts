@@ -17,12 +17,14 @@
  *           body has none, are not sampled). A title is written to say what its document is about,
  *           as a search query is; no query or judgement of the dataset is read.
  *   auto    (the default) title when at least TITLE_MIN_SHARE of the documents training may use
- *           (trainDocIds, else the corpus) has such a title, else ensemble (a corpus of vectors:
- *           spans). Without titles ict, keywords and lead tie on SciFact's development queries
- *           (titles withheld) and the mean of their three policies beats each of them there
- *           (docs/training.md, "Choosing the generator per corpus").
+ *           (trainDocIds, else the corpus) has such a title, else lead (a corpus of vectors:
+ *           spans). On SciFact's development queries in NPL's form (title and abstract run
+ *           together, lower case, letters only: bench/untitled-collection.ts) lead beat the mean of
+ *           the three policies, ict and keywords (docs/training.md, "A development collection in
+ *           NPL's form").
  *   lead    each sampled document's first 3-8 known words (of its body; a title would be its lead)
- *           as its one query, cut from it.
+ *           as its one query, cut from it. Where a corpus runs its titles into its text, as NPL's
+ *           does, the lead is the title's start.
  *   choose  one policy per generator of CHOICE_SOURCES (ict, lead, keywords), each judged on the other
  *           generators' held-out documents; the best is kept (query-choice.ts). trainingPlan names
  *           the candidates; buildTrainingSet builds one of them at a time.
@@ -63,7 +65,7 @@ export type SingleSource = Exclude<QuerySource, 'auto' | 'choose' | 'ensemble'>;
 export type Combine = 'single' | 'choose' | 'ensemble';
 
 export interface TrainingSetOptions {
-  /** 'auto' (default: title where the corpus has titles, else ensemble), 'choose' (the best of ict, lead and keywords on the others' held-out documents: query-choice.ts), 'ensemble' (the mean of those three policies), 'ict', 'keywords' (tf x idf words), 'lead' (first words), 'title' (each document's title) or 'train' (qrels/train.tsv) */
+  /** 'auto' (default: title where the corpus has titles, else lead), 'choose' (the best of ict, lead and keywords on the others' held-out documents: query-choice.ts), 'ensemble' (the mean of those three policies), 'ict', 'keywords' (tf x idf words), 'lead' (first words), 'title' (each document's title) or 'train' (qrels/train.tsv) */
   source?: QuerySource;
   seed: number;
   /** documents sampled as training prompts (default min(2000, corpus); train: every owner) */
@@ -181,7 +183,7 @@ export async function buildTrainingSet(data: ExperimentData | SelfQueryData, o: 
 /**
  * The training sets a run trains on and how it combines them: one source, or the candidates of
  * CHOICE_SOURCES, chosen among (choose) or averaged (ensemble). 'auto' is 'title' where at least
- * TITLE_MIN_SHARE of the documents training may use have a title, else ensemble.
+ * TITLE_MIN_SHARE of the documents training may use have a title, else 'lead'.
  */
 export function trainingPlan(data: ExperimentData | SelfQueryData, o: Pick<TrainingSetOptions, 'source' | 'trainDocIds'>): { sources: SingleSource[]; combine: Combine } {
   const source = o.source ?? TRAINING_SET_DEFAULTS.source;
@@ -193,7 +195,7 @@ export function trainingPlan(data: ExperimentData | SelfQueryData, o: Pick<Train
   if (source !== 'auto') return { sources: [source], combine: 'single' };
   const titled = titledDocs(data, o.trainDocIds);
   return titled.length >= TITLE_MIN_SHARE * (o.trainDocIds?.length ?? data.corpus.length)
-    ? { sources: ['title'], combine: 'single' } : { sources: [...CHOICE_SOURCES], combine: 'ensemble' };
+    ? { sources: ['title'], combine: 'single' } : { sources: ['lead'], combine: 'single' };
 }
 
 function identity(n: number): Int32Array {

@@ -97,7 +97,7 @@ if (!glove) {
     expect(bad.stderr).toContain('--ict-remove');
   });
 
-  test('titles train by default where the corpus has them, the mean of three generators\' policies where it has none; --train-queries picks one; no titles, no title queries', async () => {
+  test('titles train by default where the corpus has them, the lead words where it has none; --train-queries picks one; no titles, no title queries', async () => {
     const titled = path.join(dir, 'beir-titled');
     writeTinyBeir(titled, 24, true);
     const common = ['--steps', '2', '--batch-docs', '4', '--group-size', '2', '--eval-every', '0', '--checkpoint-every', '0', '--methods', 'mean', '--budgets', '1', '-q'];
@@ -111,18 +111,19 @@ if (!glove) {
     // one query per document, its title
     expect(auto.j.syntheticQueries).toBe(24);
     expect((await run(titled, '--train-queries', 'ict')).j.trainQueries).toBe('inverse-cloze (sentence removed with p=1)');
-    // the folder without titles: the choice among inverse cloze, lead and keywords by default (below);
-    // each on request, and title queries refused with the reason
-    const ens = await run(beir);
-    expect(ens.j.trainQueries).toBe("the mean of the ict, lead, keywords policies' keep-logits");
-    // 24 documents hold nothing out: the mean policy is kept unjudged
-    expect(ens.j.queryEnsemble).toMatchObject({ sources: ['ict', 'lead', 'keywords'], judged: [], keepAll: false });
+    // the folder without titles: each document's lead words by default, one query each; the other
+    // generators on request, and title queries refused with the reason (below)
+    const lead = await run(beir);
+    expect(lead.j.trainQueries).toBe('lead words (3-8, cut from their documents)');
+    expect(lead.j.syntheticQueries).toBe(24);
+    expect(lead.j.queryEnsemble).toBeUndefined();
     const keywords = await run(beir, '--train-queries', 'keywords');
     expect(keywords.j.trainQueries).toBe('keywords (tf x idf)');
     expect(keywords.j.syntheticQueries).toBe(3 * 24);
-    const lead = await run(beir, '--train-queries', 'lead');
-    expect(lead.j.trainQueries).toBe('lead words (3-8, cut from their documents)');
-    expect(lead.j.syntheticQueries).toBe(24);
+    const ens = await run(beir, '--train-queries', 'ensemble');
+    expect(ens.j.trainQueries).toBe("the mean of the ict, lead, keywords policies' keep-logits");
+    // 24 documents hold nothing out: the mean policy is kept unjudged
+    expect(ens.j.queryEnsemble).toMatchObject({ sources: ['ict', 'lead', 'keywords'], judged: [], keepAll: false });
     // choose: a policy per generator; 24 documents are too few to hold any out, so the first is kept
     const chosen = await run(beir, '--train-queries', 'choose', '--ict-max-cut', '0.5');
     expect(chosen.r.code).toBe(0);
