@@ -16,6 +16,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { readBeirCorpus, readBeirQueries } from '../src/io/beir';
+import { writeFileAtomic } from '../src/io/fsutil';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,21 +26,30 @@ function arg(name: string): string | undefined {
 /** NPL's form of a text: lower case, every run of non-letters one space. */
 export const nplForm = (text: string): string => text.toLowerCase().replace(/[^a-z]+/g, ' ').trim();
 
-function main(): void {
-  const beir = arg('beir');
-  const out = arg('out');
-  const split = arg('split') ?? 'train';
-  if (!beir || !out) throw new Error('usage: untitled-collection --beir DIR --out DIR [--split train]');
+/** Writes `beir` in NPL's form to `out` (corpus, queries, qrels/SPLIT.tsv only); returns the number of documents. */
+export function writeUntitledCollection(beir: string, out: string, split = 'train'): number {
   const qrels = path.join(beir, 'qrels', `${split}.tsv`);
   if (!fs.existsSync(qrels)) throw new Error(`--split ${split}: ${qrels} does not exist`);
   const corpus = readBeirCorpus(path.join(beir, 'corpus.jsonl'));
   const queries = readBeirQueries(path.join(beir, 'queries.jsonl'));
   fs.mkdirSync(path.join(out, 'qrels'), { recursive: true });
-  const lines = corpus.map((d) => JSON.stringify({ _id: d.id, title: '', text: nplForm(`${d.title} ${d.text}`) }));
-  fs.writeFileSync(path.join(out, 'corpus.jsonl'), lines.join('\n') + '\n');
-  fs.writeFileSync(path.join(out, 'queries.jsonl'), queries.map((q) => JSON.stringify({ _id: q.id, text: q.text })).join('\n') + '\n');
-  fs.copyFileSync(qrels, path.join(out, 'qrels', `${split}.tsv`));
-  console.log(`${out}: ${corpus.length} documents in NPL's form, ${queries.length} queries, qrels/${split}.tsv`);
+  // each file whole or not at all, as every writer of the package does
+  const jsonl = (file: string, rows: unknown[]) => writeFileAtomic(path.join(out, file), (append) => {
+    for (const r of rows) append(Buffer.from(JSON.stringify(r) + '\n'));
+  });
+  jsonl('corpus.jsonl', corpus.map((d) => ({ _id: d.id, title: '', text: nplForm(`${d.title} ${d.text}`) })));
+  jsonl('queries.jsonl', queries.map((q) => ({ _id: q.id, text: q.text })));
+  writeFileAtomic(path.join(out, 'qrels', `${split}.tsv`), (append) => append(fs.readFileSync(qrels)));
+  return corpus.length;
+}
+
+function main(): void {
+  const beir = arg('beir');
+  const out = arg('out');
+  const split = arg('split') ?? 'train';
+  if (!beir || !out) throw new Error('usage: untitled-collection --beir DIR --out DIR [--split train]');
+  const n = writeUntitledCollection(beir, out, split);
+  console.log(`${out}: ${n} documents in NPL's form, qrels/${split}.tsv`);
 }
 
 if (require.main === module) {

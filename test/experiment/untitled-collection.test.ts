@@ -1,0 +1,43 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { nplForm, writeUntitledCollection } from '../../bench/untitled-collection';
+import { readBeirCorpus, readBeirQrels } from '../../src/io/beir';
+
+describe("bench/untitled-collection: a titled BEIR collection rewritten in NPL's form", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reinpool-untitled-'));
+    const src = path.join(dir, 'src');
+    fs.mkdirSync(path.join(src, 'qrels'), { recursive: true });
+    fs.writeFileSync(path.join(src, 'corpus.jsonl'), [
+      { _id: 'a', title: 'Vitamin D and Bone Loss', text: 'We measured 25(OH)D in 1,203 adults. Loss was -3.2%.' },
+      { _id: 'b', title: '', text: 'No title here; only text!' },
+    ].map((d) => JSON.stringify(d)).join('\n') + '\n');
+    fs.writeFileSync(path.join(src, 'queries.jsonl'), JSON.stringify({ _id: 'q1', text: 'Vitamin D prevents bone loss.' }) + '\n');
+    fs.writeFileSync(path.join(src, 'qrels', 'train.tsv'), 'query-id\tcorpus-id\tscore\nq1\ta\t1\n');
+    fs.writeFileSync(path.join(src, 'qrels', 'test.tsv'), 'query-id\tcorpus-id\tscore\nq1\tb\t1\n');
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('lower case, letters only, one space between words', () => {
+    expect(nplForm('  Vitamin-D (25-OH) in 1,203 Adults.  ')).toBe('vitamin d oh in adults');
+  });
+
+  test('title and text joined with no title field; only the asked split judged', () => {
+    const out = path.join(dir, 'out');
+    expect(writeUntitledCollection(path.join(dir, 'src'), out, 'train')).toBe(2);
+    const corpus = readBeirCorpus(out);
+    expect(corpus.map((d) => d.title)).toEqual(['', '']);
+    expect(corpus[0].text).toBe('vitamin d and bone loss we measured oh d in adults loss was');
+    expect(corpus[1].text).toBe('no title here only text');
+    expect(readBeirQrels(out, 'train')).toEqual([{ qid: 'q1', docid: 'a', rel: 1 }]);
+    // the source's test judgements are not copied, so a run on the collection cannot read them
+    expect(fs.existsSync(path.join(out, 'qrels', 'test.tsv'))).toBe(false);
+  });
+
+  test('a split the source does not have is refused with the file it looked for', () => {
+    expect(() => writeUntitledCollection(path.join(dir, 'src'), path.join(dir, 'out2'), 'dev')).toThrow(/--split dev: .*qrels\/dev\.tsv does not exist/);
+    expect(fs.existsSync(path.join(dir, 'out2'))).toBe(false);
+  });
+});
