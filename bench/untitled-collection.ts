@@ -1,7 +1,7 @@
 /**
  * A development collection in NPL's form, made from a titled BEIR collection:
  *
- *   node dist/bench/untitled-collection.js --beir ../shared/data/scifact --split train --out DIR
+ *   node dist/bench/untitled-collection.js --beir ../shared/data/scifact --split train --out DIR [--max-words N]
  *
  * NPL's documents are a title and an abstract run together, lower case, with no punctuation and no
  * digits ("compact memories have flexible capacities a digital data storage system with capacity up
@@ -11,7 +11,8 @@
  * title). This writes each document as NPL writes one (title and text joined, lower case, letters
  * only) with an empty title, and copies the queries and the one qrels split asked for, so settings for
  * untitled corpora can be chosen on queries that are not NPL's test queries. Only that split is
- * written, so a run on DIR cannot read the source's test judgements by mistake.
+ * written, so a run on DIR cannot read the source's test judgements by mistake. `--max-words N` keeps
+ * each document's first N words, to copy a target's length too (NPL: 41.9 words on average).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -26,8 +27,9 @@ function arg(name: string): string | undefined {
 /** NPL's form of a text: lower case, every run of non-letters one space. */
 export const nplForm = (text: string): string => text.toLowerCase().replace(/[^a-z]+/g, ' ').trim();
 
-/** Writes `beir` in NPL's form to `out` (corpus, queries, qrels/SPLIT.tsv only); returns the number of documents. */
-export function writeUntitledCollection(beir: string, out: string, split = 'train'): number {
+/** Writes `beir` in NPL's form to `out` (corpus, queries, qrels/SPLIT.tsv only), each document cut to its first `maxWords` words; returns the number of documents. */
+export function writeUntitledCollection(beir: string, out: string, split = 'train', maxWords = Infinity): number {
+  if (!(maxWords >= 1)) throw new RangeError(`--max-words: expected a positive number of words, got ${maxWords}`);
   const qrels = path.join(beir, 'qrels', `${split}.tsv`);
   if (!fs.existsSync(qrels)) throw new Error(`--split ${split}: ${qrels} does not exist`);
   const corpus = readBeirCorpus(path.join(beir, 'corpus.jsonl'));
@@ -37,7 +39,7 @@ export function writeUntitledCollection(beir: string, out: string, split = 'trai
   const jsonl = (file: string, rows: unknown[]) => writeFileAtomic(path.join(out, file), (append) => {
     for (const r of rows) append(Buffer.from(JSON.stringify(r) + '\n'));
   });
-  jsonl('corpus.jsonl', corpus.map((d) => ({ _id: d.id, title: '', text: nplForm(`${d.title} ${d.text}`) })));
+  jsonl('corpus.jsonl', corpus.map((d) => ({ _id: d.id, title: '', text: nplForm(`${d.title} ${d.text}`).split(' ').slice(0, maxWords).join(' ') })));
   jsonl('queries.jsonl', queries.map((q) => ({ _id: q.id, text: q.text })));
   writeFileAtomic(path.join(out, 'qrels', `${split}.tsv`), (append) => append(fs.readFileSync(qrels)));
   return corpus.length;
@@ -47,9 +49,10 @@ function main(): void {
   const beir = arg('beir');
   const out = arg('out');
   const split = arg('split') ?? 'train';
-  if (!beir || !out) throw new Error('usage: untitled-collection --beir DIR --out DIR [--split train]');
-  const n = writeUntitledCollection(beir, out, split);
-  console.log(`${out}: ${n} documents in NPL's form, qrels/${split}.tsv`);
+  const maxWords = arg('max-words');
+  if (!beir || !out) throw new Error('usage: untitled-collection --beir DIR --out DIR [--split train] [--max-words N]');
+  const n = writeUntitledCollection(beir, out, split, maxWords === undefined ? Infinity : Number(maxWords));
+  console.log(`${out}: ${n} documents in NPL's form${maxWords ? `, at most ${maxWords} words each` : ''}, qrels/${split}.tsv`);
 }
 
 if (require.main === module) {

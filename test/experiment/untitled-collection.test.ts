@@ -36,6 +36,14 @@ describe("bench/untitled-collection: a titled BEIR collection rewritten in NPL's
     expect(fs.existsSync(path.join(out, 'qrels', 'test.tsv'))).toBe(false);
   });
 
+  test('--max-words keeps each document\'s first words; a count below one is refused', () => {
+    const out = path.join(dir, 'short');
+    writeUntitledCollection(path.join(dir, 'src'), out, 'train', 4);
+    expect(readBeirCorpus(out).map((d) => d.text)).toEqual(['vitamin d and bone', 'no title here only']);
+    expect(() => writeUntitledCollection(path.join(dir, 'src'), path.join(dir, 'short0'), 'train', 0)).toThrow(/--max-words/);
+    expect(() => writeUntitledCollection(path.join(dir, 'src'), path.join(dir, 'shortnan'), 'train', NaN)).toThrow(/--max-words/);
+  });
+
   test('a split the source does not have is refused with the file it looked for', () => {
     expect(() => writeUntitledCollection(path.join(dir, 'src'), path.join(dir, 'out2'), 'dev')).toThrow(/--split dev: .*qrels\/dev\.tsv does not exist/);
     expect(fs.existsSync(path.join(dir, 'out2'))).toBe(false);
