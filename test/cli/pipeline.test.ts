@@ -151,6 +151,16 @@ if (!glove) {
     const none = await run(beir, '--train-queries', 'title');
     expect(none.r.code).not.toBe(0);
     expect(none.r.stderr).toContain('train-queries title: no document of');
+    // documents too short to give a lead and keep a context: the default says it is the default and what else trains
+    const short = path.join(dir, 'beir-short');
+    fs.mkdirSync(path.join(short, 'qrels'), { recursive: true });
+    const words = ['apple river', 'doctor guitar', 'winter ocean', 'engine garden', 'pilot bread', 'castle camera'];
+    fs.writeFileSync(path.join(short, 'corpus.jsonl'), words.map((w, i) => JSON.stringify({ _id: `d${i}`, title: '', text: w })).join('\n') + '\n');
+    fs.writeFileSync(path.join(short, 'queries.jsonl'), words.map((w, i) => JSON.stringify({ _id: `q${i}`, text: w })).join('\n') + '\n');
+    fs.writeFileSync(path.join(short, 'qrels', 'test.tsv'), ['query-id\tcorpus-id\tscore', ...words.map((_, i) => `q${i}\td${i}\t1`)].join('\n') + '\n');
+    const tooShort = await run(short);
+    expect(tooShort.r.code).not.toBe(0);
+    expect(tooShort.r.stderr).toContain('train-queries lead: no training document has twice as many known words as its lead (lead words are the default');
     // the paper's method trains on inverse cloze whatever the corpus has
     expect((await run(titled, '--preset', 'paper')).j.trainQueries).toBe('inverse-cloze');
   });
