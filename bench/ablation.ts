@@ -17,11 +17,7 @@ import * as path from 'path';
 import { runExperiment } from '../src/experiment';
 import type { ExperimentOptions } from '../src/experiment';
 import type { TrainConfig } from '../src/train';
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+import { arg } from './lib';
 
 function positiveInt(name: string): number | undefined {
   const v = arg(name);

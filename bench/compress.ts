@@ -20,11 +20,7 @@ import type { Kernels, MultiVectorSet } from '../src/kernels/types';
 import { loadMultiVectors } from '../src/io';
 import { compress, initTf, loadPolicy, Policy, tfBackendInfo } from '../src/policy';
 import { mulberry32 } from '../src/random';
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+import { arg } from './lib';
 
 function synthetic(count: number, dim: number, seed: number): MultiVectorSet {
   const r = mulberry32(seed);

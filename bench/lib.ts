@@ -1,9 +1,15 @@
 /**
- * Benchmark helpers: synthetic data, benchmark.js timing, machine description, table printing.
+ * Benchmark helpers: command-line values, synthetic data, benchmark.js timing, machine description, table printing.
  * All data here is synthetic (seeded uniform random in [-1, 1)); nothing is read from disk.
  */
 import * as os from 'os';
 export { mulberry32 as rng } from '../src/random';
+
+/** The value after `--NAME` on the command line, if given. */
+export function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
 
 export interface Result {
   kernel: string;

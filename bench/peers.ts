@@ -24,12 +24,7 @@ import { loadNativeAddon, loadNativeBackend } from '../src/kernels/native';
 import type { Kernels } from '../src/kernels/types';
 import { compress, Policy, tfBackendInfo } from '../src/policy';
 import { train } from '../src/train';
-import { floats, machine, offsetsOf, rng } from './lib';
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+import { arg, floats, machine, offsetsOf, rng } from './lib';
 
 function median(xs: number[]): number {
   const v = [...xs].sort((a, b) => a - b);
@@ -110,11 +105,11 @@ interface Task {
 }
 
 async function main(): Promise<void> {
-  const jsonFile = arg('--json');
-  const pairs = Number(arg('--pairs') ?? 5);
-  const threads = Number(arg('--threads') ?? 2);
-  const python = arg('--python') ?? process.env.REINPOOL_PEERS_PYTHON ?? 'python3';
-  const wantTasks = arg('--tasks')?.split(',');
+  const jsonFile = arg('json');
+  const pairs = Number(arg('pairs') ?? 5);
+  const threads = Number(arg('threads') ?? 2);
+  const python = arg('python') ?? process.env.REINPOOL_PEERS_PYTHON ?? 'python3';
+  const wantTasks = arg('tasks')?.split(',');
   const addon = loadNativeAddon('cpu').addon;
   if (addon) addon._setThreads(threads);
   const backend = loadNativeBackend('cpu');

@@ -22,11 +22,7 @@ import { getKernels } from '../src/kernels';
 import { initTf, loadPolicy, meanOfMlps } from '../src/policy';
 import type { Policy } from '../src/policy';
 import { writeJsonAtomic } from '../src/io/json';
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+import { arg } from './lib';
 
 async function main(): Promise<void> {
   const beir = arg('beir');

@@ -16,7 +16,7 @@ import type { NativeAddon, NativeProbe } from '../src/kernels/load';
 import { loadNativeAddon, loadNativeBackend } from '../src/kernels/native';
 import { tsKernels } from '../src/kernels/ts';
 import type { Kernels, Qrels } from '../src/kernels/types';
-import { floats, machine, offsetsOf, Result, rng, table, time } from './lib';
+import { arg, floats, machine, offsetsOf, Result, rng, table, time } from './lib';
 
 interface Prepared {
   run: (K: Kernels) => unknown;
@@ -210,17 +210,12 @@ const CASES: Case[] = [
   forwardRewardCase('ColPali', 256, 1030, 128, 16, 20000, false, true),
 ];
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
 function main(): void {
   const quick = process.argv.includes('--quick');
-  const jsonFile = arg('--json');
-  const wantBackends = (arg('--backends') ?? 'ts,cpu,cuda').split(',');
-  const wantKernels = arg('--kernels')?.split(',');
-  const threads = arg('--threads');
+  const jsonFile = arg('json');
+  const wantBackends = (arg('backends') ?? 'ts,cpu,cuda').split(',');
+  const wantKernels = arg('kernels')?.split(',');
+  const threads = arg('threads');
 
   const backends: Kernels[] = [];
   const notes: Record<string, string> = {};

@@ -21,11 +21,7 @@ import { compress, initTf, Policy, switchTfBackend } from '../src/policy';
 import type { PolicyType, TfBackendRequest } from '../src/policy';
 import { Rng } from '../src/random';
 import { train } from '../src/train';
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+import { arg } from './lib';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

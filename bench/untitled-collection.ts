@@ -18,11 +18,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { readBeirCorpus, readBeirQueries } from '../src/io/beir';
 import { writeFileAtomic } from '../src/io/fsutil';
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+import { arg } from './lib';
 
 /** NPL's form of a text: lower case, every run of non-letters one space. */
 export const nplForm = (text: string): string => text.toLowerCase().replace(/[^a-z]+/g, ' ').trim();

@@ -209,12 +209,13 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     try {
       sets.push({ source, training: await buildTrainingSet(raw, { ...o, source, seed }) });
     } catch (e) {
-      // the user did not name lead: say that it is the default and what else trains
-      if (!choosing && source === 'lead' && (o.trainQueries ?? 'auto') === 'auto' && e instanceof Error) {
-        throw new Error(`${e.message} (lead words are the default where a corpus has no titles; --train-queries keywords keeps its queries in their documents)`, { cause: e });
+      const msg = (e as Error).message;
+      if (!choosing) {
+        // lead without being asked for: say that it is the default and what else trains
+        if (source === 'lead' && o.trainQueries !== 'lead') throw new Error(`${msg} (lead words are the default where a corpus has no titles; --train-queries keywords keeps its queries in their documents)`, { cause: e });
+        throw e;
       }
-      if (!choosing) throw e;
-      log(`query choice: no ${source} candidate (${(e as Error).message})`);
+      log(`query choice: no ${source} candidate (${msg})`);
     }
   }
   if (sets.length === 0) throw new Error(`train-queries ${String(o.trainQueries)}: none of ${sources.join(', ')} gives a training query`);
