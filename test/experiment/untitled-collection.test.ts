@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { nplForm, writeUntitledCollection } from '../../bench/untitled-collection';
+import { lengthsLike, nplForm, writeUntitledCollection } from '../../bench/untitled-collection';
 import { readBeirCorpus, readBeirQrels } from '../../src/io/beir';
 
 describe("bench/untitled-collection: a titled BEIR collection rewritten in NPL's form", () => {
@@ -42,6 +42,27 @@ describe("bench/untitled-collection: a titled BEIR collection rewritten in NPL's
     expect(readBeirCorpus(out).map((d) => d.text)).toEqual(['vitamin d and bone', 'no title here only']);
     expect(() => writeUntitledCollection(path.join(dir, 'src'), path.join(dir, 'short0'), 'train', 0)).toThrow(/--max-words/);
     expect(() => writeUntitledCollection(path.join(dir, 'src'), path.join(dir, 'shortnan'), 'train', NaN)).toThrow(/--max-words/);
+  });
+
+  test('--lengths-like draws each document\'s length from another corpus (seeded), and cuts each to its own', () => {
+    const like = path.join(dir, 'like');
+    fs.mkdirSync(like, { recursive: true });
+    fs.writeFileSync(path.join(like, 'corpus.jsonl'), [
+      { _id: 'x', title: '', text: 'one two' },
+      { _id: 'y', title: 'Three', text: 'four, five!' },
+      { _id: 'z', title: '', text: '123 ...' },
+    ].map((d) => JSON.stringify(d)).join('\n') + '\n');
+    const drawn = lengthsLike(like, 200, 7);
+    // the document without a word is never drawn; both others are
+    expect(new Set(drawn)).toEqual(new Set([2, 3]));
+    expect(lengthsLike(like, 200, 7)).toEqual(drawn);
+    expect(lengthsLike(like, 200, 8)).not.toEqual(drawn);
+    const out = path.join(dir, 'like-out');
+    writeUntitledCollection(path.join(dir, 'src'), out, 'train', [3, 1]);
+    expect(readBeirCorpus(out).map((d) => d.text)).toEqual(['vitamin d and', 'no']);
+    expect(() => writeUntitledCollection(path.join(dir, 'src'), path.join(dir, 'like-bad'), 'train', [3])).toThrow(/1 counts for 2 documents/);
+    fs.writeFileSync(path.join(like, 'corpus.jsonl'), JSON.stringify({ _id: 'z', title: '', text: '42' }) + '\n');
+    expect(() => lengthsLike(like, 5)).toThrow(/--lengths-like: .* has no document with a word/);
   });
 
   test('a split the source does not have is refused with the file it looked for', () => {
