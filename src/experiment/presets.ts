@@ -24,6 +24,8 @@ export const EXPERIMENT_DEFAULTS = {
   queryStopDf: 1,
   /** who a synthetic query is relevant to: the document it was made from (training-set.ts TrainLabels) */
   trainLabels: 'source' as TrainLabels,
+  /** with trainLabels 'maxsim': how many of MaxSim's first documents own each query (one copy each) */
+  maxsimDepth: 1,
   /** keep the policy's selection only where it beats keeping every vector on held-out training documents */
   validate: true,
 };

@@ -131,6 +131,11 @@ export interface ExperimentOptions extends Omit<TrainingSetOptions, 'seed' | 'so
    * labelByMaxSim). Not with trainQueries 'train', whose queries have their judgements.
    */
   trainLabels?: TrainLabels;
+  /**
+   * with trainLabels 'maxsim': each query is owned by each of full MaxSim's first maxsimDepth training
+   * documents, one copy of the query per document (default 1: its first document alone)
+   */
+  maxsimDepth?: number;
 }
 
 /** A ceiling's metrics and the share of the mean-pooling-to-ceiling gap (NDCG@3) that ReinPool closes. */
@@ -189,6 +194,8 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   const trainLabels = o.trainLabels ?? EXPERIMENT_DEFAULTS.trainLabels;
   if (trainLabels !== 'source' && trainLabels !== 'maxsim') throw new RangeError(`trainLabels must be 'source' or 'maxsim', got '${String(trainLabels)}'`);
   if (trainLabels === 'maxsim' && o.trainQueries === 'train') throw new RangeError("trainLabels 'maxsim': not with trainQueries 'train' (the dataset's own queries have their judgements)");
+  const maxsimDepth = o.maxsimDepth ?? EXPERIMENT_DEFAULTS.maxsimDepth;
+  if (maxsimDepth !== 1 && trainLabels !== 'maxsim') throw new RangeError(`maxsimDepth ${maxsimDepth}: only with trainLabels 'maxsim'`);
 
   // ---------------------------------------------------------------- data, training set
   let t = now();
@@ -249,9 +256,10 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   const relabelled: Record<string, number> = {};
   if (trainLabels === 'maxsim') {
     sets = sets.map((st) => {
-      const { training, changed } = labelByMaxSim(st.training, kernels);
+      const { training, changed } = labelByMaxSim(st.training, kernels, maxsimDepth);
       relabelled[st.source] = changed;
-      log(`${st.source} queries: ${changed} of ${training.owner.length} owned by another document than their own, the one MaxSim ranks first`);
+      log(`${st.source} queries: ${changed} of ${st.training.owner.length} owned by another document than their own, the one MaxSim ranks first`
+        + (maxsimDepth > 1 ? `; each owned by MaxSim's first ${maxsimDepth} documents (${training.owner.length} query copies)` : ''));
       return { ...st, training };
     });
   }
@@ -376,7 +384,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     centered: center !== undefined,
     stopVectors: stop ? { maxDf: stopDf, count: stop.df.length } : undefined,
     queryStopDf: queryStopDf < 1 ? queryStopDf : undefined,
-    trainLabels: trainLabels === 'maxsim' ? { labels: trainLabels, relabelled } : trainLabels,
+    trainLabels: trainLabels === 'maxsim' ? { labels: trainLabels, relabelled, ...(maxsimDepth > 1 ? { depth: maxsimDepth } : {}) } : trainLabels,
     queryNormalize: run.config.queryNormalize,
     queryReduce,
     reinpoolKeptPerDoc: kept / nDocs,

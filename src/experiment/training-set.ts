@@ -309,20 +309,44 @@ export type TrainLabels = 'source' | 'maxsim';
 
 /**
  * The training set with every query owned by the training document MaxSim ranks first for it (ties:
- * the lower index, the kernel's order); the prompts become the documents that own a query. The
- * multi-vector index itself is the teacher: no label is read. `changed` counts the queries whose owner
- * moved. Run it on the set as training sees it (centred, stop vectors out): the teacher then ranks
- * the same vectors the reward does.
+ * the lower index, the kernel's order), or with `depth` > 1 by each of its first `depth` documents, one
+ * copy of the query per document (what the pooled vectors must reproduce is MaxSim's ranking, and on
+ * short documents its first document is one of several it ranks close together); the prompts become
+ * the documents that own a query. The multi-vector index itself is the teacher: no label is read.
+ * `changed` counts the queries whose first owner moved. Run it on the set as training sees it
+ * (centred, stop vectors out): the teacher then ranks the same vectors the reward does.
  */
-export function labelByMaxSim(training: TrainingSet, kernels: Pick<Kernels, 'maxSimTopK'>): { training: TrainingSet; changed: number } {
+export function labelByMaxSim(training: TrainingSet, kernels: Pick<Kernels, 'maxSimTopK'>, depth = 1): { training: TrainingSet; changed: number } {
+  if (!(Number.isInteger(depth) && depth >= 1)) throw new RangeError(`maxsimDepth: expected a whole number >= 1, got ${depth}`);
   const { queries } = training;
-  const { ids } = kernels.maxSimTopK({ queries, docs: training.docs, k: 1 });
+  const top = kernels.maxSimTopK({ queries, docs: training.docs, k: depth });
+  const nq = training.owner.length;
   // a query without vectors (or a set of empty documents) ranks nothing: it keeps its source
-  const owner = Int32Array.from(ids, (d, q) => (d >= 0 && queries.offsets[q + 1] > queries.offsets[q] ? d : training.owner[q]));
+  const ownersOf = (q: number): number[] => {
+    const found = queries.offsets[q + 1] > queries.offsets[q] ? Array.from(top.ids.subarray(q * top.k, (q + 1) * top.k)).filter((d) => d >= 0) : [];
+    return found.length ? found : [training.owner[q]];
+  };
+  const owners = Array.from({ length: nq }, (_, q) => ownersOf(q));
   let changed = 0;
-  for (let q = 0; q < owner.length; q++) if (owner[q] !== training.owner[q]) changed++;
+  for (let q = 0; q < nq; q++) if (owners[q][0] !== training.owner[q]) changed++;
+  const owner = Int32Array.from(owners.flat());
+  const prompts = Int32Array.from(new Set(owner)).sort();
+  if (depth === 1) {
+    return { training: { ...training, owner, prompts, kind: `${training.kind}, each owned by its MaxSim-first document` }, changed };
+  }
+  // one copy of query q's vectors per owner
+  const offsets = new Int32Array(owner.length + 1);
+  let rows = 0;
+  let i = 0;
+  for (let q = 0; q < nq; q++) for (let j = 0; j < owners[q].length; j++) offsets[++i] = rows += queries.offsets[q + 1] - queries.offsets[q];
+  const vectors = new Float32Array(rows * queries.dim);
+  i = 0;
+  for (let q = 0; q < nq; q++) {
+    const rowsOf = queries.vectors.subarray(queries.offsets[q] * queries.dim, queries.offsets[q + 1] * queries.dim);
+    for (let j = 0; j < owners[q].length; j++) vectors.set(rowsOf, offsets[i++] * queries.dim);
+  }
   return {
-    training: { ...training, owner, prompts: Int32Array.from(new Set(owner)).sort(), kind: `${training.kind}, each owned by its MaxSim-first document` },
+    training: { ...training, queries: { dim: queries.dim, vectors, offsets }, owner, prompts, kind: `${training.kind}, each owned by its first ${depth} MaxSim documents (one copy per document)` },
     changed,
   };
 }

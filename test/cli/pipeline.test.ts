@@ -148,6 +148,15 @@ if (!glove) {
     const judged = await run(beir, '--train-queries', 'train', '--train-labels', 'maxsim');
     expect(judged.r.code).toBe(2);
     expect(judged.r.stderr).toContain('--train-labels maxsim: not with --train-queries train');
+    // depth 2: a copy of each query for each of MaxSim's first two documents, trained end to end
+    const deep = await run(beir, '--train-queries', 'ict', '--train-labels', 'maxsim', '--maxsim-depth', '2');
+    expect(deep.r.code).toBe(0);
+    expect(deep.j.trainQueries).toBe('inverse-cloze (sentence removed with p=1), each owned by its first 2 MaxSim documents (one copy per document)');
+    expect(deep.j.trainLabels).toMatchObject({ labels: 'maxsim', depth: 2 });
+    expect(deep.j.syntheticQueries).toBe(2 * taught.j.syntheticQueries);
+    const stray2 = await run(beir, '--maxsim-depth', '2');
+    expect(stray2.r.code).toBe(2);
+    expect(stray2.r.stderr).toContain('--maxsim-depth: only with --train-labels maxsim');
     const none = await run(beir, '--train-queries', 'title');
     expect(none.r.code).not.toBe(0);
     expect(none.r.stderr).toContain('train-queries title: no document of');

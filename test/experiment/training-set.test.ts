@@ -75,6 +75,26 @@ describe('labelByMaxSim', () => {
     expect(Array.from(training.owner)).toEqual([0, 3, 0]);
   });
 
+  test('depth N: one copy of each query per document of MaxSim\'s first N, its vectors unchanged', () => {
+    // MaxSim by hand: q0 'cell' doc 1 (4.25) then doc 0 (0.5); q1 'rare rare' docs 2 and 3 (36 each);
+    // q2 'cell the' doc 1 (5.25) then doc 0 (1.5); q3 has no vectors and keeps its source, once
+    const q = set([['cell'], ['rare', 'rare'], ['cell', 'the']]);
+    const queries: MultiVectorSet = { dim: 2, vectors: q.vectors, offsets: Int32Array.from([...q.offsets, q.offsets[3]]) };
+    const training = base(queries, [0, 3, 0, 2]);
+    const { training: out, changed } = labelByMaxSim(training, getKernels(), 2);
+    expect(Array.from(out.owner)).toEqual([1, 0, 2, 3, 1, 0, 2]);
+    expect(changed).toBe(3);
+    expect([0, 1, 2, 3, 4, 5, 6].map((i) => words(out.queries, i))).toEqual([['cell'], ['cell'], ['rare', 'rare'], ['rare', 'rare'], ['cell', 'the'], ['cell', 'the'], []]);
+    expect(Array.from(out.prompts)).toEqual([0, 1, 2, 3]);
+    expect(out.kind).toMatch(/first 2 MaxSim documents/);
+    expect(out.docs).toBe(docs);
+    // the set it was given is untouched
+    expect(Array.from(training.owner)).toEqual([0, 3, 0, 2]);
+    expect(training.queries.offsets.length).toBe(5);
+    expect(() => labelByMaxSim(training, getKernels(), 0)).toThrow(/maxsimDepth/);
+    expect(() => labelByMaxSim(training, getKernels(), 1.5)).toThrow(/maxsimDepth/);
+  });
+
   test('a query already owned by its MaxSim-first document, or one without vectors, keeps its owner', () => {
     const queries: MultiVectorSet = { dim: 2, vectors: Float32Array.from([0.5, -2]), offsets: Int32Array.from([0, 1, 1]) };
     const { training: out, changed } = labelByMaxSim(base(queries, [1, 3]), getKernels());
