@@ -11,6 +11,7 @@ export { loadMultiVectors, writeMultiVectors, openMultiVectorStream, readBeirCor
   writeTrecRun, writeTrecQrels, FileFormatError } from './io';
 export { loadWordVectors, encodeTexts, inverseCloze, beirTrainingQueries, reduceQueries, centerSet, meanVector } from './encode';
 export { Policy, compress, compressAsync, loadPolicy, savePolicy, initTf, tfBackendInfo } from './policy';
+export { openPolicy } from './policy/open';
 export { train, DEFAULT_TRAIN_CONFIG } from './train';
 export { evaluate, writeReport, METHOD_NAMES } from './eval';
 export { runExperiment } from './experiment';

@@ -159,7 +159,7 @@ export const SELECT_OPTIONS = {
  * gets the one message saying that a transformer policy asked for natively runs on tfjs.
  */
 export async function loadCompressor(option: string, dirArg: string, opts: CompressOptions = {}, note?: (msg: string) => void):
-  Promise<{ compress: (docs: MultiVectorSet) => Promise<Float32Array>; dim: number; describe: string; engine: 'native' | 'tfjs' }> {
+  Promise<{ compress: (docs: MultiVectorSet) => Promise<Float32Array>; prepareQueries: (q: MultiVectorSet) => MultiVectorSet; encodeQueries: (q: MultiVectorSet) => Float32Array; dim: number; describe: string; engine: 'native' | 'tfjs' }> {
   const dir = checkDir(option, dirArg);
   const { namesSelection, openPolicy } = await import('../policy/open');
   let p: import('../policy/open').OpenPolicy;
@@ -173,7 +173,7 @@ export async function loadCompressor(option: string, dirArg: string, opts: Compr
   if (p.keepsAllByDefault && !namesSelection(call)) {
     note?.('this policy keeps every vector by default (its selection did not beat that on held-out training documents); --keep-top-k, --keep-ratio or --threshold select anyway');
   }
-  return { compress: (docs: MultiVectorSet) => p.compress(docs, call), dim: p.dim, describe: p.describe, engine: p.engine };
+  return { compress: (docs: MultiVectorSet) => p.compress(docs, call), prepareQueries: p.prepareQueries, encodeQueries: p.encodeQueries, dim: p.dim, describe: p.describe, engine: p.engine };
 }
 
 const f4 = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(4));

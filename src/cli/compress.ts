@@ -29,11 +29,14 @@ export const spec: CommandSpec = {
       + '--docs, --policy and --out must be on storage the workers share. Re-running the same command resumes' },
     'shard-docs': { type: 'string', value: 'N', desc: 'documents per shard job with --queue', default: '4096' },
     'keep-shards': { type: 'boolean', desc: 'with --queue: keep OUT.shards/ (the shard files and manifest.json with their checksums) after the merge' },
+    queries: { type: 'boolean', desc: "--docs holds multi-vector QUERIES: write each as the vector to search the compressed documents with: "
+      + "centred as the policy's documents are (if it was trained so: a pooled vector of centred tokens ranks raw queries by chance), summed, L2-normalised; no selection" },
   },
   examples: [
     'reinpool compress --policy run1/policy --docs docs.safetensors --out docs-1v.safetensors',
     'reinpool compress --policy run1/policy --docs vecs.npy --doc-offsets offsets.npy --doc-ids ids.txt --out single.npz --keep-top-k 8',
     'reinpool compress --queue redis://10.0.0.5:6379 --policy /shared/policy --docs /shared/docs.safetensors --out /shared/docs-1v.safetensors',
+    'reinpool compress --policy run1/policy --queries --docs queries.safetensors --out queries-1v.safetensors',
   ],
 };
 
@@ -52,6 +55,7 @@ export const command: Command = {
     const engine = args.str('engine');
     if (engine !== undefined && engine !== 'native' && engine !== 'tfjs') throw new UsageError(`--engine: use native or tfjs, got '${engine}'`);
     const url = args.str('queue');
+    if (args.flag('queries')) return prepareQueries(args, io, out);
     if (url !== undefined) return compressOnQueue(args, io, url, { docsFile, offFile, idsFile, out, sel, engine });
     const c = await loadCompressor('policy', args.str('policy')!, { ...sel, engine },
       (msg) => io.stderr.write(`reinpool compress: ${msg}\n`));
@@ -112,6 +116,26 @@ export const command: Command = {
     return 0;
   },
 };
+
+/** --queries: query vectors made ready to search compressed documents with (OpenPolicy.prepareQueries, summed, unit norm). */
+async function prepareQueries(args: Args, io: CliIO, out: string): Promise<number> {
+  for (const o of ['queue', 'keep-top-k', 'keep-ratio', 'threshold', 'pool', 'engine', 'shard-docs', 'keep-shards']) {
+    if (args.has(o)) throw new UsageError(`--${o}: not with --queries (queries are centred and summed, never selected)`);
+  }
+  const c = await loadCompressor('policy', args.str('policy')!);
+  const queries = loadSetFromArgs(args, { file: 'docs', offsets: 'doc-offsets', ids: 'doc-ids' })!;
+  if (queries.dim !== c.dim) throw new UsageError(`--policy: the policy takes ${c.dim}-d vectors but --docs are ${queries.dim}-d`);
+  const n = queries.offsets.length - 1;
+  const dim = queries.dim;
+  const vectors = c.encodeQueries(queries);
+  const offsets = Int32Array.from({ length: n + 1 }, (_, i) => i);
+  const ioMod = await import('../io');
+  const { queriesMetadata } = await import('../policy/open');
+  fromOption('out', () => ioMod.writeMultiVectors(out, { dim, vectors, offsets, ...(queries.ids ? { ids: queries.ids } : {}) },
+    { metadata: queriesMetadata(args.str('policy')!) }));
+  io.stdout.write(`${out}: ${n} queries x ${dim}, each centred as the policy's documents are, summed and L2-normalised\n`);
+  return 0;
+}
 
 /** --queue: the coordinator (src/queue/compress.ts). */
 async function compressOnQueue(args: Args, io: CliIO, url: string,

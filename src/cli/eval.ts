@@ -100,17 +100,18 @@ export const command: Command = {
       qrels = loadQrelsFile('qrels', qrelsFile!);
     }
 
-    let reinpool: ((d: import('../kernels/types').MultiVectorSet) => Promise<Float32Array>) | undefined;
+    // the policy's method searches with the queries as the policy expects them (centred, if it was trained so)
+    let reinpool: import('../eval').Method | undefined;
     if (policyDir) {
       const c = await loadCompressor('policy', policyDir, sel);
       if (c.dim !== docs.dim) throw new UsageError(`--policy: the policy takes ${c.dim}-d vectors but --docs are ${docs.dim}-d`);
       log(`policy: ${c.describe}`);
-      reinpool = c.compress;
+      reinpool = ev.reinpoolMethod(c.compress, { queryReduce, prepareQueries: c.prepareQueries });
     }
-    let chosen: Array<string | import('../eval').Method> | undefined = methods;
-    if (maxsim) chosen = (methods ?? (reinpool ? [...ev.DEFAULT_EVAL_METHODS, 'reinpool'] : ev.DEFAULT_EVAL_METHODS)).map((m) => (m === 'maxsim' ? maxsim : m));
+    const named = methods ?? (reinpool ? [...ev.DEFAULT_EVAL_METHODS, 'reinpool'] : ev.DEFAULT_EVAL_METHODS);
+    const chosen = named.map((m) => (m === 'maxsim' && maxsim ? maxsim : m === 'reinpool' && reinpool ? reinpool : m));
     const result = await ev.evaluate({
-      docs, queries, qrels, methods: chosen, reinpool, runsDir, depth, queryReduce, selfQueries: self,
+      docs, queries, qrels, methods: chosen, runsDir, depth, queryReduce, selfQueries: self,
       onProgress: io.quiet ? undefined : (m) => log(m),
     });
     io.stdout.write(`${result.docs} documents (${result.vectorsPerDoc.toFixed(1)} vectors x ${result.dim} per document), ${result.queries} queries, kernels: ${result.backend}\n`);

@@ -204,9 +204,11 @@ export function muveraMethod(opts: MuveraOptions & { name?: string } = {}): Meth
 }
 
 /** A learned compressor (ReinPool): `compress` maps the corpus to one vector per document; queries are pooled (sum by default). */
-export function reinpoolMethod(compress: CompressFn, opts: { queryReduce?: QueryReduce; name?: string } = {}): Method {
+export function reinpoolMethod(compress: CompressFn, opts: { queryReduce?: QueryReduce; name?: string; prepareQueries?: (q: MultiVectorSet) => MultiVectorSet } = {}): Method {
   const name = opts.name ?? 'reinpool';
   const queryReduce = opts.queryReduce ?? 'sum';
+  // a policy trained on centred vectors ranks centred queries (OpenPolicy.prepareQueries)
+  const prepare = opts.prepareQueries ?? ((q: MultiVectorSet) => q);
   return {
     name,
     index: async (docs, kernels) => {
@@ -218,7 +220,7 @@ export function reinpoolMethod(compress: CompressFn, opts: { queryReduce?: Query
       }
       const dim = count > 0 ? data.length / count : docs.dim;
       if (dim !== docs.dim) throw new RangeError(`${name}: compress returned ${dim} floats per document; queries have dim ${docs.dim}`);
-      return singleIndex(name, kernels, { rows: count, dim, data }, (q) => reduceQueries(q, queryReduce), { queryReduce });
+      return singleIndex(name, kernels, { rows: count, dim, data }, (q) => reduceQueries(prepare(q), queryReduce), { queryReduce });
     },
   };
 }

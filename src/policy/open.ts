@@ -6,10 +6,11 @@
  * lazily, only then).
  */
 import * as path from 'path';
+import { reduceQueries } from '../encode/vectors';
 import { getKernels } from '../kernels';
 import type { MultiVectorSet } from '../kernels/types';
 import type { CompressOptions } from './infer';
-import { applyPreprocess, readPreprocess } from './preprocess';
+import { applyPreprocess, applyQueryPreprocess, readPreprocess } from './preprocess';
 import { engineFor, mlpWeightsFromMap, readPolicyFiles } from './weights';
 import type { CompressEngine } from './weights';
 
@@ -22,6 +23,14 @@ export const namesSelection = (o: CallOptions): boolean => o.select !== undefine
 export interface OpenPolicy {
   /** one pooled, L2-normalised vector per document (n x dim, row d for document d) */
   compress(docs: MultiVectorSet, opts?: CallOptions): Promise<Float32Array>;
+  /**
+   * multi-vector queries made ready to search the compressed documents with: centred as the policy's
+   * documents were (the input itself for a policy trained without centring). Reduce them to one
+   * vector each as the evaluation does (a sum) after this.
+   */
+  prepareQueries: (queries: MultiVectorSet) => MultiVectorSet;
+  /** one unit-norm vector per query (n x dim): prepareQueries, then the sum of its vectors; what to search the compressed documents with */
+  encodeQueries: (queries: MultiVectorSet) => Float32Array;
   dim: number;
   /** a call without a selection rule keeps every vector (the policy's selection did not beat that in training) */
   keepsAllByDefault: boolean;
@@ -35,6 +44,11 @@ export function outputMetadata(policyDir: string): Record<string, string> {
   return { kind: 'reinpool single vectors', policy: path.resolve(policyDir) };
 }
 
+/** The safetensors metadata of prepared queries (`compress --queries`, the service's /v1/queries answer). */
+export function queriesMetadata(policyDir: string): Record<string, string> {
+  return { ...outputMetadata(policyDir), kind: 'reinpool queries' };
+}
+
 /**
  * Opens dir (a savePolicy directory or a training checkpoint). Throws with the problem named (missing
  * files, mis-shaped weights). `note` gets the one message saying that a transformer policy asked to
@@ -46,6 +60,11 @@ export async function openPolicy(dir: string, engine?: CompressEngine, note?: (m
   // centring and stop vectors the policy was trained with (policy/preprocess.ts), applied to every input
   const pre = readPreprocess(dir, c.dim);
   const prep = (docs: MultiVectorSet) => applyPreprocess(docs, pre);
+  const prepareQueries = (queries: MultiVectorSet) => {
+    if (queries.dim !== c.dim) throw new RangeError(`queries: ${queries.dim}-d vectors, the policy takes ${c.dim}-d`);
+    return applyQueryPreprocess(queries, pre);
+  };
+  const encodeQueries = (queries: MultiVectorSet) => reduceQueries(prepareQueries(queries), 'sum', true).data;
   /** a call without a selection rule keeps every vector for a keepAll policy */
   const rule = (o: CallOptions): CallOptions => (pre.keepAll && !namesSelection(o) ? { ...o, select: 'ratio', ratio: 1 } : o);
   const describe = `${c.type} policy (dim ${c.dim}, hidden ${c.hidden}, layers ${c.layers}${pre.center ? ', centred' : ''}${pre.stop ? `, ${pre.stop.df.length} stop vectors` : ''})`;
@@ -59,6 +78,8 @@ export async function openPolicy(dir: string, engine?: CompressEngine, note?: (m
           docs: prep(docs), policy: w, select: o.select, threshold: o.threshold, topK: o.topK, ratio: o.ratio, pool: o.pool, normalize: o.normalize,
         })).vectors;
       },
+      prepareQueries,
+      encodeQueries,
       dim: w.dim,
       keepsAllByDefault: pre.keepAll === true,
       engine: 'native',
@@ -71,6 +92,8 @@ export async function openPolicy(dir: string, engine?: CompressEngine, note?: (m
   const p = new policy.Policy(c, files.weights);
   return {
     compress: (docs, call = {}) => policy.compressAsync(p, prep(docs), { ...rule(call), engine: 'tfjs' }),
+    prepareQueries,
+    encodeQueries,
     dim: p.config.dim,
     keepsAllByDefault: pre.keepAll === true,
     engine: 'tfjs',

@@ -1,6 +1,7 @@
 /**
  * The HTTP compress service on Fastify: a policy opened once, POST /v1/compress micro-batched into
- * the native kernels (batcher.ts), GET /healthz, GET /metrics (Prometheus text through prom-client).
+ * the native kernels (batcher.ts), POST /v1/queries (the vectors to search the compressed documents
+ * with: OpenPolicy.encodeQueries), GET /healthz, GET /metrics (Prometheus text through prom-client).
  * Every refusal is an answer with its status code and a message (fastify's error shape,
  * {statusCode, error, message}): 400 malformed input (the reader's message), 413 body over the limit,
  * 415 a content type other than the three formats, 429 with Retry-After past maxQueue requests
@@ -11,7 +12,7 @@ import * as http from 'http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type * as Prom from 'prom-client';
 import type { MultiVectorSet } from '../kernels/types';
-import { openPolicy, outputMetadata } from '../policy/open';
+import { openPolicy, outputMetadata, queriesMetadata } from '../policy/open';
 import type { OpenPolicy } from '../policy/open';
 import type { CompressEngine } from '../policy/weights';
 import { requireLazily } from '../lazy';
@@ -84,7 +85,7 @@ export async function createService(o: ServiceOptions): Promise<Service> {
   const { fastify } = requireLazily<typeof import('fastify')>('fastify', 'reinpool serve');
   const prom = requireLazily<typeof Prom>('prom-client', 'reinpool serve');
   const policy = await openPolicy(o.policyDir, o.engine);
-  const metadata = outputMetadata(o.policyDir);
+  const metadata = { documents: outputMetadata(o.policyDir), queries: queriesMetadata(o.policyDir) };
   const retryAfter = String(o.retryAfter ?? 1);
   const maxQueue = o.maxQueue ?? 64;
   /** compress requests admitted now (the onRequest hook below) */
@@ -124,31 +125,42 @@ export async function createService(o: ServiceOptions): Promise<Service> {
     m.latency.observe({ route }, reply.elapsedTime / 1000);
   });
 
-  app.post('/v1/compress', async (req, reply) => {
-    const format = formatOf(req);
-    if (!format) {
-      return reply.code(415).send({ statusCode: 415, error: http.STATUS_CODES[415], message: `content type '${req.headers['content-type'] ?? ''}' is not one of ${Object.values(CONTENT_TYPES).join(', ')}` });
-    }
-    // a binary body's buffer goes back to the pool once the engine is done with the documents viewing it
-    const pooled = format === 'json' ? undefined : req.body as PooledBody;
-    let set: MultiVectorSet;
-    let vectors: Float32Array;
-    try {
-      const opts = callOptions(req.query as Record<string, unknown>);
-      set = decodeBody(format, pooled ? pooled.bytes : req.body);
-      if (set.dim !== policy.dim) throw new BadRequest(`body: the policy takes ${policy.dim}-d vectors but the documents are ${set.dim}-d`);
-      vectors = await batcher.submit(set, opts);
-    } finally {
-      pooled?.release();
-    }
-    const n = set.offsets.length - 1;
-    m.documents.inc(n);
-    m.vectors.inc(set.offsets[n]);
-    const offsets = new Int32Array(n + 1);
-    for (let i = 0; i <= n; i++) offsets[i] = i;
-    const out: MultiVectorSet = { dim: set.dim, vectors, offsets, ...(set.ids ? { ids: set.ids } : {}) };
-    return reply.type(CONTENT_TYPES[format]).send(encodeAnswer(format, out, metadata));
-  });
+  /** One route's body read, its rows computed by `rows`, and the answer in the body's own format. */
+  const route = (what: 'documents' | 'queries', rows: (set: MultiVectorSet, query: Record<string, unknown>) => Promise<Float32Array> | Float32Array) =>
+    async (req: FastifyRequest, reply: FastifyReply) => {
+      const format = formatOf(req);
+      if (!format) {
+        return reply.code(415).send({ statusCode: 415, error: http.STATUS_CODES[415], message: `content type '${req.headers['content-type'] ?? ''}' is not one of ${Object.values(CONTENT_TYPES).join(', ')}` });
+      }
+      // a binary body's buffer goes back to the pool once the engine is done with the vectors viewing it
+      const pooled = format === 'json' ? undefined : req.body as PooledBody;
+      let set: MultiVectorSet;
+      let vectors: Float32Array;
+      try {
+        set = decodeBody(format, pooled ? pooled.bytes : req.body);
+        if (set.dim !== policy.dim) throw new BadRequest(`body: the policy takes ${policy.dim}-d vectors but the ${what} are ${set.dim}-d`);
+        vectors = await rows(set, req.query as Record<string, unknown>);
+      } finally {
+        pooled?.release();
+      }
+      const n = set.offsets.length - 1;
+      const offsets = new Int32Array(n + 1);
+      for (let i = 0; i <= n; i++) offsets[i] = i;
+      const out: MultiVectorSet = { dim: set.dim, vectors, offsets, ...(set.ids ? { ids: set.ids } : {}) };
+      return reply.type(CONTENT_TYPES[format]).send(encodeAnswer(format, out, metadata[what]));
+    };
+  app.post('/v1/compress', route('documents', async (set, query) => {
+    const opts = callOptions(query);
+    const vectors = await batcher.submit(set, opts);
+    m.documents.inc(set.offsets.length - 1);
+    m.vectors.inc(set.offsets[set.offsets.length - 1]);
+    return vectors;
+  }));
+  // the vectors to search the compressed documents with: centred as the policy's documents are, summed, unit norm
+  app.post('/v1/queries', route('queries', (set, query) => {
+    if (Object.keys(query).length) throw new BadRequest(`query string: /v1/queries takes no options (queries are centred and summed, never selected), got ${Object.keys(query).join(', ')}`);
+    return policy.encodeQueries(set);
+  }));
   app.get('/healthz', async () => ({ status: 'ok', policy: policy.describe, queue: batcher.depth, admitted: inflight }));
   app.get('/metrics', async (_req, reply) => reply.type(m.register.contentType).send(await m.register.metrics()));
 

@@ -5,6 +5,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { runExample } from '../../examples/indexing-service/main';
+import { loadMultiVectors, writeMultiVectors } from '../../src/io/multivector';
+import { writePreprocess } from '../../src/policy/preprocess';
+import { readSafetensors } from '../../src/io/safetensors';
 import { NANOFIQA, cli, hasNanofiqa, hasWordVectors, nanofiqaArgs, rmrf, tmpDir, writeTinyBeir } from './helpers';
 
 const glove = hasWordVectors();
@@ -67,6 +70,66 @@ if (!glove) {
     const jb = JSON.parse(fs.readFileSync(b, 'utf8'));
     expect(jb.methods).toEqual(ja.methods);
     expect(jb.train.lastReward).toBe(ja.train.lastReward);
+  });
+
+  test('a centred experiment policy scores through eval --policy, and through compress + compress --queries + eval, what the experiment measured', async () => {
+    const pol = path.join(dir, 'centred-policy');
+    const json = path.join(dir, 'centred.json');
+    const r = await cli('experiment', '--beir', beir, '--seed', '2', '--steps', '6', '--batch-docs', '8', '--group-size', '4', '--eval-every', '0',
+      '--checkpoint-every', '0', '--methods', 'mean', '--budgets', '1', '--policy-out', pol, '--json', json, '-q');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(fs.readFileSync(json, 'utf8'));
+    expect(j.centered).toBe(true);
+    expect(fs.existsSync(path.join(pol, 'policy', 'preprocess.safetensors'))).toBe(true);
+    const docs = path.join(dir, 'c-docs.safetensors');
+    const queries = path.join(dir, 'c-queries.safetensors');
+    expect((await cli('encode', '--beir', beir, '--out', docs, '--queries', queries, '-q')).code).toBe(0);
+    const qrels = path.join(beir, 'qrels', 'test.tsv');
+    // eval --policy centres the queries as the policy's documents were centred
+    const ev = path.join(dir, 'c-eval.json');
+    expect((await cli('eval', '--docs', docs, '--queries', queries, '--qrels', qrels, '--policy', path.join(pol, 'policy'), '--methods', 'reinpool', '--json', ev, '-q')).code).toBe(0);
+    const want = j.methods.reinpool['ndcg@3'];
+    expect(JSON.parse(fs.readFileSync(ev, 'utf8')).methods.reinpool['ndcg@3']).toBeCloseTo(want, 5);
+    // the same through files: compressed documents searched with prepared queries
+    const d1 = path.join(dir, 'c-docs-1v.safetensors');
+    const q1 = path.join(dir, 'c-queries-1v.safetensors');
+    expect((await cli('compress', '--policy', path.join(pol, 'policy'), '--docs', docs, '--out', d1, '-q')).code).toBe(0);
+    const prepared = await cli('compress', '--policy', path.join(pol, 'policy'), '--queries', '--docs', queries, '--out', q1);
+    expect(prepared.code).toBe(0);
+    expect(prepared.stdout).toContain('24 queries x 100, each centred');
+    // each prepared query is the unit-norm sum of its token vectors minus the policy's centre
+    const mu = readSafetensors(path.join(pol, 'policy', 'preprocess.safetensors')).tensors.get('center')!.data as Float32Array;
+    const raw = loadMultiVectors({ file: queries });
+    const got = loadMultiVectors({ file: q1 });
+    expect(got.ids).toEqual(raw.ids);
+    for (const q of [0, 7, 23]) {
+      const sum = new Float64Array(100);
+      for (let t = raw.offsets[q]; t < raw.offsets[q + 1]; t++) for (let i = 0; i < 100; i++) sum[i] += raw.vectors[t * 100 + i] - mu[i];
+      const norm = Math.hypot(...sum);
+      for (const i of [0, 50, 99]) expect(got.vectors[q * 100 + i]).toBeCloseTo(sum[i] / norm, 5);
+    }
+    const ev1 = path.join(dir, 'c-eval-1v.json');
+    expect((await cli('eval', '--docs', d1, '--queries', q1, '--qrels', qrels, '--methods', 'mean', '--json', ev1, '-q')).code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(ev1, 'utf8')).methods.mean['ndcg@3']).toBeCloseTo(want, 5);
+    // queries are never selected
+    const bad = await cli('compress', '--policy', path.join(pol, 'policy'), '--queries', '--docs', queries, '--out', q1, '--keep-top-k', '2');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--keep-top-k: not with --queries');
+    // where the centring decides the ranking (hand-made, one vector per document, so any selection keeps it):
+    // centre (1, 1, 0, ...); raw queries (2, 1) and (1, 2) both rank (1.7, 1.7) first, centred each finds its own
+    const hand = path.join(dir, 'hand-policy');
+    fs.cpSync(path.join(pol, 'policy'), hand, { recursive: true });
+    const e = (a: number, b: number) => Float32Array.from({ length: 100 }, (_, i) => (i === 0 ? a : i === 1 ? b : 0));
+    writePreprocess(hand, { center: e(1, 1) });
+    const one = (rows: Float32Array[], ids: string[]) => ({ dim: 100, vectors: Float32Array.from(rows.flatMap((r) => Array.from(r))), offsets: Int32Array.from(rows.map((_, i) => i).concat(rows.length)), ids });
+    writeMultiVectors(path.join(dir, 'hand-docs.safetensors'), one([e(2, 1), e(1.7, 1.7), e(1, 2)], ['d0', 'd1', 'd2']));
+    writeMultiVectors(path.join(dir, 'hand-queries.safetensors'), one([e(2, 1), e(1, 2)], ['q0', 'q1']));
+    fs.writeFileSync(path.join(dir, 'hand-qrels.tsv'), 'query-id\tcorpus-id\tscore\nq0\td0\t1\nq1\td2\t1\n');
+    const handJson = path.join(dir, 'hand-eval.json');
+    expect((await cli('eval', '--docs', path.join(dir, 'hand-docs.safetensors'), '--queries', path.join(dir, 'hand-queries.safetensors'),
+      '--qrels', path.join(dir, 'hand-qrels.tsv'), '--policy', hand, '--methods', 'reinpool', '--json', handJson, '-q')).code).toBe(0);
+    const hj = JSON.parse(fs.readFileSync(handJson, 'utf8'));
+    expect(hj.methods.reinpool['ndcg@3']).toBe(1);
   });
 
   test('experiment trains on qrels/train.tsv queries or on classic inverse cloze (sentence removed, short spans)', async () => {

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { dropStopVectors, findStopVectors, stopVectorMask } from '../../src/encode/stopvectors';
-import { applyPreprocess, readPreprocess, writePreprocess } from '../../src/policy/preprocess';
+import { applyPreprocess, applyQueryPreprocess, readPreprocess, writePreprocess } from '../../src/policy/preprocess';
 import type { MultiVectorSet } from '../../src/kernels/types';
 
 // synthetic: word w is the 4-d vector [w, 1, 0, 0] / norm; documents list word ids
@@ -52,5 +52,11 @@ describe('stop vectors', () => {
     expect(a.vectors[0]).toBeCloseTo(docs.vectors[4] - 0.1, 6);
     expect(() => readPreprocess(dir, 8)).toThrow(/dim is 8/);
     expect(readPreprocess(fs.mkdtempSync(path.join(os.tmpdir(), 'reinpool-pre-')), 4)).toEqual({});
+    // queries are centred on the same mean and keep their stop vectors (a selection of documents only)
+    const q = applyQueryPreprocess(docs, back);
+    expect(Array.from(q.offsets)).toEqual(Array.from(docs.offsets));
+    expect(q.vectors[1]).toBeCloseTo(docs.vectors[1] - 0.2, 6);
+    expect(applyQueryPreprocess(docs, {})).toBe(docs);
+    expect(() => applyQueryPreprocess({ dim: 2, vectors: new Float32Array(2), offsets: Int32Array.of(0, 1) }, back)).toThrow(/query dim 2/);
   });
 });

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  compareCodePoints, evaluate, methodFromName, scoreRankings, trecOrder,
+  compareCodePoints, evaluate, methodFromName, reinpoolMethod, scoreRankings, trecOrder,
 } from '../../src/eval';
 import { getKernels } from '../../src/kernels';
 import type { MultiVectorSet } from '../../src/kernels/types';
@@ -136,6 +136,20 @@ describe('evaluate: metrics, aggregation and bookkeeping', () => {
     expect(r.methods.reinpool).toEqual(r.methods.mean);
     expect(() => methodFromName('reinpool')).toThrow(/compress/);
     await expect(evaluate({ docs: set, queries: qs, qrels, methods: ['reinpool'], reinpool: () => new Float32Array(7) })).rejects.toThrow(/reinpool/);
+  });
+
+  test("reinpoolMethod's prepareQueries runs on the queries before they are summed (a centred policy's queries)", async () => {
+    // hand-made: after subtracting (1, 1) from every query vector, q0 = (1,1)+(1,0) points at d0 and q1 = (1,1)+(0,1) at d2
+    const docs = setOf([[[1, 0]], [[0.7, 0.7]], [[0, 1]]], ['d0', 'd1', 'd2']);
+    const queries = setOf([[[2, 1]], [[1, 2]]], ['q0', 'q1']);
+    const qrels: Array<[string, string, number]> = [['q0', 'd0', 1], ['q1', 'd2', 1]];
+    const compress = (s: MultiVectorSet) => getKernels().poolMasked({ docs: s, masks: new Uint8Array(s.offsets[s.offsets.length - 1]).fill(1), groups: 1 });
+    const centred = (q: MultiVectorSet): MultiVectorSet => ({ ...q, vectors: q.vectors.map((v) => v - 1) });
+    const raw = await evaluate({ docs, queries, qrels, methods: [reinpoolMethod(compress)] });
+    const prepared = await evaluate({ docs, queries, qrels, methods: [reinpoolMethod(compress, { prepareQueries: centred })] });
+    // raw, both queries rank d1 (0.7, 0.7) first; centred, each finds its own document
+    expect(raw.methods.reinpool['ndcg@3']).toBeLessThan(1);
+    expect(prepared.methods.reinpool['ndcg@3']).toBe(1);
   });
 
   test('argument errors name the problem', async () => {

@@ -13,6 +13,7 @@ import * as path from 'path';
 import { subset, writeMultiVectors, loadMultiVectors } from '../../src/io';
 import type { MultiVectorSet } from '../../src/kernels/types';
 import { MicroBatcher, QueueFull } from '../../src/serve/batcher';
+import { writePreprocess } from '../../src/policy/preprocess';
 import { createService, Service } from '../../src/serve/server';
 import { randomDocs, reinpool, savePolicyDir } from '../../testing/service';
 import { cli, rmrf, tmpDir } from '../cli/helpers';
@@ -35,6 +36,8 @@ beforeAll(async () => {
   dir = tmpDir('serve');
   policy = path.join(dir, 'policy');
   savePolicyDir(policy, DIM);
+  // centred as an experiment's policy is, so the compress and queries routes both apply a centre
+  writePreprocess(policy, { center: Float32Array.from({ length: DIM }, (_, i) => 0.05 * (i % 5) - 0.1) });
   docs = randomDocs(40, DIM, 1, 30, 3);
   docsFile = path.join(dir, 'docs.safetensors');
   writeMultiVectors(docsFile, docs);
@@ -67,6 +70,31 @@ describe('POST /v1/compress answers what reinpool compress writes', () => {
     const r = await post('', 'application/x-npz', fs.readFileSync(npzIn));
     expect(r.status).toBe(200);
     expect(Buffer.from(await bytes(r)).equals(fs.readFileSync(cliOut['default.npz']))).toBe(true);
+  });
+
+  test('POST /v1/queries answers what reinpool compress --queries writes: centred, summed, unit norm', async () => {
+    const queries = randomDocs(9, DIM, 1, 6, 11);
+    const qFile = path.join(dir, 'queries.safetensors');
+    const want = path.join(dir, 'cli-queries.safetensors');
+    writeMultiVectors(qFile, queries);
+    expect((await cli('compress', '--policy', policy, '--queries', '--docs', qFile, '--out', want, '-q')).code).toBe(0);
+    const r = await fetch(`${base}/v1/queries`, { method: 'POST', headers: { 'content-type': 'application/x-safetensors' }, body: fs.readFileSync(qFile) });
+    expect(r.status).toBe(200);
+    expect(Buffer.from(await bytes(r)).equals(fs.readFileSync(want))).toBe(true);
+    const got = loadMultiVectors({ file: want });
+    const mu = Float32Array.from({ length: DIM }, (_, i) => 0.05 * (i % 5) - 0.1);
+    const sum = Array.from({ length: DIM }, (_, i) => {
+      let v = 0;
+      for (let t = queries.offsets[4]; t < queries.offsets[5]; t++) v += queries.vectors[t * DIM + i] - mu[i];
+      return v;
+    });
+    const norm = Math.hypot(...sum);
+    for (let i = 0; i < DIM; i++) expect(got.vectors[4 * DIM + i]).toBeCloseTo(sum[i] / norm, 5);
+    const bad = await fetch(`${base}/v1/queries?keep-top-k=3`, { method: 'POST', headers: { 'content-type': 'application/x-safetensors' }, body: fs.readFileSync(qFile) });
+    expect(bad.status).toBe(400);
+    expect((await bad.json() as { message: string }).message).toContain('/v1/queries takes no options');
+    const wrong = await fetch(`${base}/v1/queries`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
+    expect(wrong.status).toBe(415);
   });
 
   test('JSON: the same float32 values and ids', async () => {
