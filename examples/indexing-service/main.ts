@@ -16,7 +16,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { evaluate, scoreRankings, METRICS, MetricName } from '../../src/eval';
+import { evaluate, reinpoolMethod, scoreRankings, METRICS, MetricName } from '../../src/eval';
 import { loadMultiVectors, readBeirQrels } from '../../src/io';
 import type { MultiVectorSet } from '../../src/kernels/types';
 import { Compressor, IndexingService, meanCompressor } from './service';
@@ -50,11 +50,11 @@ function slice(set: MultiVectorSet, first: number, last: number): MultiVectorSet
   return { dim: set.dim, vectors: set.vectors.slice(a * set.dim, b * set.dim), offsets, ids: set.ids!.slice(first, last) };
 }
 
+/** A saved policy as the service's compressor: its preprocessing (centre, stop vectors) applied to documents and queries. */
 export async function policyCompressor(dir: string): Promise<Compressor> {
-  const policy = await import('../../src/policy');
-  await policy.initTf();
-  const p = policy.loadPolicy(dir);
-  return { name: 'reinpool', compress: (docs) => policy.compressAsync(p, docs) };
+  const { openPolicy } = await import('../../src/policy/open');
+  const p = await openPolicy(dir);
+  return { name: 'reinpool', compress: (docs) => p.compress(docs), prepareQueries: p.prepareQueries };
 }
 
 export function loadFolder(dir: string): { docs: MultiVectorSet; queries: MultiVectorSet; qrels: ReturnType<typeof readBeirQrels> } {
@@ -93,8 +93,8 @@ export async function runExample(o: ExampleOptions): Promise<ExampleResult> {
 
     // the same method through reinpool's evaluate()
     const ev = await evaluate({
-      docs, queries, qrels, methods: [compressor.name === 'mean' ? 'mean' : 'reinpool'],
-      reinpool: compressor.name === 'mean' ? undefined : (d) => compressor.compress(d),
+      docs, queries, qrels,
+      methods: [compressor.name === 'mean' ? 'mean' : reinpoolMethod((d) => compressor.compress(d), { prepareQueries: compressor.prepareQueries })],
     });
     const em = ev.methods[compressor.name];
     const evm = {} as Record<MetricName, number>;

@@ -2,9 +2,10 @@
  * An indexing service that stores ONE vector per document in a real local vector store (LanceDB).
  *
  * At ingest a batch of multi-vector documents (ColBERT token vectors, ColPali patches...) is
- * compressed into one L2-normalised vector each - by a trained ReinPool policy (compressAsync) or,
+ * compressed into one L2-normalised vector each - by a trained ReinPool policy (openPolicy) or,
  * without one, by mean pooling - and appended to a LanceDB table. At query time the query's token
- * vectors are SUMMED (sum_j max_i <q_j, d_i> = <sum_j q_j, v> when the document is the single
+ * vectors are centred as the policy's documents were (a policy from `reinpool experiment` is trained
+ * on centred vectors) and SUMMED (sum_j max_i <q_j, d_i> = <sum_j q_j, v> when the document is the single
  * vector v), and the table is searched by dot product. Document vectors are unit-norm, so dot
  * product ranks like cosine similarity for a fixed query.
  */
@@ -17,6 +18,8 @@ import type { MultiVectorSet } from '../../src/kernels';
 export interface Compressor {
   readonly name: string;
   compress(docs: MultiVectorSet): Promise<Float32Array>;
+  /** queries as the compressed documents expect them before they are summed (a centred policy's centre); absent: as they are */
+  readonly prepareQueries?: (queries: MultiVectorSet) => MultiVectorSet;
 }
 
 /** Mean pooling of every vector, L2-normalised (the `mean` method of `reinpool eval`). */
@@ -105,7 +108,8 @@ export class IndexingService {
    */
   async search(queryTokens: Float32Array, k: number): Promise<SearchHit[]> {
     if (!this.table) return [];
-    const q = IndexingService.sumQuery(queryTokens, this.dim);
+    const one: MultiVectorSet = { dim: this.dim, vectors: queryTokens, offsets: Int32Array.of(0, queryTokens.length / this.dim) };
+    const q = IndexingService.sumQuery((this.compressor.prepareQueries?.(one) ?? one).vectors, this.dim);
     const rows = await this.table.vectorSearch(q).distanceType('dot').bypassVectorIndex().limit(k).select(['id', '_distance']).toArray();
     // LanceDB's dot "distance" is 1 - <q, v>: convert back to a similarity
     return rows.map((r: { id: string; _distance: number }) => ({ id: String(r.id), score: 1 - r._distance }));

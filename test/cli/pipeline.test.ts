@@ -7,6 +7,7 @@ import * as path from 'path';
 import { runExample } from '../../examples/indexing-service/main';
 import { loadMultiVectors, writeMultiVectors } from '../../src/io/multivector';
 import { writePreprocess } from '../../src/policy/preprocess';
+import { meanVector } from '../../src/encode/vectors';
 import { readSafetensors } from '../../src/io/safetensors';
 import { NANOFIQA, cli, hasNanofiqa, hasWordVectors, nanofiqaArgs, rmrf, tmpDir, writeTinyBeir } from './helpers';
 
@@ -410,5 +411,14 @@ if (!glove) {
     expect(rp.method).toBe('reinpool');
     expect(rp.maxAbsDiff).toBeLessThanOrEqual(1e-6);
     for (const m of ['ndcg@3', 'ndcg@10'] as const) expect(rp.service[m]).toBeCloseTo(rp.eval[m], 6);
+    // the same policy saved as an experiment saves it (centred on the corpus mean): the service centres
+    // its queries as eval does, and its NDCG is eval's; searched with raw queries it would not be
+    const centred = path.join(dir, 'centred-policy');
+    fs.cpSync(policy, centred, { recursive: true });
+    const docs = loadMultiVectors({ file: path.join(NANOFIQA, 'doc_vectors.npy'), offsets: path.join(NANOFIQA, 'doc_offsets.npy') });
+    writePreprocess(centred, { center: meanVector(docs) });
+    const rc = await runExample({ dataDir: NANOFIQA, policyDir: centred, batch: 5 });
+    expect(rc.maxAbsDiff).toBeLessThanOrEqual(1e-6);
+    for (const m of ['ndcg@3', 'ndcg@10'] as const) expect(rc.service[m]).toBeCloseTo(rc.eval[m], 6);
   });
 });
