@@ -15,7 +15,7 @@ import sys
 import numpy as np
 import requests
 
-URL = "http://127.0.0.1:8080/v1/compress"
+BASE = "http://127.0.0.1:8080"
 
 
 def to_safetensors(docs, ids):
@@ -45,10 +45,8 @@ def from_safetensors(buf):
     return vectors, ids
 
 
-def compress(docs, ids, **options):
-    """options: threshold=0.5 | keep_top_k=8 | keep_ratio=0.1, pool='mean'|'max'."""
-    params = {k.replace("_", "-"): v for k, v in options.items()}
-    r = requests.post(URL, params=params, data=to_safetensors(docs, ids),
+def post(route, docs, ids, params=None):
+    r = requests.post(BASE + route, params=params, data=to_safetensors(docs, ids),
                       headers={"Content-Type": "application/x-safetensors"}, timeout=120)
     if r.status_code == 429:  # the server's queue is full: wait as told, then retry
         raise RuntimeError(f"busy, retry after {r.headers.get('Retry-After')} s")
@@ -57,9 +55,23 @@ def compress(docs, ids, **options):
     return from_safetensors(r.content)
 
 
+def compress(docs, ids, **options):
+    """One vector per document. options: threshold=0.5 | keep_top_k=8 | keep_ratio=0.1, pool='mean'|'max'."""
+    return post("/v1/compress", docs, ids, {k.replace("_", "-"): v for k, v in options.items()})
+
+
+def queries(qs, ids):
+    """One vector per query to search the compressed documents with (centred as the policy's documents
+    are, summed, unit norm): a policy from `reinpool experiment` needs its queries centred."""
+    return post("/v1/queries", qs, ids)
+
+
 if __name__ == "__main__":
     rng = np.random.default_rng(0)
     dim = int(sys.argv[1]) if len(sys.argv) > 1 else 128
     docs = [rng.standard_normal((int(t), dim)).astype(np.float32) for t in rng.integers(20, 200, size=8)]
     vectors, ids = compress(docs, [f"doc{i}" for i in range(len(docs))], keep_top_k=8)
     print(vectors.shape, ids[:3], np.linalg.norm(vectors, axis=1)[:3])
+    qs = [rng.standard_normal((int(t), dim)).astype(np.float32) for t in rng.integers(3, 12, size=4)]
+    qv, qids = queries(qs, [f"q{i}" for i in range(len(qs))])
+    print("top document per query:", [ids[i] for i in np.argmax(qv @ vectors.T, axis=1)])
