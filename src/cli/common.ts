@@ -159,7 +159,7 @@ export const SELECT_OPTIONS = {
  * gets the one message saying that a transformer policy asked for natively runs on tfjs.
  */
 export async function loadCompressor(option: string, dirArg: string, opts: CompressOptions = {}, note?: (msg: string) => void):
-  Promise<{ compress: (docs: MultiVectorSet) => Promise<Float32Array>; prepareQueries: (q: MultiVectorSet) => MultiVectorSet; encodeQueries: (q: MultiVectorSet) => Float32Array; dim: number; describe: string; engine: 'native' | 'tfjs' }> {
+  Promise<Pick<import('../policy/open').OpenPolicy, 'prepareQueries' | 'encodeQueries' | 'dim' | 'describe' | 'engine'> & { compress: (docs: MultiVectorSet) => Promise<Float32Array> }> {
   const dir = checkDir(option, dirArg);
   const { namesSelection, openPolicy } = await import('../policy/open');
   let p: import('../policy/open').OpenPolicy;

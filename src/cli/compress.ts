@@ -30,7 +30,7 @@ export const spec: CommandSpec = {
     'shard-docs': { type: 'string', value: 'N', desc: 'documents per shard job with --queue', default: '4096' },
     'keep-shards': { type: 'boolean', desc: 'with --queue: keep OUT.shards/ (the shard files and manifest.json with their checksums) after the merge' },
     queries: { type: 'boolean', desc: "--docs holds multi-vector QUERIES: write each as the vector to search the compressed documents with: "
-      + "centred as the policy's documents are (if it was trained so: a pooled vector of centred tokens ranks raw queries by chance), summed, L2-normalised; no selection" },
+      + "centred as the policy's documents are (if it was trained so: pooled centred vectors rank raw queries by their share of the corpus mean), summed, L2-normalised; no selection" },
   },
   examples: [
     'reinpool compress --policy run1/policy --docs docs.safetensors --out docs-1v.safetensors',
