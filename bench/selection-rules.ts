@@ -77,15 +77,16 @@ async function main(): Promise<void> {
   for (const seed of seeds) {
     const policy = loadPolicy(path.join(policies, `seed-${seed}`, 'policy'));
     const compressor = policyCompressor(policy, 'mean', kernels);
-    const thresholdMasks = await compressor.masks(docs, {});
-    const m = Math.max(1, Math.round(thresholdMasks.reduce((a, b) => a + b, 0) / nDocs));
+    const keptOf = async (select: SelectOptions) => (await compressor.masks(docs, select)).reduce((a, b) => a + b, 0) / nDocs;
+    const thresholdKept = await keptOf({});
+    const m = Math.max(1, Math.round(thresholdKept));
     const selectOf = (r: string): SelectOptions => (r === 'threshold' ? {} : { select: 'topk', topK: r === 'equal' ? m : Number(r.slice(4)) });
     const ev = await evaluate({
       docs, queries, qrels: raw.qrels, queryReduce: 'sum', kernels, perQuery: true,
       methods: ['mean', ...rules.map((r) => reinpoolMethod(compressor.with(selectOf(r)), { name: r }))],
     });
     for (const r of rules) {
-      const kept = (await compressor.masks(docs, selectOf(r))).reduce((a, b) => a + b, 0) / nDocs;
+      const kept = r === 'threshold' ? thresholdKept : await keptOf(selectOf(r));
       per[r].ndcg3.push(ev.methods[r]['ndcg@3']);
       per[r].ndcg10.push(ev.methods[r]['ndcg@10']);
       per[r].r100.push(ev.methods[r]['recall@100']);

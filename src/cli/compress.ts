@@ -107,15 +107,18 @@ export const command: Command = {
       vectors = new Float32Array(n * dim);
       vectors.set(await c.compress(docs));
     }
-    const offsets = new Int32Array(n + 1);
-    for (let i = 0; i <= n; i++) offsets[i] = i;
-    fromOption('out', () => ioMod.writeMultiVectors(out, { dim, vectors, offsets, ...(ids ? { ids } : {}) },
-      { metadata: outputMetadata(args.str('policy')!) }));
+    writeOneEach(ioMod, out, n, dim, vectors, ids, outputMetadata(args.str('policy')!));
     io.stdout.write(`${out}: ${n} documents x ${dim} (from ${inputVectors} vectors, ${(inputVectors / Math.max(1, n)).toFixed(1)} per document; `
       + `${((inputVectors / Math.max(1, n))).toFixed(0)}x fewer floats) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     return 0;
   },
 };
+
+/** n rows of dim floats, one vector per document or query, written with offsets 0..n and the ids. */
+function writeOneEach(ioMod: typeof import('../io'), out: string, n: number, dim: number, vectors: Float32Array, ids: string[] | undefined, metadata: Record<string, string>): void {
+  const offsets = Int32Array.from({ length: n + 1 }, (_, i) => i);
+  fromOption('out', () => ioMod.writeMultiVectors(out, { dim, vectors, offsets, ...(ids ? { ids } : {}) }, { metadata }));
+}
 
 /** --queries: query vectors made ready to search compressed documents with (OpenPolicy.prepareQueries, summed, unit norm). */
 async function prepareQueries(args: Args, io: CliIO, out: string): Promise<number> {
@@ -127,12 +130,8 @@ async function prepareQueries(args: Args, io: CliIO, out: string): Promise<numbe
   if (queries.dim !== c.dim) throw new UsageError(`--policy: the policy takes ${c.dim}-d vectors but --docs are ${queries.dim}-d`);
   const n = queries.offsets.length - 1;
   const dim = queries.dim;
-  const vectors = c.encodeQueries(queries);
-  const offsets = Int32Array.from({ length: n + 1 }, (_, i) => i);
-  const ioMod = await import('../io');
   const { queriesMetadata } = await import('../policy/open');
-  fromOption('out', () => ioMod.writeMultiVectors(out, { dim, vectors, offsets, ...(queries.ids ? { ids: queries.ids } : {}) },
-    { metadata: queriesMetadata(args.str('policy')!) }));
+  writeOneEach(await import('../io'), out, n, dim, c.encodeQueries(queries), queries.ids, queriesMetadata(args.str('policy')!));
   io.stdout.write(`${out}: ${n} queries x ${dim}, each centred as the policy's documents are, summed and L2-normalised\n`);
   return 0;
 }

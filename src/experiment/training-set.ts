@@ -335,18 +335,9 @@ export function labelByMaxSim(training: TrainingSet, kernels: Pick<Kernels, 'max
     return { training: { ...training, owner, prompts, kind: `${training.kind}, each owned by its MaxSim-first document` }, changed };
   }
   // one copy of query q's vectors per owner
-  const offsets = new Int32Array(owner.length + 1);
-  let rows = 0;
-  let i = 0;
-  for (let q = 0; q < nq; q++) for (let j = 0; j < owners[q].length; j++) offsets[++i] = rows += queries.offsets[q + 1] - queries.offsets[q];
-  const vectors = new Float32Array(rows * queries.dim);
-  i = 0;
-  for (let q = 0; q < nq; q++) {
-    const rowsOf = queries.vectors.subarray(queries.offsets[q] * queries.dim, queries.offsets[q + 1] * queries.dim);
-    for (let j = 0; j < owners[q].length; j++) vectors.set(rowsOf, offsets[i++] * queries.dim);
-  }
+  const copies = subset(queries, owners.flatMap((o, q) => o.map(() => q)));
   return {
-    training: { ...training, queries: { dim: queries.dim, vectors, offsets }, owner, prompts, kind: `${training.kind}, each owned by its first ${depth} MaxSim documents (one copy per document)` },
+    training: { ...training, queries: copies, owner, prompts, kind: `${training.kind}, each owned by its first ${depth} MaxSim documents (one copy per document)` },
     changed,
   };
 }
